@@ -1,0 +1,1 @@
+"""Text analysis, encoders, dense and lexical indexes, snapshots."""

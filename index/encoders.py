@@ -1,0 +1,159 @@
+"""Text encoders: sentence-transformers models (USE3, any local folder) and a test encoder."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from index.analysis import raw_tokens
+
+logger = logging.getLogger(__name__)
+
+
+class EncoderError(ValueError):
+    """The configured encoder cannot be built (unknown name, missing folder)."""
+
+
+class Encoder(Protocol):
+    """Maps texts to L2-normalised float32 vectors; queries and passages may differ (e5)."""
+
+    name: str
+    dim: int
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: list[str], *, progress: bool = False) -> np.ndarray: ...
+
+
+def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (matrix / norms).astype(np.float32)
+
+
+class HashingEncoder:
+    """Deterministic bag of hashed word unigrams and bigrams, for tests: no model, exact ranks."""
+
+    def __init__(self, dim: int = 256) -> None:
+        self.dim = dim
+        self.name = f"hashing-{dim}"
+
+    def _vector(self, text: str) -> np.ndarray:
+        tokens = raw_tokens(text)
+        features = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for feature in features:
+            digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+            bucket = int.from_bytes(digest[:4], "little") % self.dim
+            vec[bucket] += 1.0 if digest[4] & 1 else -1.0
+        return vec
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """float32, (n, dim), unit rows (zero rows stay zero)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise_rows(np.stack([self._vector(t) for t in texts]))
+
+    def encode_passages(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        return self.encode_queries(texts)
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model; uses its ``query``/``passage`` prompts when it has them."""
+
+    def __init__(self, model: Any, name: str) -> None:
+        self.model = model
+        self.name = name
+        self.dim = int(model.get_embedding_dimension())
+        prompts = getattr(model, "prompts", {}) or {}
+        self._query_prompt = "query" if "query" in prompts else None
+        self._passage_prompt = "passage" if "passage" in prompts else None
+
+    def _encode(self, texts: list[str], prompt: str | None, progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            prompt_name=prompt,
+            batch_size=32,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """float32, (n, dim), unit rows."""
+        return self._encode(texts, self._query_prompt, False)
+
+    def encode_passages(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        """float32, (n, dim), unit rows."""
+        return self._encode(texts, self._passage_prompt, progress)
+
+
+class WeightedConcatEncoder:
+    """Concatenates scaled unit vectors of several encoders.
+
+    The inner product of two such vectors is the weighted sum of the per-encoder cosines,
+    so one FAISS index fuses several models exactly (weights are normalised to sum to 1).
+    """
+
+    def __init__(self, parts: list[tuple[Encoder, float]]) -> None:
+        total = sum(w for _, w in parts)
+        self.parts = [(enc, w / total) for enc, w in parts]
+        self.dim = sum(enc.dim for enc, _ in self.parts)
+        self.name = "+".join(f"{enc.name}@{w:.2f}" for enc, w in self.parts)
+
+    def _join(self, blocks: list[np.ndarray]) -> np.ndarray:
+        scaled = [b * np.sqrt(w) for b, (_, w) in zip(blocks, self.parts, strict=True)]
+        return np.hstack(scaled).astype(np.float32)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._join([enc.encode_queries(texts) for enc, _ in self.parts])
+
+    def encode_passages(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        return self._join([enc.encode_passages(texts, progress=progress) for enc, _ in self.parts])
+
+
+def _load_single(spec: str, threads: int) -> Encoder:
+    if spec.startswith("hashing"):
+        _, _, dim = spec.partition("-")
+        return HashingEncoder(int(dim) if dim else 256)
+    if spec == "use3":
+        from index.use3 import load_use3
+
+        return SentenceTransformerEncoder(load_use3(threads), "use3")
+    folder = Path(spec)
+    if not (folder / "modules.json").is_file():
+        raise EncoderError(
+            f"encoder {spec!r} is neither 'use3', 'hashing-<dim>' nor a sentence-transformers "
+            "folder (no modules.json there)"
+        )
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+    return SentenceTransformerEncoder(model, folder.name)
+
+
+def load_encoder(spec: str, *, threads: int = 2) -> Encoder:
+    """Build an encoder from a spec such as ``use3``, ``/models/e5``, ``use3@0.6+/models/e5@0.4``."""
+    pieces = [p.strip() for p in spec.split("+") if p.strip()]
+    if not pieces:
+        raise EncoderError("encoder spec is empty")
+    parts: list[tuple[Encoder, float]] = []
+    for piece in pieces:
+        name, sep, weight = piece.rpartition("@")
+        if not sep:
+            name, weight = piece, "1"
+        try:
+            value = float(weight)
+        except ValueError as exc:
+            raise EncoderError(f"encoder weight {weight!r} in {piece!r} is not a number") from exc
+        parts.append((_load_single(name, threads), value))
+    if len(parts) == 1:
+        return parts[0][0]
+    return WeightedConcatEncoder(parts)

@@ -1,0 +1,1 @@
+"""The domain: innovations, their store, import, ranking, explanations and evaluation."""

@@ -1,0 +1,216 @@
+"""The catalogue store: innovations and the recommendation log in one SQLite file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from recommender.errors import DuplicateInnovation, UnknownInnovation
+from recommender.filters import UNKNOWN_STATUS, Filters
+from recommender.record import AWARD_TIERS, Innovation
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS innovations (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    level TEXT NOT NULL,
+    sector TEXT NOT NULL,
+    province TEXT,
+    year INTEGER,
+    status TEXT,
+    award_rank INTEGER NOT NULL,
+    replication_of TEXT,
+    search_text TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    record TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS innovations_sector ON innovations(sector);
+CREATE INDEX IF NOT EXISTS innovations_level ON innovations(level);
+CREATE TABLE IF NOT EXISTS recommendation_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    problem TEXT NOT NULL,
+    filters TEXT NOT NULL,
+    asker_level TEXT,
+    asker_province TEXT,
+    result_count INTEGER NOT NULL,
+    top_score REAL,
+    no_good_match INTEGER NOT NULL,
+    results TEXT NOT NULL,
+    index_version TEXT
+);
+CREATE INDEX IF NOT EXISTS recommendation_log_created ON recommendation_log(created_at);
+"""
+
+
+def content_hash(item: Innovation) -> str:
+    return hashlib.sha256(json.dumps(item.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def _row(item: Innovation) -> tuple[Any, ...]:
+    tier = item.award_tier
+    search = " ".join(x for x in (item.name, item.agency, item.government, item.province,
+                                  item.problem, item.solution, item.outcomes) if x).casefold()
+    return (item.id, item.name, item.level, item.sector, item.province, item.year, item.status,
+            AWARD_TIERS.index(tier) if tier else -1, item.replication_of, search,
+            content_hash(item), json.dumps(item.to_dict(), ensure_ascii=False),
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+
+
+def _load(record: str) -> Innovation:
+    return Innovation(**json.loads(record))
+
+
+def _where(filters: Filters, q: str | None) -> tuple[str, list[Any]]:
+    """SQL for the same semantics as Filters.matches (a test holds the two together)."""
+    clauses: list[str] = []
+    args: list[Any] = []
+
+    def any_of(column: str, values: Iterable[Any]) -> None:
+        values = list(values)
+        clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+        args.extend(values)
+
+    if filters.sector:
+        any_of("sector", filters.sector)
+    if filters.level:
+        any_of("level", filters.level)
+    if filters.province:
+        any_of("lower(province)", [p.casefold() for p in filters.province])
+    if filters.status:
+        known = [s for s in filters.status if s != UNKNOWN_STATUS]
+        parts = [f"status IN ({','.join('?' * len(known))})"] if known else []
+        args.extend(known)
+        if UNKNOWN_STATUS in filters.status:
+            parts.append("status IS NULL")
+        clauses.append("(" + " OR ".join(parts) + ")")
+    if filters.award_tier is not None:
+        clauses.append("award_rank >= ?")
+        args.append(AWARD_TIERS.index(filters.award_tier))
+    if filters.year_from is not None:
+        clauses.append("year >= ?")
+        args.append(filters.year_from)
+    if filters.year_to is not None:
+        clauses.append("year <= ?")
+        args.append(filters.year_to)
+    for word in (q or "").casefold().split():
+        clauses.append("instr(search_text, ?) > 0")
+        args.append(word)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+class Catalogue:
+    """Innovations keyed by id; every write is one transaction, so a failed batch changes nothing."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        with self._connect() as db:
+            db.executescript(SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    def count(self) -> int:
+        with self._connect() as db:
+            return int(db.execute("SELECT count(*) FROM innovations").fetchone()[0])
+
+    def get(self, innovation_id: str) -> Innovation:
+        with self._connect() as db:
+            row = db.execute("SELECT record FROM innovations WHERE id = ?",
+                             (innovation_id,)).fetchone()
+        if row is None:
+            raise UnknownInnovation(innovation_id)
+        return _load(row[0])
+
+    def exists(self, innovation_id: str) -> bool:
+        with self._connect() as db:
+            return db.execute("SELECT 1 FROM innovations WHERE id = ?",
+                              (innovation_id,)).fetchone() is not None
+
+    def all(self) -> list[Innovation]:
+        with self._connect() as db:
+            rows = db.execute("SELECT record FROM innovations ORDER BY id").fetchall()
+        return [_load(r[0]) for r in rows]
+
+    def list(self, filters: Filters, q: str | None = None, *, limit: int = 20,
+             offset: int = 0) -> tuple[list[Innovation], int]:
+        """A page of innovations in id order, and the total that match."""
+        where, args = _where(filters, q)
+        with self._connect() as db:
+            total = int(db.execute(f"SELECT count(*) FROM innovations{where}", args).fetchone()[0])
+            rows = db.execute(f"SELECT record FROM innovations{where} ORDER BY id LIMIT ? OFFSET ?",
+                              [*args, limit, offset]).fetchall()
+        return [_load(r[0]) for r in rows], total
+
+    def upsert(self, items: list[Innovation]) -> None:
+        with self._lock, self._connect() as db:
+            db.executemany("INSERT OR REPLACE INTO innovations VALUES "
+                           "(?,?,?,?,?,?,?,?,?,?,?,?,?)", [_row(i) for i in items])
+
+    def create(self, item: Innovation) -> None:
+        with self._lock, self._connect() as db:
+            if db.execute("SELECT 1 FROM innovations WHERE id = ?", (item.id,)).fetchone():
+                raise DuplicateInnovation(item.id)
+            db.execute("INSERT INTO innovations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", _row(item))
+
+    def replace(self, item: Innovation) -> None:
+        with self._lock, self._connect() as db:
+            if not db.execute("SELECT 1 FROM innovations WHERE id = ?", (item.id,)).fetchone():
+                raise UnknownInnovation(item.id)
+            db.execute("INSERT OR REPLACE INTO innovations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       _row(item))
+
+    def delete(self, innovation_id: str) -> None:
+        with self._lock, self._connect() as db:
+            cursor = db.execute("DELETE FROM innovations WHERE id = ?", (innovation_id,))
+            if cursor.rowcount == 0:
+                raise UnknownInnovation(innovation_id)
+
+    def content_hashes(self) -> dict[str, str]:
+        with self._connect() as db:
+            return dict(db.execute("SELECT id, content_hash FROM innovations ORDER BY id"))
+
+    def catalogue_hash(self) -> str:
+        """Changes whenever any record changes; recorded in every index snapshot."""
+        digest = hashlib.sha256()
+        for key, value in self.content_hashes().items():
+            digest.update(f"{key}\x00{value}\n".encode())
+        return digest.hexdigest()
+
+    def log_recommendation(self, entry: dict[str, Any]) -> None:
+        """Store one answered request (no personal data: no IPs, no user ids)."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO recommendation_log (created_at, kind, problem, filters, asker_level,"
+                " asker_province, result_count, top_score, no_good_match, results, index_version)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), entry["kind"],
+                 entry["problem"], json.dumps(entry["filters"], ensure_ascii=False),
+                 entry.get("asker_level"), entry.get("asker_province"), len(entry["results"]),
+                 entry.get("top_score"), int(entry["no_good_match"]),
+                 json.dumps(entry["results"]), entry.get("index_version")))
+
+    def recommendation_log(self, limit: int = 100) -> list[dict[str, Any]]:
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            rows = db.execute("SELECT * FROM recommendation_log ORDER BY id DESC LIMIT ?",
+                              (limit,)).fetchall()
+        return [dict(r) for r in rows]

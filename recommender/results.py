@@ -1,0 +1,56 @@
+"""What a recommendation returns: ranked matches with every score component and the reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from recommender.explain import Passage
+from recommender.record import Innovation
+
+
+@dataclass
+class Match:
+    innovation: Innovation
+    rank: int
+    score: float
+    components: dict[str, float]
+    matched_terms: list[str]
+    passage: Passage | None
+    flags: list[str] = field(default_factory=list)
+    grouped_with: str | None = None  # a higher-ranked near-duplicate or member of its family
+
+    def to_dict(self) -> dict[str, Any]:
+        item = self.innovation
+        return {
+            "rank": self.rank,
+            "id": item.id,
+            "score": round(self.score, 6),
+            "components": {k: round(v, 6) for k, v in self.components.items()},
+            "matched_terms": self.matched_terms,
+            "passage": self.passage.to_dict() if self.passage else None,
+            "flags": self.flags,
+            "grouped_with": self.grouped_with,
+            "award_tier": item.award_tier,
+            "innovation": {**item.to_dict(), "award_tier": item.award_tier},
+        }
+
+
+@dataclass
+class Recommendations:
+    matches: list[Match]
+    no_good_match: bool
+    best_similarity: float  # raw dense cosine of the best candidate: the gap signal
+    candidates: int  # innovations that passed the filters
+    index_version: str
+    query_terms: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "matches": [m.to_dict() for m in self.matches],
+            "no_good_match": self.no_good_match,
+            "best_similarity": round(self.best_similarity, 6),
+            "candidates": self.candidates,
+            "index_version": self.index_version,
+            "query_terms": self.query_terms,
+        }

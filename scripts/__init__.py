@@ -1,0 +1,1 @@
+"""Command-line entry points: import, build the index, recommend, evaluate, benchmark."""

@@ -1,0 +1,139 @@
+"""The `replikasi` command: import, build-index, recommend, similar, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+from pathlib import Path
+
+from index.encoders import EncoderError, load_encoder
+from index.snapshot import SnapshotError
+from recommender.errors import RecommenderError
+from recommender.filters import Asker, Filters
+from recommender.importing import detect_format, import_rows
+from recommender.results import Recommendations
+from recommender.workspace import open_catalogue, open_recommender
+from service.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="replikasi", description=__doc__)
+    parser.add_argument("--data-dir", type=Path, help="overrides REPLIKASI_DATA_DIR")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    imp = sub.add_parser("import", help="import innovations from JSONL or CSV ('-' = stdin)")
+    imp.add_argument("file")
+    imp.add_argument("--format", choices=["jsonl", "csv"])
+    sub.add_parser("build-index", help="build a fresh index snapshot and swap it in")
+    for name in ("recommend", "similar"):
+        cmd = sub.add_parser(name, help=f"{name} innovations")
+        cmd.add_argument("text", help="problem text" if name == "recommend" else "innovation id")
+        cmd.add_argument("-k", "--limit", type=int, default=10)
+        cmd.add_argument("--sector", action="append")
+        cmd.add_argument("--level", action="append")
+        cmd.add_argument("--province", action="append")
+        cmd.add_argument("--status", action="append")
+        cmd.add_argument("--award-tier")
+        cmd.add_argument("--year-from", type=int)
+        cmd.add_argument("--year-to", type=int)
+        cmd.add_argument("--asker-level")
+        cmd.add_argument("--asker-province")
+        cmd.add_argument("--json", action="store_true", help="print the JSON answer")
+    serve = sub.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    return parser
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters.from_mapping({k: v for k, v in {
+        "sector": args.sector, "level": args.level, "province": args.province,
+        "status": args.status, "award_tier": args.award_tier, "year_from": args.year_from,
+        "year_to": args.year_to}.items() if v is not None})
+
+
+def _print_table(result: Recommendations) -> None:
+    if result.no_good_match:
+        print("! Tidak ada inovasi yang benar-benar cocok (kemiripan terbaik "
+              f"{result.best_similarity:.2f}); hasil di bawah hanya kandidat lemah.")
+    if not result.matches:
+        print("Tidak ada inovasi yang memenuhi filter.")
+    for m in result.matches:
+        item = m.innovation
+        where = ", ".join(x for x in (item.government, item.province) if x)
+        print(f"{m.rank:>2}. {item.name}  [{item.id}]  skor {m.score:.3f}")
+        print(f"    {item.agency or '-'} — {where or '-'} — {item.level}, {item.sector}"
+              f"{' — ' + item.award_tier if item.award_tier else ''}"
+              f"{' — ' + str(item.year) if item.year else ''}")
+        c = m.components
+        print(f"    relevansi {c['relevance']:.2f} (dense {c['dense']:.2f}, leksikal "
+              f"{c['lexical']:.1f}); kata cocok: {', '.join(m.matched_terms) or '-'}")
+        if m.passage:
+            snippet = textwrap.shorten(m.passage.text, 160, placeholder=" …")
+            print(f"    {m.passage.field}: {snippet}")
+        if m.flags:
+            print(f"    catatan: {', '.join(m.flags)}")
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "import":
+        data = sys.stdin.buffer.read() if args.file in ("-", "/dev/stdin") \
+            else Path(args.file).read_bytes()
+        catalogue = open_catalogue(settings.data_dir)
+        report = import_rows(catalogue, data, args.format or detect_format(args.file, data))
+        print(f"imported {len(report.accepted)} innovations, rejected {len(report.rejected)}")
+        for r in report.rejected:
+            print(f"  row {r.row} ({r.id or 'no id'}): {r.field}: {r.reason}")
+        return 0 if report.accepted or not report.rejected else 1
+    if args.command == "serve":
+        import uvicorn
+
+        from service.app import create_app
+
+        uvicorn.run(create_app(settings), host=args.host or settings.host,
+                    port=args.port or settings.port)
+        return 0
+    recommender = open_recommender(settings.data_dir,
+                                   load_encoder(settings.encoder, threads=settings.threads))
+    if args.command == "build-index":
+        print(f"index snapshot {recommender.rebuild(progress=True)} is live")
+        return 0
+    recommender.ensure_index(progress=True)
+    if args.command == "recommend":
+        asker = Asker.from_mapping({k: v for k, v in {"level": args.asker_level,
+                                    "province": args.asker_province}.items() if v})
+        result = recommender.recommend(args.text, _filters(args), asker, args.limit)
+    else:
+        result = recommender.similar(args.text, _filters(args), args.limit)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_table(result)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings()
+        if args.data_dir:
+            settings = settings.model_copy(update={"data_dir": args.data_dir})
+        return _run(args, settings)
+    except (RecommenderError, EncoderError, SnapshotError) as exc:
+        print(f"replikasi: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"replikasi: error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("replikasi: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

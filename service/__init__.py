@@ -1,0 +1,1 @@
+"""HTTP service: settings, schemas, routers, the web page, auth and the app factory."""

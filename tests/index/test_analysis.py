@@ -1,0 +1,23 @@
+from index.analysis import Analyzer, raw_tokens
+
+
+def test_tokens_keep_hyphenated_compounds() -> None:
+    assert raw_tokens("KTP-el dan Akta!") == ["ktp-el", "dan", "akta"]
+
+
+def test_abbreviations_expand_to_the_words_they_stand_for() -> None:
+    analyzer = Analyzer(stemming=False)
+    assert {"demam", "berdarah", "dengue"} <= set(analyzer.terms("DBD"))
+
+
+def test_stopwords_are_dropped_and_words_stemmed() -> None:
+    analyzer = Analyzer()
+    terms = analyzer.terms("pelayanan yang dilayani di kantor")
+    assert "yang" not in terms and "di" not in terms
+    assert terms.count("layan") == 2
+
+
+def test_term_of_maps_a_surface_word_to_its_index_term() -> None:
+    analyzer = Analyzer()
+    assert analyzer.term_of("Kelahiran") == analyzer.term_of("lahir")
+    assert analyzer.term_of("yang") == ""

@@ -1,0 +1,34 @@
+import math
+
+import numpy as np
+import pytest
+
+from index.analysis import Analyzer
+from index.lexical import LexicalIndex
+
+
+def _index(**kw) -> LexicalIndex:
+    docs = [[("name", "bank sampah"), ("problem", "sampah menumpuk")],
+            [("name", "ambulans"), ("problem", "ambulans lambat")],
+            [("name", "akta"), ("problem", "akta kelahiran bayi")]]
+    return LexicalIndex(Analyzer(stemming=False), {"name": 2.0, "problem": 1.0}, **kw).fit(docs)
+
+
+def test_bm25_matches_the_formula_by_hand() -> None:
+    index = _index(k1=1.2, b=0.0)
+    scores = index.scores("ambulans")
+    idf = math.log1p((3 - 1 + 0.5) / (1 + 0.5))
+    tf = 3.0  # 2 (name weight) + 1 (problem)
+    assert scores[1] == pytest.approx(idf * tf * 2.2 / (tf + 1.2), rel=1e-5)
+    assert scores[0] == 0 and scores[2] == 0
+
+
+def test_unknown_words_score_zero_everywhere() -> None:
+    assert not np.any(_index().scores("xyzzy"))
+
+
+def test_save_and_load_round_trip(tmp_path) -> None:
+    index = _index()
+    index.save(tmp_path)
+    loaded = LexicalIndex.load(tmp_path, Analyzer(stemming=False))
+    np.testing.assert_allclose(loaded.scores("akta bayi"), index.scores("akta bayi"))
