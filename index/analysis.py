@@ -9,96 +9,160 @@ from functools import lru_cache
 
 _TOKEN = re.compile(r"[0-9a-z]+(?:-[0-9a-z]+)*")
 
-# Function words of Indonesian and English that carry no topic. Kept short on purpose:
-# domain words ("layanan", "masyarakat") are frequent but still discriminate a little,
-# and BM25's idf already discounts them.
-STOPWORDS: frozenset[str] = frozenset(
+# English function words, only to tell an English query from an Indonesian one.
+ENGLISH_STOPWORDS: frozenset[str] = frozenset(
     """
-    ada adalah agar akan akibat aku anda antara apa apabila atas atau bagai bagaimana bagi bahwa
-    baik banyak baru belum berapa bersama beberapa biasa bila bisa boleh bukan cukup dalam dan
-    dapat dari daripada demi dengan di dia dimana dua guna hal hampir hanya harus hingga ia ialah
-    ini itu jadi jika juga kali kalau kami kamu kan karena ke kepada ketika kita lagi lain lalu
-    lebih maka mana masih mau melalui membuat menjadi mereka meski milik mungkin namun nya oleh
-    pada para per perlu pula pun saat saja salah sama sampai sangat satu saya se sebagai sebelum
-    sebuah secara sedang sehingga sejak sekali selain selalu semua sendiri seperti serta sering
-    setelah setiap siapa sudah supaya tak tanpa tapi tdk telah tentang tetap tetapi tiap tidak
-    tiga untuk walau ya yaitu yakni yang
-    a an and are as at be by for from has have in is it its of on or that the their this to was
-    were which with we our us how can
+    a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers him his how i if in into is it its itself just me more
+    most my no nor not now of off on once only or other our ours out over own same she should so
+    some such than that the their theirs them then there these they this those through to too
+    under until up very was we were what when where which while who whom why will with would you
+    your yours
     """.split()
 )
+
+
+@lru_cache(maxsize=1)
+def indonesian_stopwords() -> frozenset[str]:
+    """Sastrawi's Indonesian stopword list (809 words), shipped inside PySastrawi."""
+    from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
+
+    return frozenset(StopWordRemoverFactory().get_stop_words())
+
+
+def looks_english(text: str) -> bool:
+    """More English than Indonesian function words: the lexical legs then have little to match."""
+    words = raw_tokens(text)
+    english = sum(w in ENGLISH_STOPWORDS for w in words)
+    return english > sum(w in indonesian_stopwords() for w in words)
+
 
 # Common abbreviations of Indonesian public administration, expanded on both the query and
 # the document side so that "DBD" meets "demam berdarah" in either direction.
 ABBREVIATIONS: Mapping[str, str] = {
-    "aki": "angka kematian ibu",
-    "akb": "angka kematian bayi",
-    "dbd": "demam berdarah dengue",
-    "kdrt": "kekerasan dalam rumah tangga",
-    "pbb": "pajak bumi bangunan",
-    "ktp": "kartu tanda penduduk",
-    "ktp-el": "kartu tanda penduduk elektronik",
-    "e-ktp": "kartu tanda penduduk elektronik",
-    "kk": "kartu keluarga",
-    "kia": "kartu identitas anak kesehatan ibu anak",
-    "bblr": "berat bayi lahir rendah",
-    "pad": "pendapatan asli daerah",
-    "umkm": "usaha mikro kecil menengah",
-    "ukm": "usaha kecil menengah",
-    "odgj": "orang dengan gangguan jiwa",
-    "atm": "anjungan tunai mandiri",
-    "tbc": "tuberkulosis",
-    "tb": "tuberkulosis",
-    "hiv": "human immunodeficiency virus",
-    "asi": "air susu ibu",
-    "imd": "inisiasi menyusu dini",
-    "pmt": "pemberian makanan tambahan",
-    "bumil": "ibu hamil",
-    "posyandu": "pos pelayanan terpadu",
-    "puskesmas": "pusat kesehatan masyarakat",
-    "rsud": "rumah sakit umum daerah",
-    "igd": "instalasi gawat darurat",
     "adminduk": "administrasi kependudukan",
-    "dukcapil": "kependudukan pencatatan sipil",
-    "capil": "pencatatan sipil",
+    "akb": "angka kematian bayi",
+    "aki": "angka kematian ibu",
+    "akn": "angka kematian neonatal",
+    "anc": "antenatal pemeriksaan kehamilan",
+    "angkot": "angkutan kota",
     "apbd": "anggaran pendapatan belanja daerah",
     "apbdes": "anggaran pendapatan belanja desa",
-    "bpjs": "jaminan sosial kesehatan",
-    "jkn": "jaminan kesehatan nasional",
-    "pkh": "program keluarga harapan",
-    "bansos": "bantuan sosial",
-    "dtks": "data terpadu kesejahteraan sosial",
-    "ptsp": "pelayanan terpadu satu pintu",
-    "imb": "izin mendirikan bangunan",
-    "pbg": "persetujuan bangunan gedung",
-    "siup": "surat izin usaha perdagangan",
-    "nib": "nomor induk berusaha",
-    "tpa": "tempat pemrosesan akhir sampah",
-    "tps": "tempat penampungan sementara sampah",
+    "asi": "air susu ibu",
+    "asn": "aparatur sipil negara pegawai",
+    "atm": "anjungan tunai mandiri",
+    "ats": "anak tidak sekolah",
     "b3": "bahan berbahaya beracun",
-    "pdam": "perusahaan daerah air minum",
-    "sanimas": "sanitasi berbasis masyarakat",
     "bab": "buang air besar",
     "babs": "buang air besar sembarangan",
-    "stbm": "sanitasi total berbasis masyarakat",
-    "paud": "pendidikan anak usia dini",
-    "ats": "anak tidak sekolah",
-    "ppdb": "penerimaan peserta didik baru",
+    "bansos": "bantuan sosial",
+    "bblr": "berat badan lahir rendah bayi",
+    "blm": "belum",
+    "blt": "bantuan langsung tunai",
     "bpbd": "badan penanggulangan bencana daerah",
-    "karhutla": "kebakaran hutan lahan",
-    "pkk": "pemberdayaan kesejahteraan keluarga",
-    "asn": "aparatur sipil negara",
-    "pns": "pegawai negeri sipil",
-    "spj": "surat pertanggungjawaban",
-    "ppid": "pejabat pengelola informasi dokumentasi",
-    "lapor": "layanan aspirasi pengaduan online rakyat",
-    "bumdes": "badan usaha milik desa",
-    "ojk": "otoritas jasa keuangan",
-    "samsat": "sistem administrasi manunggal satu atap kendaraan",
-    "pkb": "pajak kendaraan bermotor",
     "bphtb": "bea perolehan hak tanah bangunan",
-    "nik": "nomor induk kependudukan",
+    "bpjs": "jaminan kesehatan",
+    "bumdes": "badan usaha milik desa",
+    "bumil": "ibu hamil",
+    "capil": "pencatatan sipil",
+    "damkar": "pemadam kebakaran",
+    "dbd": "demam berdarah dengue",
+    "dgn": "dengan",
+    "difabel": "disabilitas penyandang",
+    "disabilitas": "difabel penyandang",
+    "dpmptsp": "penanaman modal pelayanan terpadu satu pintu",
+    "dr": "dari",
+    "dtks": "data terpadu kesejahteraan sosial",
+    "dukcapil": "kependudukan pencatatan sipil",
+    "e-ktp": "kartu tanda penduduk elektronik ktp",
+    "ews": "early warning system peringatan dini",
+    "hiv": "human immunodeficiency virus",
+    "hp": "telepon seluler",
     "ibu-anak": "ibu anak",
+    "igd": "instalasi gawat darurat",
+    "ikd": "identitas kependudukan digital",
+    "ikm": "industri kecil menengah",
+    "imb": "izin mendirikan bangunan",
+    "imd": "inisiasi menyusu dini",
+    "ipal": "instalasi pengolahan air limbah",
+    "jkn": "jaminan kesehatan nasional",
+    "kades": "kepala desa",
+    "karhutla": "kebakaran hutan lahan",
+    "kb": "keluarga berencana",
+    "kdrt": "kekerasan dalam rumah tangga",
+    "kia": "kartu identitas anak kesehatan ibu",
+    "kk": "kartu keluarga",
+    "krn": "karena",
+    "ktp": "kartu tanda penduduk",
+    "ktp-el": "kartu tanda penduduk elektronik ktp",
+    "lansia": "lanjut usia",
+    "lapor": "layanan aspirasi pengaduan online rakyat",
+    "medsos": "media sosial",
+    "musrenbang": "musyawarah perencanaan pembangunan",
+    "nakes": "tenaga kesehatan",
+    "nib": "nomor induk berusaha",
+    "nik": "nomor induk kependudukan",
+    "odgj": "orang dengan gangguan jiwa",
+    "ojk": "otoritas jasa keuangan",
+    "opd": "organisasi perangkat daerah",
+    "ortu": "orang tua",
+    "oss": "online single submission perizinan berusaha",
+    "pad": "pendapatan asli daerah",
+    "paud": "pendidikan anak usia dini",
+    "pbb": "pajak bumi bangunan",
+    "pbb-p2": "pajak bumi bangunan perdesaan perkotaan pbb",
+    "pbg": "persetujuan bangunan gedung",
+    "pdam": "perusahaan daerah air minum",
+    "pemda": "pemerintah daerah",
+    "phbs": "perilaku hidup bersih sehat",
+    "pinjol": "pinjaman online",
+    "pkb": "pajak kendaraan bermotor",
+    "pkh": "program keluarga harapan",
+    "pkk": "pemberdayaan kesejahteraan keluarga",
+    "pkl": "pedagang kaki lima",
+    "pmt": "pemberian makanan tambahan",
+    "pns": "pegawai negeri sipil",
+    "posyandu": "pos pelayanan terpadu",
+    "ppdb": "penerimaan peserta didik baru",
+    "ppid": "pejabat pengelola informasi dokumentasi",
+    "psc": "public safety center gawat darurat",
+    "ptsp": "pelayanan terpadu satu pintu",
+    "pungli": "pungutan liar",
+    "puskesmas": "pusat kesehatan masyarakat",
+    "pustu": "puskesmas pembantu",
+    "rsud": "rumah sakit umum daerah",
+    "rt": "rukun tetangga",
+    "rw": "rukun warga",
+    "samsat": "sistem administrasi manunggal satu atap kendaraan",
+    "sanimas": "sanitasi berbasis masyarakat",
+    "satpol": "satuan polisi pamong praja",
+    "sd": "sekolah dasar",
+    "sdh": "sudah",
+    "siup": "surat izin usaha perdagangan",
+    "skck": "surat keterangan catatan kepolisian",
+    "skpd": "satuan kerja perangkat daerah",
+    "slb": "sekolah luar biasa",
+    "sma": "sekolah menengah atas",
+    "smk": "sekolah menengah kejuruan",
+    "smp": "sekolah menengah pertama",
+    "spgdt": "sistem penanggulangan gawat darurat terpadu",
+    "spj": "surat pertanggungjawaban",
+    "sppt": "surat pemberitahuan pajak terutang",
+    "stbm": "sanitasi total berbasis masyarakat",
+    "stnk": "surat tanda nomor kendaraan",
+    "tb": "tuberkulosis",
+    "tbc": "tuberkulosis tb",
+    "tdk": "tidak",
+    "tpa": "tempat pemrosesan akhir sampah",
+    "tps": "tempat penampungan sementara sampah",
+    "tps3r": "tempat pengolahan sampah reduce reuse recycle",
+    "tpu": "tempat pemakaman umum",
+    "ukm": "usaha kecil menengah",
+    "umkm": "usaha mikro kecil menengah",
+    "utk": "untuk",
+    "wa": "whatsapp",
+    "yg": "yang",
 }
 
 
@@ -123,7 +187,7 @@ def _sastrawi() -> object:
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """Sastrawi stem of one Indonesian word (cached: the stemmer is slow per call)."""
-    if len(word) <= 3 or word.isdigit():
+    if len(word) <= 3 or not word.isalpha():
         return word
     return str(_sastrawi().stem(word))  # type: ignore[attr-defined]
 
@@ -135,11 +199,11 @@ class Analyzer:
         self,
         *,
         stemming: bool = True,
-        stopwords: Iterable[str] = STOPWORDS,
+        stopwords: Iterable[str] | None = None,
         abbreviations: Mapping[str, str] = ABBREVIATIONS,
     ) -> None:
         self.stemming = stemming
-        self.stopwords = frozenset(stopwords)
+        self.stopwords = frozenset(indonesian_stopwords() if stopwords is None else stopwords)
         self.abbreviations = dict(abbreviations)
 
     def describe(self) -> dict[str, object]:
@@ -147,27 +211,28 @@ class Analyzer:
         return {
             "stemming": self.stemming,
             "stopwords": len(self.stopwords),
+            "hyphens": "joined+split",
             "abbreviations": len(self.abbreviations),
         }
 
     def expand(self, tokens: list[str]) -> list[str]:
-        """Append the expansion of every known abbreviation; split hyphenated compounds."""
+        """Add each abbreviation's expansion; a hyphenated compound also counts joined and split."""
         out: list[str] = []
         for token in tokens:
-            out.append(token)
+            parts = [token]
             if "-" in token:
-                out.extend(token.split("-"))
-            expansion = self.abbreviations.get(token)
-            if expansion:
-                out.extend(expansion.split())
+                parts = [token.replace("-", ""), *token.split("-")]
+            out.extend(parts)
+            for part in dict.fromkeys([token, *parts]):
+                expansion = self.abbreviations.get(part)
+                if expansion:
+                    out.extend(expansion.split())
         return out
 
     def terms(self, text: str) -> list[str]:
         """Index terms of a text, in order (duplicates kept for term frequency)."""
-        words = [t for t in self.expand(raw_tokens(text)) if t not in self.stopwords]
-        if self.stemming:
-            words = [stem(w) for w in words]
-        return [w for w in words if len(w) > 1 and w not in self.stopwords]
+        words = [t for t in self.expand(raw_tokens(text)) if t not in self.stopwords and len(t) > 1]
+        return [stem(w) for w in words] if self.stemming else words
 
     def term_of(self, word: str) -> str:
         """The index term a single surface word maps to ('' if it is dropped)."""

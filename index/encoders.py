@@ -95,31 +95,10 @@ class SentenceTransformerEncoder:
         return self._encode(texts, self._passage_prompt, progress)
 
 
-class WeightedConcatEncoder:
-    """Concatenates scaled unit vectors of several encoders.
-
-    The inner product of two such vectors is the weighted sum of the per-encoder cosines,
-    so one FAISS index fuses several models exactly (weights are normalised to sum to 1).
-    """
-
-    def __init__(self, parts: list[tuple[Encoder, float]]) -> None:
-        total = sum(w for _, w in parts)
-        self.parts = [(enc, w / total) for enc, w in parts]
-        self.dim = sum(enc.dim for enc, _ in self.parts)
-        self.name = "+".join(f"{enc.name}@{w:.2f}" for enc, w in self.parts)
-
-    def _join(self, blocks: list[np.ndarray]) -> np.ndarray:
-        scaled = [b * np.sqrt(w) for b, (_, w) in zip(blocks, self.parts, strict=True)]
-        return np.hstack(scaled).astype(np.float32)
-
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self._join([enc.encode_queries(texts) for enc, _ in self.parts])
-
-    def encode_passages(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
-        return self._join([enc.encode_passages(texts, progress=progress) for enc, _ in self.parts])
+E5_FOLDER = "multilingual-e5-small"
 
 
-def _load_single(spec: str, threads: int) -> Encoder:
+def _load_single(spec: str, threads: int, models_dir: Path | None) -> Encoder:
     if spec.startswith("hashing"):
         _, _, dim = spec.partition("-")
         return HashingEncoder(int(dim) if dim else 256)
@@ -127,11 +106,17 @@ def _load_single(spec: str, threads: int) -> Encoder:
         from index.use3 import load_use3
 
         return SentenceTransformerEncoder(load_use3(threads), "use3")
+    if spec == "e5":
+        from index.e5 import ensure_e5_folder
+
+        if models_dir is None:
+            raise EncoderError("encoder 'e5' needs a models directory to convert the weights into")
+        spec = str(ensure_e5_folder(models_dir / E5_FOLDER))
     folder = Path(spec)
     if not (folder / "modules.json").is_file():
         raise EncoderError(
-            f"encoder {spec!r} is neither 'use3', 'hashing-<dim>' nor a sentence-transformers "
-            "folder (no modules.json there)"
+            f"encoder {spec!r} is neither 'use3', 'e5', 'hashing-<dim>' nor a "
+            "sentence-transformers folder (no modules.json there)"
         )
     from sentence_transformers import SentenceTransformer
 
@@ -139,21 +124,13 @@ def _load_single(spec: str, threads: int) -> Encoder:
     return SentenceTransformerEncoder(model, folder.name)
 
 
-def load_encoder(spec: str, *, threads: int = 2) -> Encoder:
-    """Build an encoder from a spec such as ``use3``, ``/models/e5``, ``use3@0.6+/models/e5@0.4``."""
+def load_encoders(spec: str, *, threads: int = 2, models_dir: Path | None = None) -> list[Encoder]:
+    """Encoders named by a spec such as ``use3``, ``use3+e5`` or ``use3+/models/my-model``.
+
+    Each becomes one dense leg of the ranker, in this order (the first is the primary leg,
+    whose cosine drives the "no good match" signal).
+    """
     pieces = [p.strip() for p in spec.split("+") if p.strip()]
     if not pieces:
         raise EncoderError("encoder spec is empty")
-    parts: list[tuple[Encoder, float]] = []
-    for piece in pieces:
-        name, sep, weight = piece.rpartition("@")
-        if not sep:
-            name, weight = piece, "1"
-        try:
-            value = float(weight)
-        except ValueError as exc:
-            raise EncoderError(f"encoder weight {weight!r} in {piece!r} is not a number") from exc
-        parts.append((_load_single(name, threads), value))
-    if len(parts) == 1:
-        return parts[0][0]
-    return WeightedConcatEncoder(parts)
+    return [_load_single(piece, threads, models_dir) for piece in pieces]

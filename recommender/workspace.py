@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 BUNDLED_CATALOGUE = Path(__file__).resolve().parents[1] / "data" / "innovations.jsonl"
 DATABASE = "replikasi.sqlite3"
 SNAPSHOTS = "snapshots"
+MODELS = "models"
 
 
 def open_catalogue(data_dir: Path, *, seed: Path | None = BUNDLED_CATALOGUE) -> Catalogue:
@@ -29,8 +30,8 @@ def open_catalogue(data_dir: Path, *, seed: Path | None = BUNDLED_CATALOGUE) -> 
     return catalogue
 
 
-def open_recommender(data_dir: Path, encoder: Encoder, *, config: RankingConfig | None = None,
+def open_recommender(data_dir: Path, encoders: list[Encoder], *, config: RankingConfig | None = None,
                      seed: Path | None = BUNDLED_CATALOGUE) -> Recommender:
     """A recommender over the data directory (the index is not loaded until ensure_index)."""
     catalogue = open_catalogue(data_dir, seed=seed)
-    return Recommender(catalogue, encoder, SnapshotStore(Path(data_dir) / SNAPSHOTS), config)
+    return Recommender(catalogue, encoders, SnapshotStore(Path(data_dir) / SNAPSHOTS), config)

@@ -9,7 +9,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from index.encoders import EncoderError, load_encoder
+from pydantic import ValidationError
+
+from index.encoders import EncoderError
 from index.snapshot import SnapshotError
 from recommender.errors import RecommenderError
 from recommender.filters import Asker, Filters
@@ -69,8 +71,9 @@ def _print_table(result: Recommendations) -> None:
               f"{' — ' + item.award_tier if item.award_tier else ''}"
               f"{' — ' + str(item.year) if item.year else ''}")
         c = m.components
-        print(f"    relevansi {c['relevance']:.2f} (dense {c['dense']:.2f}, leksikal "
-              f"{c['lexical']:.1f}); kata cocok: {', '.join(m.matched_terms) or '-'}")
+        dense = ", ".join(f"{k[6:]} {v:.2f}" for k, v in c.items() if k.startswith("dense_"))
+        print(f"    relevansi {c['relevance']:.2f} (cosinus {dense}; BM25 {c['bm25']:.1f}); "
+              f"kata cocok: {', '.join(m.matched_terms) or '-'}")
         if m.passage:
             snippet = textwrap.shorten(m.passage.text, 160, placeholder=" …")
             print(f"    {m.passage.field}: {snippet}")
@@ -96,8 +99,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         uvicorn.run(create_app(settings), host=args.host or settings.host,
                     port=args.port or settings.port)
         return 0
-    recommender = open_recommender(settings.data_dir,
-                                   load_encoder(settings.encoder, threads=settings.threads))
+    recommender = open_recommender(settings.data_dir, settings.load_encoders())
     if args.command == "build-index":
         print(f"index snapshot {recommender.rebuild(progress=True)} is live")
         return 0
@@ -124,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.data_dir:
             settings = settings.model_copy(update={"data_dir": args.data_dir})
         return _run(args, settings)
+    except ValidationError as exc:
+        problems = "; ".join(f"REPLIKASI_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+                             for e in exc.errors())
+        print(f"replikasi: error: bad setting: {problems}", file=sys.stderr)
+        return 2
     except (RecommenderError, EncoderError, SnapshotError) as exc:
         print(f"replikasi: error: {exc}", file=sys.stderr)
         return 2

@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 
-from index.encoders import load_encoder
 from recommender.engine import Recommender
 from recommender.workspace import open_recommender
 from service import errors
@@ -37,8 +36,7 @@ def _load_index(app: FastAPI, recommender: Recommender) -> None:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     if app.state.recommender is None:
-        encoder = load_encoder(settings.encoder, threads=settings.threads)
-        app.state.recommender = open_recommender(settings.data_dir, encoder)
+        app.state.recommender = open_recommender(settings.data_dir, settings.load_encoders())
     recommender: Recommender = app.state.recommender
     if not recommender.ready:
         app.state.index_error = "the index is loading"

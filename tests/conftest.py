@@ -25,7 +25,7 @@ def encoder() -> HashingEncoder:
 
 @pytest.fixture
 def recommender(tmp_path: Path, encoder: HashingEncoder) -> Recommender:
-    rec = open_recommender(tmp_path / "data", encoder, seed=TINY)
+    rec = open_recommender(tmp_path / "data", [encoder], seed=TINY)
     rec.ensure_index()
     return rec
 

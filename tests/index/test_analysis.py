@@ -5,6 +5,18 @@ def test_tokens_keep_hyphenated_compounds() -> None:
     assert raw_tokens("KTP-el dan Akta!") == ["ktp-el", "dan", "akta"]
 
 
+def test_hyphenated_compounds_count_joined_and_split() -> None:
+    terms = Analyzer(stemming=False).terms("KTP-el")
+    assert {"ktpel", "ktp", "el", "kartu", "penduduk"} <= set(terms)
+
+
+def test_english_queries_are_told_apart() -> None:
+    from index.analysis import looks_english
+
+    assert looks_english("How can we reduce the waiting time for ID cards?")
+    assert not looks_english("Bagaimana cara mengurangi antrean KTP di kantor kami?")
+
+
 def test_abbreviations_expand_to_the_words_they_stand_for() -> None:
     analyzer = Analyzer(stemming=False)
     assert {"demam", "berdarah", "dengue"} <= set(analyzer.terms("DBD"))

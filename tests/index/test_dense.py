@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from index.dense import DenseIndex
-from index.encoders import HashingEncoder, WeightedConcatEncoder
+from index.encoders import HashingEncoder
 
 
 def _unit(rows: list[list[float]]) -> np.ndarray:
@@ -34,14 +34,3 @@ def test_hashing_encoder_is_deterministic_and_normalised() -> None:
     a, b = enc.encode_queries(["ambulans lambat", "ambulans lambat"])
     np.testing.assert_array_equal(a, b)
     assert np.linalg.norm(a) == pytest.approx(1.0)
-
-
-def test_weighted_concat_inner_product_is_the_weighted_cosine() -> None:
-    one, two = HashingEncoder(32), HashingEncoder(48)
-    both = WeightedConcatEncoder([(one, 3.0), (two, 1.0)])
-    q, p = "bayi lahir akta", "akta kelahiran bayi"
-    expected = 0.75 * float(one.encode_queries([q])[0] @ one.encode_queries([p])[0]) + \
-        0.25 * float(two.encode_queries([q])[0] @ two.encode_queries([p])[0])
-    got = float(both.encode_queries([q])[0] @ both.encode_passages([p])[0])
-    assert got == pytest.approx(expected, abs=1e-6)
-    assert both.dim == 80

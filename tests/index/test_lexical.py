@@ -32,3 +32,14 @@ def test_save_and_load_round_trip(tmp_path) -> None:
     index.save(tmp_path)
     loaded = LexicalIndex.load(tmp_path, Analyzer(stemming=False))
     np.testing.assert_allclose(loaded.scores("akta bayi"), index.scores("akta bayi"))
+
+
+def test_char_ngrams_match_word_variants_and_survive_a_round_trip(tmp_path) -> None:
+    from index.lexical import CharNgramIndex
+
+    index = CharNgramIndex().fit(["pelayanan kependudukan keliling", "bank sampah warga"])
+    scores = index.scores("layanan penduduk")
+    assert scores[0] > 0.1 and scores[1] < scores[0]
+    index.save(tmp_path)
+    np.testing.assert_allclose(CharNgramIndex.load(tmp_path).scores("layanan penduduk"), scores,
+                               rtol=1e-5)

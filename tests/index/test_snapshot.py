@@ -11,7 +11,7 @@ import pytest
 
 from index.analysis import Analyzer
 from index.encoders import HashingEncoder
-from index.lexical import LexicalIndex
+from index.lexical import CharNgramIndex, LexicalIndex
 from index.snapshot import SnapshotError, SnapshotStore
 
 DOCS = [[("text", "ambulans lambat datang")], [("text", "akta kelahiran bayi")]]
@@ -19,32 +19,35 @@ DOCS = [[("text", "ambulans lambat datang")], [("text", "akta kelahiran bayi")]]
 
 def _build(store: SnapshotStore, encoder, docs=DOCS, catalogue_hash: str = "abc", reuse=None):
     lexical = LexicalIndex(Analyzer(), {"text": 1.0}).fit(docs)
+    chars = CharNgramIndex().fit([text for doc in docs for _, text in doc])
     return store.build(doc_ids=[f"d{i}" for i in range(len(docs))], passages=docs,
-                       lexical=lexical, encoder=encoder, catalogue_hash=catalogue_hash,
-                       reuse=reuse)
+                       lexical=lexical, chars=chars, encoders=[encoder],
+                       catalogue_hash=catalogue_hash, reuse=reuse)
 
 
 def test_build_then_load_gives_the_same_index(tmp_path: Path) -> None:
     store = SnapshotStore(tmp_path)
     built = _build(store, HashingEncoder(32))
-    loaded = store.load(HashingEncoder(32), Analyzer())
+    loaded = store.load([HashingEncoder(32)], Analyzer())
     assert loaded.version == built.version
     assert loaded.doc_ids == ["d0", "d1"]
-    assert loaded.manifest["encoder"] == "hashing-32" and loaded.manifest["count"] == 2
+    assert loaded.manifest["encoders"] == [{"name": "hashing-32", "dim": 32}]
+    assert loaded.manifest["count"] == 2
     assert loaded.manifest["catalogue_hash"] == "abc"
-    np.testing.assert_allclose(loaded.dense.vectors, built.dense.vectors)
+    np.testing.assert_allclose(loaded.dense[0].vectors, built.dense[0].vectors)
+    assert loaded.chars.scores("ambulans")[0] > 0
 
 
 def test_a_snapshot_of_another_encoder_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     store = SnapshotStore(tmp_path)
     _build(store, HashingEncoder(32))
-    with pytest.raises(SnapshotError, match="built with encoder 'hashing-32'.*rebuild"):
-        store.load(HashingEncoder(64), Analyzer())
+    with pytest.raises(SnapshotError, match="built with encoders 'hashing-32'.*rebuild"):
+        store.load([HashingEncoder(64)], Analyzer())
 
 
 def test_missing_snapshot_says_how_to_build_one(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError, match="build-index"):
-        SnapshotStore(tmp_path).load(HashingEncoder(32), Analyzer())
+        SnapshotStore(tmp_path).load([HashingEncoder(32)], Analyzer())
 
 
 class _CountingEncoder(HashingEncoder):
@@ -76,7 +79,7 @@ def test_a_failed_build_leaves_the_previous_snapshot_current(tmp_path: Path) -> 
     first = _build(store, HashingEncoder(32))
     with pytest.raises(RuntimeError):
         _build(store, _FailingEncoder(32), [[("text", "baru")]], "zzz")
-    assert store.load(HashingEncoder(32), Analyzer()).version == first.version
+    assert store.load([HashingEncoder(32)], Analyzer()).version == first.version
 
 
 SLOW_BUILD = textwrap.dedent("""
@@ -106,6 +109,6 @@ def test_killing_a_rebuild_half_way_leaves_the_previous_snapshot_loadable(tmp_pa
     time.sleep(0.2)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    loaded = store.load(HashingEncoder(32), Analyzer())
+    loaded = store.load([HashingEncoder(32)], Analyzer())
     assert loaded.version == first.version
     assert loaded.doc_ids == ["d0", "d1"]

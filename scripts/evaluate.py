@@ -1,0 +1,99 @@
+"""Measure match quality on a labelled query set: python -m scripts.evaluate --queries F --qrels F."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from recommender.evaluation import METRICS, SYSTEMS, load_qrels, load_queries, run_systems, summarise
+from recommender.workspace import BUNDLED_CATALOGUE, open_recommender
+from service.settings import Settings
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m scripts.evaluate", description=__doc__)
+    parser.add_argument("--queries", type=Path, default=DEV / "queries.jsonl")
+    parser.add_argument("--qrels", type=Path, default=DEV / "qrels.tsv")
+    parser.add_argument("--json", type=Path, help="write every figure to this file")
+    parser.add_argument("--catalogue", type=Path, default=BUNDLED_CATALOGUE)
+    parser.add_argument("--data-dir", type=Path,
+                        help="reuse this data directory (snapshots, converted models) between runs")
+    parser.add_argument("--encoder", help="overrides REPLIKASI_ENCODER")
+    return parser
+
+
+def _table(rows: dict[str, dict[str, Any]], title: str) -> list[str]:
+    lines = [f"\n{title}", f"| system | {' | '.join(METRICS)} |",
+             "|---|" + "---|" * len(METRICS)]
+    for name, figures in rows.items():
+        lines.append(f"| {name} | " + " | ".join(f"{figures[m]:.3f}" for m in METRICS) + " |")
+    return lines
+
+
+def report(summary: dict[str, Any]) -> str:
+    """The printed report: overall table, one table per kind, gaps, worst queries."""
+    systems = summary["systems"]
+    lines = _table(systems, f"All judged queries ({summary['judged']} of {summary['queries']})")
+    kinds = sorted({k for s in systems.values() for k in s["by_kind"]})
+    for kind in kinds:
+        rows = {n: s["by_kind"][kind] for n, s in systems.items() if kind in s["by_kind"]}
+        count = next(iter(rows.values()))["queries"]
+        lines += _table(rows, f"kind = {kind} ({count} queries)")
+    lines.append("\nQueries with no relevant innovation (top score per system; flagged = no good match)")
+    lines.append(f"| query | {' | '.join(SYSTEMS)} | flagged |")
+    lines.append("|---|" + "---|" * (len(SYSTEMS) + 1))
+    for q in summary["no_relevant"]:
+        scores = " | ".join(f"{q['top_score'][n]:.3f}" for n in SYSTEMS)
+        lines.append(f"| {q['id']} | {scores} | {q['flagged_no_good_match']} |")
+    flagged = summary["flagged_judged"]
+    lines.append(f"\nJudged queries wrongly flagged as no good match: {len(flagged)} {flagged}")
+    lines.append("\nTen worst queries of the full ranker (returned id: grade)")
+    for q in summary["worst_full"]:
+        got = ", ".join(f"{d}:{g}" for d, g in q["returned"])
+        want = ", ".join(f"{d}:{g}" for d, g in q["relevant"])
+        lines.append(f"- {q['id']} ({q['kind']}, nDCG@10 {q['ndcg@10']:.3f}) {q['text'][:90]!r}\n"
+                     f"    returned {got}\n    relevant {want}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    for path in (args.queries, args.qrels, args.catalogue):
+        if not path.is_file():
+            print(f"evaluate: error: no such file: {path}", file=sys.stderr)
+            return 2
+    settings = Settings()
+    with tempfile.TemporaryDirectory(prefix="replikasi-eval-") as scratch:
+        data_dir = args.data_dir or Path(scratch)
+        update: dict[str, Any] = {"data_dir": data_dir}
+        if args.encoder:
+            update["encoder"] = args.encoder
+        settings = settings.model_copy(update=update)
+        started = time.perf_counter()
+        recommender = open_recommender(data_dir, settings.load_encoders(), seed=args.catalogue)
+        recommender.ensure_index(progress=True)
+        built = time.perf_counter() - started
+        queries = load_queries(args.queries)
+        summary = summarise(run_systems(recommender, queries), queries, load_qrels(args.qrels))
+    summary["encoders"] = [e.name for e in recommender.encoders]
+    summary["seconds"] = {"index": round(built, 1),
+                          "queries": round(time.perf_counter() - started - built, 1)}
+    print(f"encoders: {', '.join(summary['encoders'])}; index {built:.0f} s, "
+          f"{len(queries)} queries x {len(SYSTEMS)} systems {summary['seconds']['queries']:.0f} s")
+    print(report(summary))
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
