@@ -27,7 +27,23 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path,
                         help="reuse this data directory (snapshots, converted models) between runs")
     parser.add_argument("--encoder", help="overrides REPLIKASI_ENCODER")
+    parser.add_argument("--markdown", type=Path,
+                        help="rewrite the measured section of this file (docs/quality.md)")
     return parser
+
+
+START, END = "<!-- measured:start -->", "<!-- measured:end -->"
+
+
+def write_markdown(path: Path, text: str, command: str) -> None:
+    """Replace what lies between the markers; the prose around them is kept."""
+    body = f"{START}\n_Regenerate with `{command}`._\n{text}\n{END}"
+    old = path.read_text(encoding="utf-8") if path.is_file() else f"{START}\n{END}\n"
+    if START not in old or END not in old:
+        old = f"{old.rstrip()}\n\n{START}\n{END}\n"
+    head, _, rest = old.partition(START)
+    _, _, tail = rest.partition(END)
+    path.write_text(head + body + tail, encoding="utf-8")
 
 
 def _table(rows: dict[str, dict[str, Any]], title: str) -> list[str]:
@@ -87,9 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     summary["encoders"] = [e.name for e in recommender.encoders]
     summary["seconds"] = {"index": round(built, 1),
                           "queries": round(time.perf_counter() - started - built, 1)}
-    print(f"encoders: {', '.join(summary['encoders'])}; index {built:.0f} s, "
-          f"{len(queries)} queries x {len(SYSTEMS)} systems {summary['seconds']['queries']:.0f} s")
-    print(report(summary))
+    header = (f"encoders: {', '.join(summary['encoders'])}; index {built:.0f} s, "
+              f"{len(queries)} queries x {len(SYSTEMS)} systems {summary['seconds']['queries']:.0f} s")
+    text = report(summary)
+    print(header)
+    print(text)
+    if args.markdown:
+        command = "python -m scripts.evaluate " + " ".join(argv if argv is not None else sys.argv[1:])
+        write_markdown(args.markdown, f"\n{header}\n{text}", command)
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     return 0
