@@ -124,28 +124,40 @@ class CharNgramIndex:
                 "features": len(getattr(self._vectorizer, "vocabulary_", {}))}
 
     def fit(self, texts: Sequence[str]) -> CharNgramIndex:
-        self.matrix = self._vectorizer.fit_transform(list(texts)).tocsr()
+        try:
+            self.matrix = self._vectorizer.fit_transform(list(texts)).tocsr()
+        except ValueError:
+            # No n-gram at all (an empty catalogue): an empty index that scores zeros.
+            self._vectorizer = self._make(None)
+            self.matrix = sparse.csr_matrix((len(texts), 0), dtype=np.float32)
         return self
+
+    @property
+    def fitted(self) -> bool:
+        return hasattr(self._vectorizer, "idf_")
 
     def scores(self, text: str) -> np.ndarray:
         """Cosine of the query's n-gram vector with every document: float32, (n,)."""
-        if not self.matrix.shape[0] or not self.matrix.shape[1]:
+        if not self.fitted or not self.matrix.shape[0]:
             return np.zeros(self.matrix.shape[0], dtype=np.float32)
         query = self._vectorizer.transform([text])
         return np.asarray((self.matrix @ query.T).todense(), dtype=np.float32).ravel()
 
     def save(self, folder: Path) -> None:
         sparse.save_npz(folder / "chars_tfidf.npz", self.matrix)
-        np.save(folder / "chars_idf.npy", self._vectorizer.idf_, allow_pickle=False)
+        idf = self._vectorizer.idf_ if self.fitted else np.zeros(0, dtype=np.float32)
+        np.save(folder / "chars_idf.npy", idf, allow_pickle=False)
+        vocabulary = self._vectorizer.vocabulary_ if self.fitted else {}
         meta = {"ngram_range": list(self.ngram_range),
-                "vocabulary": {k: int(v) for k, v in self._vectorizer.vocabulary_.items()}}
+                "vocabulary": {k: int(v) for k, v in vocabulary.items()}}
         (folder / "chars.json").write_text(json.dumps(meta, ensure_ascii=False))
 
     @classmethod
     def load(cls, folder: Path) -> CharNgramIndex:
         meta = json.loads((folder / "chars.json").read_text())
         index = cls(tuple(meta["ngram_range"]))  # type: ignore[arg-type]
-        index._vectorizer = index._make(meta["vocabulary"])
-        index._vectorizer.idf_ = np.load(folder / "chars_idf.npy", allow_pickle=False)
         index.matrix = sparse.load_npz(folder / "chars_tfidf.npz").tocsr()
+        if meta["vocabulary"]:
+            index._vectorizer = index._make(meta["vocabulary"])
+            index._vectorizer.idf_ = np.load(folder / "chars_idf.npy", allow_pickle=False)
         return index

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -12,9 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from recommender.errors import DuplicateInnovation, UnknownInnovation
+from recommender.errors import DuplicateInnovation, InvalidRecord, UnknownInnovation
 from recommender.filters import UNKNOWN_STATUS, Filters
 from recommender.record import AWARD_TIERS, Innovation
+
+logger = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS innovations (
@@ -56,13 +60,25 @@ def content_hash(item: Innovation) -> str:
     return hashlib.sha256(json.dumps(item.to_dict(), sort_keys=True).encode()).hexdigest()
 
 
+def _record_json(item: Innovation) -> str:
+    text = json.dumps(item.to_dict(), ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        # Lone surrogates (from JSON escapes such as \ud800) cannot be stored as UTF-8 text.
+        raise InvalidRecord("record", "contains an unpaired surrogate, which is not valid "
+                                      "Unicode text") from exc
+    return text
+
+
 def _row(item: Innovation) -> tuple[Any, ...]:
     tier = item.award_tier
+    record = _record_json(item)
     search = " ".join(x for x in (item.name, item.agency, item.government, item.province,
                                   item.problem, item.solution, item.outcomes) if x).casefold()
     return (item.id, item.name, item.level, item.sector, item.province, item.year, item.status,
             AWARD_TIERS.index(tier) if tier else -1, item.replication_of, search,
-            content_hash(item), json.dumps(item.to_dict(), ensure_ascii=False),
+            content_hash(item), record,
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
 
@@ -115,6 +131,9 @@ class Catalogue:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        # Held by callers across a change and the index rebuild that follows it, so a failed
+        # rebuild can restore the previous versions without undoing someone else's change.
+        self.write_lock = threading.RLock()
         with self._connect() as db:
             db.executescript(SCHEMA)
 
@@ -155,28 +174,55 @@ class Catalogue:
         """A page of innovations in id order, and the total that match."""
         where, args = _where(filters, q)
         with self._connect() as db:
+            db.execute("BEGIN")  # one read snapshot for the count and the page
             total = int(db.execute(f"SELECT count(*) FROM innovations{where}", args).fetchone()[0])
             rows = db.execute(f"SELECT record FROM innovations{where} ORDER BY id LIMIT ? OFFSET ?",
                               [*args, limit, offset]).fetchall()
         return [_load(r[0]) for r in rows], total
 
-    def upsert(self, items: list[Innovation]) -> None:
+    def upsert(self, items: Iterable[Innovation]) -> None:
+        rows = [_row(i) for i in items]
+        if not rows:
+            return
         with self._lock, self._connect() as db:
             db.executemany("INSERT OR REPLACE INTO innovations VALUES "
-                           "(?,?,?,?,?,?,?,?,?,?,?,?,?)", [_row(i) for i in items])
+                           "(?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+    def versions(self, ids: Iterable[str]) -> dict[str, Innovation | None]:
+        """The stored version of each id (None where there is none), to restore later."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, Innovation | None] = dict.fromkeys(wanted)
+        with self._connect() as db:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                rows = db.execute(f"SELECT id, record FROM innovations WHERE id IN "
+                                  f"({','.join('?' * len(chunk))})", chunk).fetchall()
+                found.update({key: _load(record) for key, record in rows})
+        return found
+
+    def restore(self, versions: dict[str, Innovation | None]) -> None:
+        """Put back the versions `versions()` returned, in one transaction."""
+        keep = [_row(item) for item in versions.values() if item is not None]
+        drop = [(key,) for key, item in versions.items() if item is None]
+        with self._lock, self._connect() as db:
+            db.executemany("DELETE FROM innovations WHERE id = ?", drop)
+            db.executemany("INSERT OR REPLACE INTO innovations VALUES "
+                           "(?,?,?,?,?,?,?,?,?,?,?,?,?)", keep)
 
     def create(self, item: Innovation) -> None:
+        row = _row(item)
         with self._lock, self._connect() as db:
             if db.execute("SELECT 1 FROM innovations WHERE id = ?", (item.id,)).fetchone():
                 raise DuplicateInnovation(item.id)
-            db.execute("INSERT INTO innovations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", _row(item))
+            db.execute("INSERT INTO innovations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
 
     def replace(self, item: Innovation) -> None:
+        row = _row(item)
         with self._lock, self._connect() as db:
             if not db.execute("SELECT 1 FROM innovations WHERE id = ?", (item.id,)).fetchone():
                 raise UnknownInnovation(item.id)
             db.execute("INSERT OR REPLACE INTO innovations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                       _row(item))
+                       row)
 
     def delete(self, innovation_id: str) -> None:
         with self._lock, self._connect() as db:
@@ -196,19 +242,25 @@ class Catalogue:
         return digest.hexdigest()
 
     def log_recommendation(self, entry: dict[str, Any]) -> None:
-        """Store one answered request (no personal data: no IPs, no user ids)."""
-        with self._connect() as db:
-            db.execute(
-                "INSERT INTO recommendation_log (created_at, kind, problem, filters, asker_level,"
-                " asker_province, result_count, top_score, no_good_match, results, index_version)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), entry["kind"],
-                 entry["problem"], json.dumps(entry["filters"], ensure_ascii=False),
-                 entry.get("asker_level"), entry.get("asker_province"), len(entry["results"]),
-                 entry.get("top_score"), int(entry["no_good_match"]),
-                 json.dumps(entry["results"]), entry.get("index_version")))
+        """Store one answered request (no personal data: no IPs, no user ids).
 
-    def recommendation_log(self, limit: int = 100) -> list[dict[str, Any]]:
+        Analytics must never cost a planner the answer: a failure to record is logged, not raised.
+        """
+        try:
+            with self._connect() as db:
+                db.execute(
+                    "INSERT INTO recommendation_log (created_at, kind, problem, filters, "
+                    "asker_level, asker_province, result_count, top_score, no_good_match, results,"
+                    " index_version) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), entry["kind"],
+                     entry["problem"], json.dumps(entry["filters"], ensure_ascii=False),
+                     entry.get("asker_level"), entry.get("asker_province"),
+                     len(entry["results"]), entry.get("top_score"), int(entry["no_good_match"]),
+                     json.dumps(entry["results"]), entry.get("index_version")))
+        except (sqlite3.Error, UnicodeEncodeError) as exc:
+            logger.warning("could not record a recommendation request: %s", exc)
+
+    def recommendation_log(self, limit: int = 100) -> builtins.list[dict[str, Any]]:
         with self._connect() as db:
             db.row_factory = sqlite3.Row
             rows = db.execute("SELECT * FROM recommendation_log ORDER BY id DESC LIMIT ?",

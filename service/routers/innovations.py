@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
-from recommender.errors import InvalidRecord
+from recommender.catalogue import content_hash
+from recommender.engine import Recommender
+from recommender.errors import DuplicateInnovation, InvalidRecord, RecommenderError
 from recommender.filters import Filters
-from recommender.importing import detect_format, export_csv, export_jsonl, import_rows
+from recommender.importing import (
+    check_near_duplicate,
+    detect_format,
+    export_csv,
+    export_jsonl,
+    validate_rows,
+)
+from recommender.record import Innovation as Record
 from recommender.record import validate_record
 from service.auth import require_key
-from service.routers.recommendations import ERRORS, recommender_of
+from service.errors import responses
+from service.routers.recommendations import recommender_of
 from service.schemas import (
     AwardTier,
     ImportResult,
@@ -26,9 +39,14 @@ from service.schemas import (
     StatusFilter,
 )
 
+logger = logging.getLogger(__name__)
+
 router = APIRouter(prefix="/v1", tags=["innovations"])
-WRITE_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 401: ERRORS[422], 403: ERRORS[422],
-                                                  404: ERRORS[422], 409: ERRORS[422]}
+READ_ERRORS = responses(422, 503)
+ONE_ERRORS = responses(404, 422, 503)
+WRITE_ERRORS = responses(401, 403, 404, 409, 413, 422, 503)
+NOT_BLANK = {"type": "string", "pattern": r"\S"}
+IMPORT_MEDIA = {"application/x-ndjson": {"schema": NOT_BLANK}, "text/csv": {"schema": NOT_BLANK}}
 
 
 def filter_params(
@@ -46,11 +64,32 @@ def filter_params(
     }.items() if v is not None})
 
 
-def _out(item: Any) -> dict[str, Any]:
+def _out(item: Record) -> dict[str, Any]:
     return {**item.to_dict(), "award_tier": item.award_tier}
 
 
-@router.get("/innovations", response_model=InnovationPage, responses=ERRORS)
+def _commit(recommender: Recommender, ids: list[str], change: Callable[[], None]) -> str:
+    """Apply a catalogue change and rebuild the index; a failed rebuild undoes the change.
+
+    The store and the index then still agree, and a client that got an error can retry.
+    """
+    catalogue = recommender.catalogue
+    with catalogue.write_lock:
+        before = catalogue.versions(ids)
+        change()
+        try:
+            return recommender.rebuild()
+        except Exception as exc:
+            catalogue.restore(before)
+            logger.exception("index rebuild failed; the change to %d innovation(s) was undone",
+                             len(ids))
+            if isinstance(exc, RecommenderError):
+                raise
+            raise HTTPException(500, "index: rebuilding the index failed, so the change was "
+                                     "not kept; try again") from exc
+
+
+@router.get("/innovations", response_model=InnovationPage, responses=READ_ERRORS)
 def list_innovations(request: Request, filters: Filters = Depends(filter_params),
                      q: str | None = Query(None, max_length=500, description="words that must "
                                            "all appear in the name, agency or texts"),
@@ -64,7 +103,8 @@ def list_innovations(request: Request, filters: Filters = Depends(filter_params)
 
 
 @router.get("/innovations:export", responses={200: {"content": {
-    "application/x-ndjson": {}, "text/csv": {}}}, **ERRORS})
+    "application/x-ndjson": {"schema": {"type": "string"}},
+    "text/csv": {"schema": {"type": "string"}}}}, **READ_ERRORS})
 def export(request: Request, filters: Filters = Depends(filter_params),
            format: Literal["jsonl", "csv"] = Query("jsonl")) -> StreamingResponse:
     """The whole (filtered) catalogue as JSONL or CSV; either imports back unchanged."""
@@ -76,33 +116,51 @@ def export(request: Request, filters: Filters = Depends(filter_params),
                              headers={"Content-Disposition": disposition})
 
 
-@router.post("/innovations:import", response_model=ImportResult, dependencies=[Depends(require_key)],
-             responses=WRITE_ERRORS, openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/x-ndjson": {"schema": {"type": "string"}},
-                 "text/csv": {"schema": {"type": "string"}}}}})
-async def import_innovations(request: Request,
-                             format: Literal["jsonl", "csv"] | None = Query(None)) -> dict[str, Any]:
-    """Validate every row; store the good ones (upsert by id), report each rejected row."""
-    data = await request.body()
-    content_type = request.headers.get("content-type", "")
-    fmt = format or ("csv" if "csv" in content_type else
-                     "jsonl" if "json" in content_type else detect_format(None, data))
-    recommender = recommender_of(request)
-    from starlette.concurrency import run_in_threadpool
-
-    report = await run_in_threadpool(import_rows, recommender.catalogue, data, fmt)
-    version = await run_in_threadpool(recommender.rebuild) if report.accepted \
-        else recommender.index_version
+def _import(recommender: Recommender, data: bytes, fmt: str) -> dict[str, Any]:
+    catalogue = recommender.catalogue
+    with catalogue.write_lock:
+        report, good = validate_rows(catalogue, data, fmt)
+        stored = catalogue.content_hashes()
+        # Rows equal to what is stored change nothing, so a repeated import rebuilds nothing.
+        changed = [i for i in good if stored.get(i.id) != content_hash(i)]
+        version = recommender.index_version
+        if changed:
+            version = _commit(recommender, [i.id for i in changed],
+                              lambda: catalogue.upsert(changed))
     return {**report.to_dict(), "index_version": version}
 
 
-@router.get("/innovations/{innovation_id}", response_model=Innovation, responses=WRITE_ERRORS)
+@router.post("/innovations:import", response_model=ImportResult,
+             dependencies=[Depends(require_key)], responses=WRITE_ERRORS,
+             openapi_extra={"requestBody": {"required": True, "content": IMPORT_MEDIA}})
+async def import_innovations(
+    request: Request,
+    format: Literal["jsonl", "csv"] | None = Query(
+        None, description="defaults to the Content-Type (text/csv, application/x-ndjson), "
+                          "else to what the body looks like"),
+) -> dict[str, Any]:
+    """Validate every row; store the good ones (upsert by id), report each rejected row.
+
+    Rows are rejected for a missing or unknown field, a wrong type or value, text over its
+    length limit, invalid UTF-8, an id repeated in the file, or (nearly) the same problem and
+    solution text as another innovation. Rejected rows leave the store unchanged.
+    """
+    data = await request.body()
+    if not data.strip():
+        raise InvalidRecord("body", "is empty; send JSONL lines or CSV rows")
+    content_type = request.headers.get("content-type", "").lower()
+    fmt = format or ("csv" if "csv" in content_type else
+                     "jsonl" if "json" in content_type else detect_format(None, data))
+    return await run_in_threadpool(_import, recommender_of(request), data, fmt)
+
+
+@router.get("/innovations/{innovation_id}", response_model=Innovation, responses=ONE_ERRORS)
 def get_innovation(request: Request, innovation_id: str) -> dict[str, Any]:
     return _out(recommender_of(request).catalogue.get(innovation_id))
 
 
 @router.get("/innovations/{innovation_id}/similar", response_model=RecommendationResponse,
-            responses=WRITE_ERRORS)
+            responses=ONE_ERRORS)
 def similar(request: Request, innovation_id: str, filters: Filters = Depends(filter_params),
             limit: int = Query(10, ge=1, le=50)) -> dict[str, Any]:
     """More like this: innovations closest to the given one."""
@@ -111,12 +169,17 @@ def similar(request: Request, innovation_id: str, filters: Filters = Depends(fil
 
 @router.post("/innovations", response_model=Innovation, status_code=201,
              dependencies=[Depends(require_key)], responses=WRITE_ERRORS)
-def create(request: Request, body: InnovationIn) -> dict[str, Any]:
+def create(request: Request, response: Response, body: InnovationIn) -> dict[str, Any]:
     """Add one innovation; it is searchable when this returns."""
     item = validate_record(body.model_dump())
     recommender = recommender_of(request)
-    recommender.catalogue.create(item)
-    recommender.rebuild()
+    catalogue = recommender.catalogue
+    with catalogue.write_lock:
+        if catalogue.exists(item.id):
+            raise DuplicateInnovation(item.id)
+        check_near_duplicate(catalogue, item)
+        _commit(recommender, [item.id], lambda: catalogue.create(item))
+    response.headers["Location"] = f"/v1/innovations/{item.id}"
     return _out(item)
 
 
@@ -128,15 +191,20 @@ def replace(request: Request, innovation_id: str, body: InnovationIn) -> dict[st
         raise InvalidRecord("id", f"{body.id!r} differs from the id in the path {innovation_id!r}")
     item = validate_record(body.model_dump())
     recommender = recommender_of(request)
-    recommender.catalogue.replace(item)
-    recommender.rebuild()
+    catalogue = recommender.catalogue
+    with catalogue.write_lock:
+        catalogue.get(innovation_id)  # 404 before anything else
+        check_near_duplicate(catalogue, item)
+        _commit(recommender, [item.id], lambda: catalogue.replace(item))
     return _out(item)
 
 
 @router.delete("/innovations/{innovation_id}", status_code=204,
                dependencies=[Depends(require_key)], responses=WRITE_ERRORS)
 def delete(request: Request, innovation_id: str) -> Response:
+    """Remove an innovation; it leaves recommendations when this returns."""
     recommender = recommender_of(request)
-    recommender.catalogue.delete(innovation_id)
-    recommender.rebuild()
+    catalogue = recommender.catalogue
+    with catalogue.write_lock:
+        _commit(recommender, [innovation_id], lambda: catalogue.delete(innovation_id))
     return Response(status_code=204)

@@ -111,3 +111,13 @@ def test_a_catalogue_change_is_picked_up_by_ensure_index(recommender: Recommende
     recommender.catalogue.delete(item.id)
     recommender.ensure_index()
     assert "bank-sampah-delta" not in _ids(recommender.recommend("bank sampah", limit=10))
+
+
+def test_an_emptied_catalogue_still_indexes_and_answers_with_nothing(recommender: Recommender) -> None:
+    for item in recommender.catalogue.all():
+        recommender.catalogue.delete(item.id)
+    recommender.rebuild()
+    result = recommender.recommend("ambulans lambat")
+    assert result.matches == [] and result.no_good_match
+    recommender.ensure_index()
+    assert recommender.ready

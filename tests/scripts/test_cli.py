@@ -1,0 +1,66 @@
+"""The `replikasi` command: import, recommend and errors, on the tiny catalogue."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from scripts.cli import main
+from tests.conftest import TINY
+
+GOOD_AND_BAD = (
+    "id,name,level,sector,problem,solution,year,awards\n"
+    "ok-one,Satu,kota,kesehatan,Antrean puskesmas panjang,Antrean daring,2020,Top 99 KIPP 2020\n"
+    "bad-level,Dua,desa,kesehatan,Masalah,Solusi,2020,\n"
+    ",Tanpa Id,kota,kesehatan,Masalah,Solusi,2020,\n"
+    "bad-year,Tiga,kota,kesehatan,Masalah,Solusi,dua ribu,\n"
+    "ok-two,Empat,kabupaten,lingkungan,Sampah sungai,Bank sampah,,\n"
+)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("REPLIKASI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("REPLIKASI_ENCODER", "hashing-256")
+    return tmp_path
+
+
+def test_import_keeps_good_rows_and_lists_each_bad_one(env: Path, capsys) -> None:
+    csv_file = env / "mixed.csv"
+    csv_file.write_text(GOOD_AND_BAD, encoding="utf-8")
+    assert main(["import", str(csv_file)]) == 0
+    out = capsys.readouterr().out
+    assert "imported 2 innovations, rejected 3" in out
+    assert "row 2 (bad-level): level:" in out
+    assert "row 3 (no id): id: is required" in out
+    assert "row 4 (bad-year): year:" in out
+
+
+def test_import_reads_standard_input(env: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(TINY.read_bytes())))
+    assert main(["import", "-"]) == 0
+    assert "imported 10 innovations, rejected 0" in capsys.readouterr().out
+
+
+def test_recommend_prints_ranked_innovations_with_reasons(env: Path, capsys) -> None:
+    assert main(["recommend", "sampah rumah tangga menumpuk", "-k", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.lstrip().startswith("1.")
+    assert "kata cocok:" in out and "relevansi" in out
+
+
+def test_errors_are_one_line_and_a_non_zero_exit(env: Path, capsys) -> None:
+    assert main(["recommend", "sampah", "--sector", "luar-angkasa"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "filters.sector" in err and "Traceback" not in err
+    assert main(["import", str(env / "missing.csv")]) == 2
+    assert "missing.csv" in capsys.readouterr().err
+
+
+def test_a_bad_setting_is_reported_without_a_traceback(env: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("REPLIKASI_THREADS", "zero")
+    assert main(["build-index"]) == 2
+    assert "REPLIKASI_THREADS" in capsys.readouterr().err
