@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -31,19 +32,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`replikasi serve` on a fresh data directory: bundled catalogue, real encoder, real HTTP."""
-    data = tmp_path_factory.mktemp("live-data")
+@contextmanager
+def serve(data: Path, key: str, log_name: str, timeout: float = 600) -> Iterator[str]:
+    """Run `replikasi serve` on a data directory (real encoder, real HTTP) until ready."""
     port = _free_port()
-    env = {**os.environ, "REPLIKASI_DATA_DIR": str(data), "REPLIKASI_API_KEYS": LIVE_KEY,
+    env = {**os.environ, "REPLIKASI_DATA_DIR": str(data), "REPLIKASI_API_KEYS": key,
            "REPLIKASI_ENCODER": "use3", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "live-server.log", "w")  # noqa: SIM115 - closed at teardown
+    log = open(ARTIFACTS / log_name, "w")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen([sys.executable, "-m", "scripts.cli", "serve", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + timeout
     try:
         while True:
             if proc.poll() is not None:
@@ -54,7 +54,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("server not ready after 600 s")
+                raise RuntimeError(f"server not ready after {timeout:.0f} s")
             time.sleep(0.5)
         yield url
     finally:
@@ -64,6 +64,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh data directory: the bundled catalogue is seeded and indexed on first start."""
+    with serve(tmp_path_factory.mktemp("live-data"), LIVE_KEY, "live-server.log") as url:
+        yield url
 
 
 @pytest.fixture

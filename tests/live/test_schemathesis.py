@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,17 +23,11 @@ from recommender.catalogue import Catalogue
 from recommender.importing import import_rows
 from recommender.workspace import DATABASE
 from tests.conftest import TINY
-from tests.live.conftest import ARTIFACTS, ROOT
+from tests.live.conftest import ARTIFACTS, serve
 
 CHECKS = "not_a_server_error,response_schema_conformance"
 EXAMPLES = os.environ.get("REPLIKASI_SCHEMATHESIS_EXAMPLES", "25")
 WRITER_KEY = "schemathesis-writer-key"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def schemathesis(base_url: str, name: str, *options: str) -> None:
@@ -78,35 +70,8 @@ def writable_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("schemathesis-data")
     report = import_rows(Catalogue(data / DATABASE), TINY.read_bytes(), "jsonl")
     assert not report.rejected
-    port = _free_port()
-    env = {**os.environ, "REPLIKASI_DATA_DIR": str(data), "REPLIKASI_API_KEYS": WRITER_KEY,
-           "REPLIKASI_ENCODER": "use3", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "schemathesis-server.log", "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen([sys.executable, "-m", "scripts.cli", "serve", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}; see {log.name}")
-            try:
-                if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server not ready after 300 s")
-            time.sleep(0.5)
+    with serve(data, WRITER_KEY, "schemathesis-server.log", timeout=300) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_keyed_writes_have_no_server_errors_or_schema_violations(writable_server: str) -> None:
