@@ -105,8 +105,9 @@ def run_systems(recommender: Recommender, queries: list[Query],
     for number, query in enumerate(queries, start=1):
         filters = Filters.from_mapping(query.filters)
         eligible = recommender.eligible(filters)
-        signals, fused = hybrid.relevance(query.text, eligible)
-        raw = hybrid.signals(query.text)
+        vectors = [enc.encode_queries([query.text])[0] for enc in hybrid.encoders]
+        signals, fused = hybrid.relevance(query.text, eligible, vectors)
+        raw = hybrid.signals(query.text, vectors)
         for name, scores in (("tfidf", tfidf.scores(query.text)), ("bm25", raw.bm25),
                              ("dense", raw.dense[0]), ("hybrid", fused)):
             run.ranked[name][query.id], run.top_score[name][query.id] = \
