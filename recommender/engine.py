@@ -162,6 +162,11 @@ class Recommender:
                       np.flatnonzero(fields != WHOLE), whole, value)
 
     @property
+    def manifest(self) -> dict[str, object]:
+        """The loaded snapshot's manifest (encoders, counts, catalogue hash, build time)."""
+        return self._require_state().snapshot.manifest
+
+    @property
     def items(self) -> list[Innovation]:
         """The indexed innovations, in index row order."""
         return self._require_state().items

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("load encoders (" + settings.encoder + ")", f"{took:.1f} s"))
         recommender = open_recommender(Path(scratch), encoders, seed=BUNDLED_CATALOGUE)  # type: ignore[arg-type]
         took, _ = _timed(recommender.rebuild)
-        state_passages = recommender._require_state().snapshot.manifest["passages"]
+        state_passages = recommender.manifest["passages"]
         rows.append((f"build index from scratch ({len(recommender.items)} innovations, "
                      f"{state_passages} passages)", f"{took:.1f} s ({state_passages / took:.0f} passages/s)"))
         took, _ = _timed(recommender.ensure_index)
