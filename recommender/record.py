@@ -20,6 +20,8 @@ STATUSES = ("berjalan", "berhenti")
 # Award tiers, lowest first; an innovation's tier is the highest its awards reach.
 AWARD_TIERS = ("penghargaan-lain", "top-99", "top-40", "unpsa")
 
+# Anchored for JSON Schema (the API's pattern); Python code must use ID_PATTERN.fullmatch, since
+# `$` also matches before a trailing newline.
 ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 LONG_TEXT = 5000
@@ -136,7 +138,7 @@ def _slug(name: str, value: Any, required: bool) -> str | None:
         if required:
             raise InvalidRecord(name, "is required")
         return None
-    if not isinstance(value, str) or not ID_PATTERN.match(value):
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
         raise InvalidRecord(name, f"{value!r} is not a slug (lower-case letters, digits, "
                                   "hyphens; 1-120 characters)")
     return value
