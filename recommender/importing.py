@@ -12,6 +12,7 @@ from typing import Any
 
 from index.analysis import raw_tokens
 from recommender.catalogue import Catalogue
+from recommender.csvtext import neutralise, restore, unterminated_quote_line
 from recommender.errors import InvalidRecord
 from recommender.record import FIELDS, LIST_FIELDS, Innovation, validate_record
 
@@ -90,7 +91,7 @@ def _jsonl_rows(data: bytes) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
 
 
 def _csv_cell(name: str, value: str) -> Any:
-    value = value.strip()
+    value = restore(value.strip())
     if name in LIST_FIELDS:
         if value.startswith("["):
             try:
@@ -124,12 +125,20 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
     except UnicodeDecodeError:
         # Keep the decodable rows: mark undecodable bytes, and reject the rows that hold them.
         text, undecodable = data.decode("utf-8-sig", errors="replace"), True
+    # The reader would read an unclosed quoted field to the end of the file, swallowing the
+    # rows after it into one cell; find where it opened, and stop with a rejection there.
+    opened = unterminated_quote_line(text)
+    unterminated = f"unterminated quoted field starting on line {opened}"
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
-        header_error = _header_error(list(reader.fieldnames or []))
+        header = list(reader.fieldnames or [])
     except csv.Error as exc:
         yield 1, None, InvalidRecord("header", f"is not valid CSV ({exc})")
         return
+    if opened is not None and reader.line_num >= opened:
+        yield 1, None, InvalidRecord("header", unterminated)
+        return
+    header_error = _header_error(header)
     number = 0
     while True:
         number += 1
@@ -138,8 +147,14 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
         except StopIteration:
             return
         except csv.Error as exc:  # e.g. a cell over the csv module's size limit
+            if opened is not None and reader.line_num >= opened:
+                yield number, None, InvalidRecord("record", unterminated)
+                return
             yield number, None, InvalidRecord("record", f"is not valid CSV ({exc})")
             continue
+        if opened is not None and reader.line_num >= opened:
+            yield number, row, InvalidRecord("record", unterminated)
+            return
         if header_error is not None:
             yield number, row, header_error
             continue
@@ -267,7 +282,10 @@ def export_jsonl(items: Iterable[Innovation]) -> Iterator[str]:
 
 
 def export_csv(items: Iterable[Innovation]) -> Iterator[str]:
-    """CSV with list fields as JSON arrays, so an export imports back unchanged."""
+    """CSV with list fields as JSON arrays, so an export imports back unchanged.
+
+    Cells that a spreadsheet would run as formulas get a leading quote (see csvtext).
+    """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(FIELDS), lineterminator="\n")
     writer.writeheader()
@@ -275,7 +293,8 @@ def export_csv(items: Iterable[Innovation]) -> Iterator[str]:
         row = item.to_dict()
         for name in LIST_FIELDS:
             row[name] = json.dumps(row[name], ensure_ascii=False)
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: "" if v is None else neutralise(v) if isinstance(v, str) else v
+                         for k, v in row.items()})
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

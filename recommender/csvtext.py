@@ -1,0 +1,54 @@
+"""CSV cell safety: formula neutralising for spreadsheets, and unterminated-quote detection."""
+
+from __future__ import annotations
+
+import re
+
+# A spreadsheet evaluates a cell starting with one of these as a formula (OWASP, "CSV
+# Injection"); the export prefixes a quote. A cell starting with a quote gets one more, so the
+# import can drop exactly one from any quote followed by one of these and round trips are exact.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPED_STARTS = (*FORMULA_STARTS, "'")
+_TOKEN = re.compile(r'\r\n|[\r\n",]')
+_START, _UNQUOTED, _QUOTED, _AFTER_QUOTE = range(4)
+
+
+def neutralise(cell: str) -> str:
+    """The cell as written to a CSV export: never starts a formula."""
+    return "'" + cell if cell.startswith(ESCAPED_STARTS) else cell
+
+
+def restore(cell: str) -> str:
+    """Undo `neutralise`: one leading quote before a formula start or a quote is dropped."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(ESCAPED_STARTS) else cell
+
+
+def unterminated_quote_line(text: str) -> int | None:
+    """The 1-based line where a quoted field starts that no quote closes, or None.
+
+    Follows the grammar of Python's csv reader (default dialect, non-strict): a quote opens a
+    quoted field only at the start of a field, `""` inside one is a literal quote, and a quote
+    inside an unquoted field is literal. Lines end at \\r\\n, \\r or \\n, as in the reader.
+    """
+    state, line, opened, end = _START, 1, 0, 0
+    for token in _TOKEN.finditer(text):
+        if token.start() > end:  # ordinary characters before this token
+            if state in (_START, _AFTER_QUOTE):
+                state = _UNQUOTED
+        end = token.end()
+        char = token.group()
+        if char == '"':
+            if state == _START:
+                state, opened = _QUOTED, line
+            elif state == _QUOTED:
+                state = _AFTER_QUOTE
+            elif state == _AFTER_QUOTE:
+                state = _QUOTED
+        elif char == ",":
+            if state != _QUOTED:
+                state = _START
+        else:
+            line += 1
+            if state != _QUOTED:
+                state = _START
+    return opened if state == _QUOTED else None
