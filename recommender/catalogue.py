@@ -16,6 +16,7 @@ from typing import Any
 
 from recommender.errors import DuplicateInnovation, InvalidRecord, UnknownInnovation
 from recommender.filters import UNKNOWN_STATUS, Filters
+from recommender.privacy import scrub
 from recommender.record import AWARD_TIERS, Innovation
 
 logger = logging.getLogger(__name__)
@@ -242,7 +243,8 @@ class Catalogue:
         return digest.hexdigest()
 
     def log_recommendation(self, entry: dict[str, Any]) -> None:
-        """Store one answered request (no personal data: no IPs, no user ids).
+        """Store one answered request (no personal data: no IPs, no user ids, and the problem
+        text scrubbed of NIKs, phone numbers and e-mail addresses).
 
         Analytics must never cost a planner the answer: a failure to record is logged, not raised.
         """
@@ -253,7 +255,7 @@ class Catalogue:
                     "asker_level, asker_province, result_count, top_score, no_good_match, results,"
                     " index_version) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), entry["kind"],
-                     entry["problem"], json.dumps(entry["filters"], ensure_ascii=False),
+                     scrub(entry["problem"]), json.dumps(entry["filters"], ensure_ascii=False),
                      entry.get("asker_level"), entry.get("asker_province"),
                      len(entry["results"]), entry.get("top_score"), int(entry["no_good_match"]),
                      json.dumps(entry["results"]), entry.get("index_version")))
@@ -261,8 +263,23 @@ class Catalogue:
             logger.warning("could not record a recommendation request: %s", exc)
 
     def recommendation_log(self, limit: int = 100) -> builtins.list[dict[str, Any]]:
+        """The newest logged requests first; problems are scrubbed again, for rows stored
+        before scrubbing existed."""
         with self._connect() as db:
             db.row_factory = sqlite3.Row
             rows = db.execute("SELECT * FROM recommendation_log ORDER BY id DESC LIMIT ?",
                               (limit,)).fetchall()
-        return [dict(r) for r in rows]
+        return [{**dict(r), "problem": scrub(r["problem"])} for r in rows]
+
+    def purge_log(self, older_than_days: int) -> int:
+        """Blank the free problem text of requests logged over `older_than_days` days ago
+        (0: all of them); the rest of each row, which holds no personal data, stays for the
+        demand analytics. Returns how many rows lost their text."""
+        if older_than_days < 0:
+            raise ValueError(f"older_than_days must be >= 0, got {older_than_days}")
+        cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                               time.gmtime(time.time() - older_than_days * 86400))
+        with self._connect() as db:
+            cursor = db.execute("UPDATE recommendation_log SET problem = '' "
+                                "WHERE created_at <= ? AND problem != ''", (cutoff,))
+        return cursor.rowcount
