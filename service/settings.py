@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     api_keys: str = Field("", description="comma-separated API keys allowed to write")
     api_key_hashes: str = Field("", description="comma-separated SHA-256 hex digests of keys")
     log_queries: bool = Field(True, description="record recommendation requests for analytics")
+    log_retention_days: int = Field(180, ge=0, description="days the problem text of a logged "
+                                    "request is kept (scrubbed of NIKs, phones, e-mails); "
+                                    "0 stores none")
     cors_origins: str = Field("", description="comma-separated origins allowed by CORS")
     max_body_bytes: int = Field(20_000_000, ge=1024)
     host: str = "127.0.0.1"

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.datastructures import State
 
+from recommender.catalogue import Catalogue
 from recommender.engine import Recommender
 from recommender.filters import Asker, Filters
 from recommender.results import Recommendations
@@ -15,6 +19,7 @@ from service.schemas import ErrorOut, RecommendationRequest, RecommendationRespo
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
+PURGE_EVERY_SECONDS = 3600.0
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut}, 503: {"model": ErrorOut}, 413: {"model": ErrorOut},
@@ -30,13 +35,38 @@ def recommender_of(request: Request) -> Recommender:
     return recommender
 
 
+def purge_log_if_due(state: State, catalogue: Catalogue) -> None:
+    """Apply the log retention (`log_retention_days`): at the first call, then at most hourly.
+
+    Call it at startup too, so text past the retention goes even before the first request.
+    """
+    now = time.monotonic()
+    last: float | None = getattr(state, "log_purged_at", None)
+    if last is not None and now - last < PURGE_EVERY_SECONDS:
+        return
+    state.log_purged_at = now
+    days: int = state.settings.log_retention_days
+    try:
+        purged = catalogue.purge_log(days)
+    except sqlite3.Error as exc:  # like the log itself, retention never costs the answer
+        logger.warning("could not apply the query log retention: %s", exc)
+        return
+    if purged:
+        logger.info("removed the problem text of %d logged requests older than %d days",
+                    purged, days)
+
+
 def log_request(request: Request, kind: str, problem: str, filters: Filters, asker: Asker,
                 result: Recommendations) -> None:
     """Record an answered request for demand and gap analytics (unless turned off)."""
-    if not request.app.state.settings.log_queries:
+    state = request.app.state
+    catalogue = recommender_of(request).catalogue
+    purge_log_if_due(state, catalogue)
+    if not state.settings.log_queries:
         return
-    recommender_of(request).catalogue.log_recommendation({
-        "kind": kind, "problem": problem, "filters": filters.to_dict(),
+    keep_text = state.settings.log_retention_days > 0
+    catalogue.log_recommendation({
+        "kind": kind, "problem": problem if keep_text else "", "filters": filters.to_dict(),
         "asker_level": asker.level, "asker_province": asker.province,
         "results": [{"id": m.innovation.id, "score": round(m.score, 6)} for m in result.matches],
         "top_score": result.matches[0].score if result.matches else None,
