@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http
 import logging
+import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -128,14 +129,50 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, status, detail, headers=dict(exc.headers or {}))
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+def unexpected_error(request: Request, exc: BaseException) -> JSONResponse:
+    """The 500 for an exception nobody handled; its request id is logged with the traceback.
+
+    The connection is closed: the request body may be unread, and the server state unknown.
+    """
+    request_id = getattr(request.state, "request_id", None)
+    logger.error("unhandled error on %s %s (request id %s)", request.method, request.url.path,
+                 request_id, exc_info=exc)
     return error_response(request, 500,
-                          "server: internal error; the request id identifies it in the log")
+                          "server: internal error; the request id identifies it in the log",
+                          headers={"Connection": "close"})
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    return unexpected_error(request, exc)
+
+
+# SQLite's words when the database file or its directory cannot be written.
+READ_ONLY_MESSAGES = ("readonly database", "unable to open database file")
+
+
+def _storage_refused(exc: Exception) -> bool:
+    if isinstance(exc, PermissionError):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and any(
+        words in str(exc).lower() for words in READ_ONLY_MESSAGES)
+
+
+async def _storage(request: Request, exc: Exception) -> JSONResponse:
+    """A data directory the server may not write is an outage to report (503), not a bug."""
+    if not _storage_refused(exc):
+        return unexpected_error(request, exc)
+    data_dir = request.app.state.settings.data_dir
+    logger.error("cannot write the data directory %s (request id %s): %s", data_dir,
+                 getattr(request.state, "request_id", None), exc)
+    return error_response(request, 503, f"storage: the data directory {data_dir} is read-only "
+                                        "or not writable by the server; an operator must fix "
+                                        "its permissions")
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(RecommenderError, _domain)
     app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(sqlite3.OperationalError, _storage)
+    app.add_exception_handler(PermissionError, _storage)
     app.add_exception_handler(Exception, _unexpected)

@@ -32,7 +32,15 @@ class Settings(BaseSettings):
                                     "request is kept (scrubbed of NIKs, phones, e-mails); "
                                     "0 stores none")
     cors_origins: str = Field("", description="comma-separated origins allowed by CORS")
-    max_body_bytes: int = Field(20_000_000, ge=1024)
+    max_body_bytes: int = Field(20_000_000, ge=1024, description="largest request body "
+                                                                 "(imports)")
+    # The largest valid query (5000 characters of \\u-escaped emoji and 40 provinces) is
+    # about 110 KB of JSON.
+    max_query_body_bytes: int = Field(131_072, ge=1024, description="largest body of POST "
+                                                                    "/v1/recommendations")
+    body_timeout_seconds: float = Field(30.0, gt=0, description="a client that sends nothing "
+                                                                "of its body for this long "
+                                                                "gets 408")
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -13,6 +13,7 @@ from starlette.datastructures import State
 from recommender.catalogue import Catalogue
 from recommender.engine import Recommender
 from recommender.filters import Asker, Filters
+from recommender.query import clean_problem
 from recommender.results import Recommendations
 from service.schemas import ErrorOut, RecommendationRequest, RecommendationResponse
 
@@ -80,6 +81,7 @@ def recommend(body: RecommendationRequest, request: Request) -> dict[str, Any]:
     filters = Filters.from_mapping(body.filters.model_dump(exclude_none=True)
                                    if body.filters else None)
     asker = Asker.from_mapping(body.asker.model_dump(exclude_none=True) if body.asker else None)
-    result = recommender_of(request).recommend(body.problem, filters, asker, body.limit)
-    log_request(request, "api", body.problem.strip(), filters, asker, result)
+    problem = clean_problem(body.problem)
+    result = recommender_of(request).recommend(problem, filters, asker, body.limit)
+    log_request(request, "api", problem, filters, asker, result)
     return result.to_dict()
