@@ -1,54 +1,138 @@
-"""Dense index: exact inner product over unit float32 vectors (FAISS)."""
+"""Dense index: unit float32 vectors, exact masked scans, and an IVF index above a measured size."""
 
 from __future__ import annotations
 
+import logging
+import math
 from pathlib import Path
 
 import faiss
 import numpy as np
 
+logger = logging.getLogger(__name__)
+
+# Below this many vectors an exact scan (one BLAS mat-vec) is fast enough and exact; above it
+# an IVF index proposes candidates (docs/benchmarks.md has the measurements behind the figure).
+ANN_MIN_ROWS = 60_000
+# A filtered search scans the eligible rows exactly when there are at most this many.
+EXACT_FILTER_ROWS = 40_000
+
+
+def _nlist(n: int) -> int:
+    return max(16, int(4 * math.sqrt(n)))
+
 
 class DenseIndex:
-    """Exact inner-product search; rows are integer positions, the caller maps them to ids."""
+    """Rows are integer positions; the caller maps them to documents.
 
-    def __init__(self, vectors: np.ndarray) -> None:
-        """vectors: float32, (n, dim), L2-normalised rows."""
+    ``vectors`` (float32, (n, dim), unit rows) is the only full-precision copy; it may be a
+    read-only memory map. ``ann`` is an optional FAISS IVF index (8-bit codes) over the same rows
+    that proposes candidates, re-scored exactly from ``vectors``.
+    """
+
+    def __init__(self, vectors: np.ndarray, ann: faiss.Index | None = None, nprobe: int = 0) -> None:
         if vectors.ndim != 2:
             raise ValueError(f"vectors must be 2-D, got shape {vectors.shape}")
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        self.dim = int(self.vectors.shape[1])
-        self._index = faiss.IndexFlatIP(self.dim)
-        if len(self.vectors):
-            self._index.add(self.vectors)
-
-    def __len__(self) -> int:
-        return int(self._index.ntotal)
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k rows per query: (scores float32 (q, k), rows int64 (q, k)); -1 pads."""
-        queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dim)
-        k = max(1, min(k, len(self)))
-        if not len(self):
-            return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
-        scores, rows = self._index.search(queries, k)
-        return scores, rows
-
-    def scores(self, query: np.ndarray) -> np.ndarray:
-        """Cosine of one query (float32, (dim,)) against every row: float32, (n,)."""
-        out = np.zeros(len(self), dtype=np.float32)
-        if not len(self):
-            return out
-        scores, rows = self.search(query.reshape(1, -1), len(self))
-        out[rows[0]] = scores[0]
-        return out
-
-    def save(self, path: Path) -> None:
-        faiss.write_index(self._index, str(path))
+        self.vectors = vectors if vectors.dtype == np.float32 else vectors.astype(np.float32)
+        self.dim = int(vectors.shape[1])
+        self.ann = ann
+        self.nprobe = nprobe or (max(32, _nlist(len(vectors)) // 6) if ann is not None else 0)
+        if ann is not None:
+            if ann.ntotal != len(vectors) or ann.d != self.dim:
+                raise ValueError(f"ANN index holds {ann.ntotal} x {ann.d}, vectors are "
+                                 f"{len(vectors)} x {self.dim}")
+            faiss.extract_index_ivf(ann).nprobe = self.nprobe
 
     @classmethod
-    def load(cls, path: Path) -> DenseIndex:
-        index = faiss.read_index(str(path))
-        vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros(
-            (0, index.d), dtype=np.float32
-        )
-        return cls(np.asarray(vectors, dtype=np.float32))
+    def build(cls, vectors: np.ndarray, *, ann_min_rows: int = ANN_MIN_ROWS,
+              reuse: DenseIndex | None = None) -> DenseIndex:
+        """Exact below ``ann_min_rows`` vectors, IVF above (reusing a trained quantizer)."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if len(vectors) < ann_min_rows or len(vectors) == 0:
+            return cls(vectors)
+        nlist = _nlist(len(vectors))
+        ann: faiss.Index | None = None
+        if reuse is not None and reuse.ann is not None and reuse.dim == vectors.shape[1]:
+            old = faiss.extract_index_ivf(reuse.ann)
+            if 0.5 * nlist <= old.nlist <= 2 * nlist:
+                ann = faiss.clone_index(reuse.ann)
+                ann.reset()
+        if ann is None:
+            quantizer = faiss.IndexFlatIP(vectors.shape[1])
+            ann = faiss.IndexIVFScalarQuantizer(quantizer, vectors.shape[1], nlist,
+                                                faiss.ScalarQuantizer.QT_8bit,
+                                                faiss.METRIC_INNER_PRODUCT)
+            rng = np.random.default_rng(0)
+            sample = vectors[np.sort(rng.choice(len(vectors), min(len(vectors), nlist * 40),
+                                                replace=False))]
+            # Trained once, then reused by incremental builds (see ``reuse`` above).
+            ann.train(sample)
+        ann.add(vectors)
+        return cls(vectors, ann)
+
+    @property
+    def kind(self) -> str:
+        return "ivf-sq8" if self.ann is not None else "exact"
+
+    def describe(self) -> dict[str, object]:
+        out: dict[str, object] = {"kind": self.kind, "rows": len(self)}
+        if self.ann is not None:
+            out |= {"nlist": int(faiss.extract_index_ivf(self.ann).nlist), "nprobe": self.nprobe}
+        return out
+
+    def __len__(self) -> int:
+        return int(self.vectors.shape[0])
+
+    def scores(self, query: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Exact cosine of one query (float32, (dim,)) with ``rows`` (all when None): float32."""
+        matrix = self.vectors if rows is None else self.vectors[rows]
+        return (matrix @ np.asarray(query, dtype=np.float32)).astype(np.float32, copy=False)
+
+    def top(self, query: np.ndarray, k: int,
+            allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The k best rows (int64) and their exact cosines (float32), best first.
+
+        ``allowed`` (bool, (n,)) restricts the search exactly: every allowed row can be returned,
+        so a selective filter still yields k rows whenever k exist.
+        """
+        n = len(self)
+        if n == 0 or k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if allowed is not None:
+            rows = np.flatnonzero(allowed)
+            if self.ann is None or len(rows) <= EXACT_FILTER_ROWS:
+                return _best(rows, self.scores(query, rows), k)
+        if self.ann is None:
+            return _best(np.arange(n), self.scores(query), k)
+        params = faiss.SearchParametersIVF(nprobe=self.nprobe)
+        if allowed is not None:
+            bitmap = np.packbits(allowed.astype(np.uint8), bitorder="little")
+            params.sel = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bitmap))
+        _, found = self.ann.search(np.asarray(query, np.float32).reshape(1, -1), k, params=params)
+        rows = found[0][found[0] >= 0].astype(np.int64)
+        return _best(rows, self.scores(query, rows), k)
+
+    def save(self, folder: Path, position: int) -> list[Path]:
+        """Write the vectors (.npy, memory-mappable) and the ANN index if any; returns the files."""
+        files = [folder / f"dense-{position}.npy"]
+        np.save(files[0], np.ascontiguousarray(self.vectors), allow_pickle=False)
+        if self.ann is not None:
+            files.append(folder / f"dense-{position}.ivf")
+            faiss.write_index(self.ann, str(files[1]))
+        return files
+
+    @classmethod
+    def load(cls, folder: Path, position: int) -> DenseIndex:
+        vectors = np.load(folder / f"dense-{position}.npy", mmap_mode="r", allow_pickle=False)
+        ann_path = folder / f"dense-{position}.ivf"
+        ann = faiss.read_index(str(ann_path)) if ann_path.is_file() else None
+        return cls(vectors, ann)
+
+
+def _best(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k highest scores (ties by row), best first."""
+    if len(rows) > k:
+        part = np.argpartition(-scores, k - 1)[:k]
+        rows, scores = rows[part], scores[part]
+    order = np.lexsort((rows, -scores))
+    return rows[order].astype(np.int64), scores[order].astype(np.float32)

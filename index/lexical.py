@@ -50,20 +50,40 @@ class LexicalIndex:
                 counts[term] += weight
         return counts
 
-    def fit(self, documents: Sequence[FieldTexts]) -> LexicalIndex:
-        """Index documents given as lists of (field, text)."""
-        counts = [self._weighted_counts(doc) for doc in documents]
-        vocabulary: dict[str, int] = {}
-        rows, cols, vals = [], [], []
-        for row, counter in enumerate(counts):
-            for term, value in counter.items():
-                col = vocabulary.setdefault(term, len(vocabulary))
+    def fit(self, documents: Sequence[FieldTexts], *, reuse: LexicalIndex | None = None,
+            reuse_rows: Sequence[int | None] | None = None) -> LexicalIndex:
+        """Index documents given as lists of (field, text).
+
+        With ``reuse``, document i whose ``reuse_rows[i]`` is a row of that index keeps the row's
+        term frequencies (no re-analysis); the vocabulary only grows, so old columns stay valid.
+        """
+        usable = reuse is not None and reuse_rows is not None and \
+            reuse.field_weights == self.field_weights
+        vocabulary = dict(reuse.vocabulary) if usable and reuse is not None else {}
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        kept: list[tuple[int, int]] = []  # (new row, old row)
+        for row, doc in enumerate(documents):
+            old_row = reuse_rows[row] if usable and reuse_rows is not None else None
+            if old_row is not None:
+                kept.append((row, old_row))
+                continue
+            for term, value in self._weighted_counts(doc).items():
                 rows.append(row)
-                cols.append(col)
+                cols.append(vocabulary.setdefault(term, len(vocabulary)))
                 vals.append(value)
         shape = (len(documents), len(vocabulary))
+        data = np.asarray(vals, dtype=np.float32)
+        r, c = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        if kept and reuse is not None:
+            new_rows, old_rows = (np.array(x, dtype=np.int64) for x in zip(*kept, strict=True))
+            carried = reuse.tf[old_rows].tocoo()
+            data = np.concatenate([data, carried.data.astype(np.float32)])
+            r = np.concatenate([r, new_rows[carried.row]])
+            c = np.concatenate([c, carried.col.astype(np.int64)])
         self.vocabulary = vocabulary
-        self.tf = sparse.csr_matrix((vals, (rows, cols)), shape=shape, dtype=np.float32)
+        self.tf = sparse.csr_matrix((data, (r, c)), shape=shape, dtype=np.float32)
         self._derive()
         return self
 
@@ -72,6 +92,13 @@ class LexicalIndex:
         df = np.bincount(self.tf.indices, minlength=self.tf.shape[1]).astype(np.float32)
         self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
         self.lengths = np.asarray(self.tf.sum(axis=1), dtype=np.float32).ravel()
+        # BM25 weight of every (document, term), precomputed once: a query sums a few columns.
+        avg = float(self.lengths.mean()) if n else 1.0
+        norm = self.k1 * (1 - self.b + self.b * self.lengths / (avg or 1.0))
+        tf = self.tf.tocoo()
+        weight = tf.data * (self.k1 + 1) / (tf.data + norm[tf.row]) * self.idf[tf.col]
+        self.weights = sparse.csc_matrix((weight.astype(np.float32), (tf.row, tf.col)),
+                                         shape=self.tf.shape, dtype=np.float32)
 
     def query_terms(self, text: str) -> list[str]:
         """Distinct analysed query terms known to the index."""
@@ -79,17 +106,16 @@ class LexicalIndex:
         return [t for t in seen if t in self.vocabulary]
 
     def scores(self, text: str) -> np.ndarray:
-        """BM25 score of every document for a query: float32, (n,); 0 where nothing matches."""
+        """BM25 score of every document for a query: float32, (n,); 0 where nothing matches.
+
+        Costs the postings of the query's terms plus O(n) for the output, not a scan of the index.
+        """
         n = self.tf.shape[0]
         terms = self.query_terms(text)
         if not terms or not n:
             return np.zeros(n, dtype=np.float32)
         cols = [self.vocabulary[t] for t in terms]
-        tf = self.tf[:, cols].toarray()
-        avg = float(self.lengths.mean()) or 1.0
-        norm = self.k1 * (1 - self.b + self.b * self.lengths / avg)
-        weight = tf * (self.k1 + 1) / (tf + norm[:, None])
-        return (weight @ self.idf[cols]).astype(np.float32)
+        return np.asarray(self.weights[:, cols].sum(axis=1), dtype=np.float32).ravel()
 
     def save(self, folder: Path) -> None:
         sparse.save_npz(folder / "lexical_tf.npz", self.tf)
@@ -123,7 +149,32 @@ class CharNgramIndex:
         return {"ngram_range": list(self.ngram_range),
                 "features": len(getattr(self._vectorizer, "vocabulary_", {}))}
 
-    def fit(self, texts: Sequence[str]) -> CharNgramIndex:
+    def fit(self, texts: Sequence[str], *, reuse: CharNgramIndex | None = None,
+            reuse_rows: Sequence[int | None] | None = None) -> CharNgramIndex:
+        """Fit on the texts; with ``reuse``, keep its n-gram vocabulary and IDF, carry the rows
+        of unchanged texts (``reuse_rows[i]``) and transform only the others.
+
+        An incremental fit ignores n-grams the previous fit never saw until the next full fit.
+        """
+        if reuse is not None and reuse.fitted and reuse_rows is not None and \
+                tuple(reuse.ngram_range) == tuple(self.ngram_range):
+            self._vectorizer = reuse._vectorizer
+            fresh_rows = [i for i, r in enumerate(reuse_rows) if r is None]
+            kept = [(i, r) for i, r in enumerate(reuse_rows) if r is not None]
+            parts = []
+            order = []
+            if fresh_rows:
+                parts.append(self._vectorizer.transform([texts[i] for i in fresh_rows]))
+                order += fresh_rows
+            if kept:
+                parts.append(reuse.matrix[np.array([r for _, r in kept], dtype=np.int64)])
+                order += [i for i, _ in kept]
+            stacked = sparse.vstack(parts).tocsr() if parts else \
+                sparse.csr_matrix((0, reuse.matrix.shape[1]), dtype=np.float32)
+            inverse = np.empty(len(order), dtype=np.int64)
+            inverse[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+            self.matrix = stacked[inverse].astype(np.float32) if len(order) else stacked
+            return self
         try:
             self.matrix = self._vectorizer.fit_transform(list(texts)).tocsr()
         except ValueError:
@@ -136,12 +187,14 @@ class CharNgramIndex:
     def fitted(self) -> bool:
         return hasattr(self._vectorizer, "idf_")
 
-    def scores(self, text: str) -> np.ndarray:
-        """Cosine of the query's n-gram vector with every document: float32, (n,)."""
-        if not self.fitted or not self.matrix.shape[0]:
-            return np.zeros(self.matrix.shape[0], dtype=np.float32)
+    def scores(self, text: str, rows: np.ndarray | None = None) -> np.ndarray:
+        """Cosine of the query's n-gram vector with ``rows`` (every document when None)."""
+        count = self.matrix.shape[0] if rows is None else len(rows)
+        if not self.fitted or not count:
+            return np.zeros(count, dtype=np.float32)
         query = self._vectorizer.transform([text])
-        return np.asarray((self.matrix @ query.T).todense(), dtype=np.float32).ravel()
+        matrix = self.matrix if rows is None else self.matrix[rows]
+        return np.asarray((matrix @ query.T).todense(), dtype=np.float32).ravel()
 
     def save(self, folder: Path) -> None:
         sparse.save_npz(folder / "chars_tfidf.npz", self.matrix)

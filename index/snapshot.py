@@ -1,7 +1,13 @@
-"""Versioned index snapshots: built in a temporary directory, swapped in by renaming, manifest-checked."""
+"""Versioned index snapshots: built in a temporary directory, renamed into place, checksummed.
+
+A snapshot is loaded whole (vectors memory-mapped) and never re-read lazily; a process holds a
+shared lock on the manifest of every snapshot it serves, so pruning never deletes one in use.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
@@ -9,27 +15,29 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 
 from index.analysis import Analyzer
-from index.dense import DenseIndex
+from index.dense import ANN_MIN_ROWS, DenseIndex
 from index.encoders import Encoder
 from index.lexical import CharNgramIndex, FieldTexts, LexicalIndex
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 CURRENT = "CURRENT"
 KEEP = 3
+BUILD_LOCK = "build.lock"
 
 
 class SnapshotError(RuntimeError):
-    """No usable snapshot: missing, half-written or built for another encoder."""
+    """No usable snapshot: missing, half-written, corrupt or built for another encoder."""
 
 
 def _lib_version(name: str) -> str:
@@ -44,34 +52,51 @@ def text_key(encoder_name: str, text: str) -> str:
     return hashlib.sha1(f"{encoder_name}\x00{text}".encode()).hexdigest()
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 @dataclass
 class Snapshot:
     """A loaded snapshot: documents, their passages, one dense index per encoder, lexical indexes."""
 
     path: Path
-    manifest: dict[str, object]
+    manifest: dict[str, Any]
     doc_ids: list[str]
+    doc_keys: list[str]  # content key of each document when indexed: unchanged ones are reused
     passage_doc: np.ndarray  # int32, (p,): document row of each passage
     passage_field: list[str]
+    passage_keys: list[list[str]]  # per encoder: text_key of each passage
     dense: list[DenseIndex]  # aligned with the encoders the snapshot was built with
     lexical: LexicalIndex
     chars: CharNgramIndex
+    _lease: IO[bytes] | None = field(default=None, repr=False)
 
     @property
     def version(self) -> str:
         return self.path.name
 
+    @property
+    def catalogue_seq(self) -> int:
+        return int(self.manifest.get("catalogue_seq", 0))
+
     def cached_vectors(self, position: int, encoder_name: str) -> dict[str, np.ndarray]:
         """Vectors of the given encoder keyed by text_key, for reuse by the next build."""
-        names = [e["name"] for e in self.manifest.get("encoders", [])]  # type: ignore[attr-defined]
+        names = [e["name"] for e in self.manifest.get("encoders", [])]
         if position >= len(names) or names[position] != encoder_name:
             return {}
-        keys = self.manifest_keys()
-        return {key: self.dense[position].vectors[i] for i, key in enumerate(keys[position])}
+        vectors = self.dense[position].vectors
+        return {key: vectors[i] for i, key in enumerate(self.passage_keys[position])}
 
-    def manifest_keys(self) -> list[list[str]]:
-        table = json.loads((self.path / "passages.json").read_text())
-        return list(table["passage_keys"])
+    def release(self) -> None:
+        """Drop this process's claim on the snapshot (it may then be pruned)."""
+        if self._lease is not None:
+            self._lease.close()
+            self._lease = None
 
 
 def _encode_passages(
@@ -85,89 +110,161 @@ def _encode_passages(
         reuse = {**reuse, **{k: fresh[i] for i, (k, _) in enumerate(missing)}}
     if not keys:
         return np.zeros((0, encoder.dim), dtype=np.float32), keys
-    return np.stack([reuse[k] for k in keys]).astype(np.float32), keys
+    out = np.empty((len(keys), encoder.dim), dtype=np.float32)
+    for i, key in enumerate(keys):
+        out[i] = reuse[key]
+    return out, keys
 
 
 class SnapshotStore:
     """A directory of snapshots and a CURRENT pointer that is replaced atomically."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, ann_min_rows: int = ANN_MIN_ROWS) -> None:
         self.root = Path(root)
+        self.ann_min_rows = ann_min_rows
 
-    def current_path(self) -> Path | None:
-        pointer = self.root / CURRENT
-        if not pointer.is_file():
+    # -- pointers and locks ----------------------------------------------------------------
+    def current_name(self) -> str | None:
+        """The name CURRENT points at (cheap: one small read), or None."""
+        try:
+            return (self.root / CURRENT).read_text().strip() or None
+        except OSError:
             return None
-        path = self.root / pointer.read_text().strip()
-        return path if (path / "manifest.json").is_file() else None
 
-    def load(self, encoders: Sequence[Encoder], analyzer: Analyzer) -> Snapshot:
-        """Load the current snapshot; refuse one built for other encoders or dimensions."""
-        path = self.current_path()
-        if path is None:
-            raise SnapshotError(f"no index snapshot in {self.root}; run 'replikasi build-index'")
-        manifest = json.loads((path / "manifest.json").read_text())
-        if manifest.get("format") != FORMAT:
-            raise SnapshotError(f"snapshot {path.name} has format {manifest.get('format')}, "
-                                f"expected {FORMAT}; rebuild the index")
+    def candidates(self) -> list[Path]:
+        """Snapshot directories to try, CURRENT first, then the others newest first."""
+        snaps = sorted((p for p in self.root.glob("snap-*") if p.is_dir()), reverse=True)
+        current = self.current_name()
+        first = [p for p in snaps if p.name == current]
+        return first + [p for p in snaps if p.name != current]
+
+    @contextlib.contextmanager
+    def build_lock(self, *, wait: bool = True) -> Iterator[bool]:
+        """One builder at a time across processes (server workers and the CLI)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / BUILD_LOCK, "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # -- loading ---------------------------------------------------------------------------
+    def load(self, encoders: Sequence[Encoder], analyzer: Analyzer) -> tuple[Snapshot, list[str]]:
+        """The newest loadable snapshot, and why any newer ones were skipped.
+
+        A corrupt snapshot (checksum, count or format) is skipped for the previous good one;
+        one built for other encoders is refused, never loaded misaligned.
+        """
+        problems: list[str] = []
+        for path in self.candidates():
+            try:
+                return self.load_path(path, encoders, analyzer), problems
+            except SnapshotError as exc:
+                problems.append(str(exc))
+                logger.warning("skipping snapshot: %s", exc)
+        if not problems:
+            problems.append(f"no index snapshot in {self.root}; run 'replikasi build-index'")
+        raise SnapshotError("; ".join(problems))
+
+    def load_path(self, path: Path, encoders: Sequence[Encoder], analyzer: Analyzer) -> Snapshot:
+        lease = _lease(path)
+        try:
+            snapshot = self._read(path, encoders, analyzer)
+        except SnapshotError:
+            lease.close()
+            raise
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+            lease.close()
+            raise SnapshotError(f"snapshot {path.name} is unreadable: {exc}") from exc
+        snapshot._lease = lease
+        return snapshot
+
+    def _read(self, path: Path, encoders: Sequence[Encoder], analyzer: Analyzer) -> Snapshot:
+        try:
+            manifest = json.loads((path / "manifest.json").read_text())
+        except (OSError, ValueError) as exc:
+            raise SnapshotError(f"snapshot {path.name} has no readable manifest ({exc})") from exc
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise SnapshotError(f"snapshot {path.name} has format "
+                                f"{manifest.get('format') if isinstance(manifest, dict) else '?'}"
+                                f", expected {FORMAT}; rebuild the index")
         built = [(e["name"], e["dim"]) for e in manifest.get("encoders", [])]
         wanted = [(e.name, e.dim) for e in encoders]
         if built != wanted:
             raise SnapshotError(
                 f"snapshot {path.name} was built with encoders {_names(built)}, but the "
-                f"configured encoders are {_names(wanted)}; rebuild the index"
-            )
+                f"configured encoders are {_names(wanted)}; rebuild the index")
+        for name, digest in dict(manifest.get("files", {})).items():
+            target = path / name
+            if not target.is_file():
+                raise SnapshotError(f"snapshot {path.name} lacks {name}")
+            if _sha256(target) != digest:
+                raise SnapshotError(f"snapshot {path.name}: {name} fails its checksum")
         table = json.loads((path / "passages.json").read_text())
-        return Snapshot(
-            path=path,
-            manifest=manifest,
-            doc_ids=list(table["doc_ids"]),
+        snapshot = Snapshot(
+            path=path, manifest=manifest, doc_ids=list(table["doc_ids"]),
+            doc_keys=list(table["doc_keys"]),
             passage_doc=np.asarray(table["passage_doc"], dtype=np.int32),
             passage_field=list(table["passage_field"]),
-            dense=[DenseIndex.load(path / f"dense-{i}.faiss") for i in range(len(encoders))],
-            lexical=LexicalIndex.load(path, analyzer),
-            chars=CharNgramIndex.load(path),
-        )
+            passage_keys=[list(k) for k in table["passage_keys"]],
+            dense=[DenseIndex.load(path, i) for i in range(len(encoders))],
+            lexical=LexicalIndex.load(path, analyzer), chars=CharNgramIndex.load(path))
+        _check_counts(snapshot)
+        return snapshot
 
+    # -- building --------------------------------------------------------------------------
     def build(
         self,
         *,
         doc_ids: Sequence[str],
+        doc_keys: Sequence[str],
         passages: Sequence[FieldTexts],
         lexical: LexicalIndex,
         chars: CharNgramIndex,
         encoders: Sequence[Encoder],
         catalogue_hash: str,
+        catalogue_seq: int,
+        analyzer: Analyzer,
         reuse: Snapshot | None = None,
         progress: bool = False,
     ) -> Snapshot:
-        """Encode, index and write a new snapshot, then point CURRENT at it.
+        """Encode, index and write a new snapshot, point CURRENT at it, and load it back mapped.
 
         ``passages[i]`` are the (field, text) pieces of document i that get dense vectors;
         ``lexical`` and ``chars`` must already be fitted on the same documents in the same order.
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        flat = [(row, field, text) for row, doc in enumerate(passages) for field, text in doc]
+        flat = [(row, fld, text) for row, doc in enumerate(passages) for fld, text in doc]
         texts = [t for _, _, t in flat]
-        dense, keys = [], []
-        for position, encoder in enumerate(encoders):
-            cache = reuse.cached_vectors(position, encoder.name) if reuse else {}
-            vectors, enc_keys = _encode_passages(encoder, texts, cache, progress)
-            dense.append(DenseIndex(vectors))
-            keys.append(enc_keys)
         name = f"snap-{time.strftime('%Y%m%dT%H%M%S')}-{catalogue_hash[:10]}-{uuid.uuid4().hex[:6]}"
         tmp = self.root / f".tmp-{name}"
         tmp.mkdir()
         try:
-            for position, index in enumerate(dense):
-                index.save(tmp / f"dense-{position}.faiss")
+            keys, described = [], []
+            for position, encoder in enumerate(encoders):
+                cache = reuse.cached_vectors(position, encoder.name) if reuse else {}
+                vectors, enc_keys = _encode_passages(encoder, texts, cache, progress)
+                del cache
+                previous = reuse.dense[position] if reuse and position < len(reuse.dense) else None
+                index = DenseIndex.build(vectors, ann_min_rows=self.ann_min_rows, reuse=previous)
+                index.save(tmp, position)
+                described.append(index.describe())
+                keys.append(enc_keys)
+                del vectors, index
             lexical.save(tmp)
             chars.save(tmp)
-            table = {"doc_ids": list(doc_ids), "passage_doc": [r for r, _, _ in flat],
+            table = {"doc_ids": list(doc_ids), "doc_keys": list(doc_keys),
+                     "passage_doc": [r for r, _, _ in flat],
                      "passage_field": [f for _, f, _ in flat], "passage_keys": keys}
             (tmp / "passages.json").write_text(json.dumps(table, ensure_ascii=False))
             manifest = self._manifest(encoders, len(doc_ids), len(flat), catalogue_hash,
-                                      lexical, chars)
+                                      catalogue_seq, lexical, chars, described)
+            manifest["files"] = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
             # The manifest is written last: a directory without one is never loaded.
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
             _fsync_dir(tmp)
@@ -176,22 +273,24 @@ class SnapshotStore:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        snapshot = self.load_path(final, encoders, analyzer)
         self._point_to(final)
-        self._prune()
-        return Snapshot(final, manifest, list(doc_ids),
-                        np.asarray([r for r, _, _ in flat], dtype=np.int32),
-                        [f for _, f, _ in flat], dense, lexical, chars)
+        self.prune()
+        return snapshot
 
     @staticmethod
     def _manifest(encoders: Sequence[Encoder], count: int, passages: int, catalogue_hash: str,
-                  lexical: LexicalIndex, chars: CharNgramIndex) -> dict[str, object]:
+                  catalogue_seq: int, lexical: LexicalIndex, chars: CharNgramIndex,
+                  dense: list[dict[str, object]]) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "encoders": [{"name": e.name, "dim": e.dim} for e in encoders],
             "count": count,
             "passages": passages,
             "catalogue_hash": catalogue_hash,
+            "catalogue_seq": catalogue_seq,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "dense": dense,
             "lexical": lexical.describe(),
             "chars": chars.describe(),
             "libraries": {n: _lib_version(n) for n in
@@ -205,16 +304,57 @@ class SnapshotStore:
         os.replace(pointer_tmp, self.root / CURRENT)
         _fsync_dir(self.root)
 
-    def _prune(self) -> None:
-        current = self.current_path()
+    def prune(self) -> None:
+        """Delete old snapshots beyond the newest KEEP, never CURRENT nor one a process serves."""
+        current = self.current_name()
         snaps = sorted(p for p in self.root.glob("snap-*") if p.is_dir())
         for old in snaps[:-KEEP]:
-            if old != current:
+            if old.name != current and not _in_use(old):
                 shutil.rmtree(old, ignore_errors=True)
         # Leftovers of builds that were killed half-way.
         for stale in self.root.glob(".tmp-*"):
             if time.time() - stale.stat().st_mtime > 3600:
                 shutil.rmtree(stale, ignore_errors=True)
+
+
+def _check_counts(snapshot: Snapshot) -> None:
+    n, p = len(snapshot.doc_ids), len(snapshot.passage_doc)
+    checks = [("documents", int(snapshot.manifest.get("count", -1)), n),
+              ("document keys", len(snapshot.doc_keys), n),
+              ("passage fields", len(snapshot.passage_field), p),
+              ("passages", int(snapshot.manifest.get("passages", -1)), p),
+              ("lexical rows", snapshot.lexical.tf.shape[0], n),
+              ("n-gram rows", snapshot.chars.matrix.shape[0], n)]
+    checks += [(f"dense-{i} rows", len(d), p) for i, d in enumerate(snapshot.dense)]
+    checks += [(f"passage keys {i}", len(k), p) for i, k in enumerate(snapshot.passage_keys)]
+    for what, found, expected in checks:
+        if found != expected:
+            raise SnapshotError(f"snapshot {snapshot.version}: {what} {found} != {expected}")
+    if p and (snapshot.passage_doc.min() < 0 or snapshot.passage_doc.max() >= n):
+        raise SnapshotError(f"snapshot {snapshot.version}: passage rows out of range")
+
+
+def _lease(path: Path) -> IO[bytes]:
+    """A shared lock on the snapshot's manifest, held while the snapshot is served."""
+    try:
+        handle = open(path / "manifest.json", "rb")  # noqa: SIM115 - held for the lease
+    except OSError as exc:
+        raise SnapshotError(f"snapshot {path.name} has no manifest ({exc})") from exc
+    fcntl.flock(handle, fcntl.LOCK_SH)
+    return handle
+
+
+def _in_use(path: Path) -> bool:
+    try:
+        with open(path / "manifest.json", "rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except OSError:
+        return False
+    return False
 
 
 def _names(pairs: list[tuple[str, int]]) -> str:

@@ -54,7 +54,26 @@ CREATE TABLE IF NOT EXISTS recommendation_log (
     index_version TEXT
 );
 CREATE INDEX IF NOT EXISTS recommendation_log_created ON recommendation_log(created_at);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    innovation_id TEXT NOT NULL,
+    op TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    done INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    report TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 """
+TABLES = ("innovations", "recommendation_log", "changes", "meta", "jobs")
 
 
 def content_hash(item: Innovation) -> str:
@@ -85,6 +104,17 @@ def _row(item: Innovation) -> tuple[Any, ...]:
 
 def _load(record: str) -> Innovation:
     return Innovation(**json.loads(record))
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _note(db: sqlite3.Connection, ids: Iterable[str], op: str) -> None:
+    """Record changed ids in the same transaction: the index catches up from this sequence."""
+    at = _now()
+    db.executemany("INSERT INTO changes (innovation_id, op, at) VALUES (?,?,?)",
+                   [(key, op, at) for key in ids])
 
 
 def _where(filters: Filters, q: str | None) -> tuple[str, list[Any]]:
@@ -135,7 +165,13 @@ class Catalogue:
         # Held by callers across a change and the index rebuild that follows it, so a failed
         # rebuild can restore the previous versions without undoing someone else's change.
         self.write_lock = threading.RLock()
+        self.brand_new = not self.path.exists()
+        # Rows that could not be decoded, by id: skipped (and reported), never fatal.
+        self.row_errors: dict[str, str] = {}
+        self.warnings: builtins.list[str] = []
         with self._connect() as db:
+            found = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            self.missing_tables = [] if self.brand_new else [t for t in TABLES if t not in found]
             db.executescript(SCHEMA)
 
     @contextmanager
@@ -166,9 +202,88 @@ class Catalogue:
                               (innovation_id,)).fetchone() is not None
 
     def all(self) -> list[Innovation]:
+        """Every decodable innovation in id order; undecodable rows are skipped and reported."""
         with self._connect() as db:
-            rows = db.execute("SELECT record FROM innovations ORDER BY id").fetchall()
-        return [_load(r[0]) for r in rows]
+            rows = db.execute("SELECT id, record FROM innovations ORDER BY id").fetchall()
+        return self._decode(rows)
+
+    def _decode(self, rows: Iterable[tuple[str, str]]) -> builtins.list[Innovation]:
+        items, errors = [], {}
+        for key, record in rows:
+            try:
+                items.append(_load(record))
+            except (ValueError, TypeError) as exc:
+                errors[str(key)] = f"stored record is unreadable ({type(exc).__name__}: {exc})"
+        for key, reason in errors.items():
+            if key not in self.row_errors:
+                logger.error("catalogue row %r skipped: %s", key, reason)
+        self.row_errors = errors
+        return items
+
+    def records(self, ids: Iterable[str]) -> dict[str, Innovation]:
+        """The stored, decodable records of the given ids (missing ones are absent)."""
+        wanted = builtins.list(dict.fromkeys(ids))
+        rows: builtins.list[tuple[str, str]] = []
+        with self._connect() as db:
+            for start in range(0, len(wanted), 900):
+                chunk = wanted[start:start + 900]
+                rows += db.execute(f"SELECT id, record FROM innovations WHERE id IN "
+                                   f"({','.join('?' * len(chunk))})", chunk).fetchall()
+        found: dict[str, Innovation] = {}
+        for key, record in rows:
+            try:
+                found[key] = _load(record)
+            except (ValueError, TypeError) as exc:
+                self.row_errors[key] = f"stored record is unreadable ({type(exc).__name__})"
+        return found
+
+    # -- the change sequence the index follows ---------------------------------------------
+    def seq(self) -> int:
+        with self._connect() as db:
+            return int(db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0])
+
+    def pending(self, since: int) -> int:
+        """Distinct innovations changed after sequence number ``since``."""
+        with self._connect() as db:
+            return int(db.execute("SELECT count(DISTINCT innovation_id) FROM changes WHERE seq > ?",
+                                  (since,)).fetchone()[0])
+
+    def deleted_since(self, since: int) -> builtins.list[str]:
+        """Ids deleted after sequence number ``since`` that do not exist now."""
+        with self._connect() as db:
+            rows = db.execute("SELECT DISTINCT c.innovation_id FROM changes c WHERE c.seq > ? AND "
+                              "c.op = 'delete' AND NOT EXISTS (SELECT 1 FROM innovations i "
+                              "WHERE i.id = c.innovation_id)", (since,)).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def get_meta(self, key: str) -> str | None:
+        with self._connect() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def save_job(self, job_id: str, kind: str, state: str, done: int, total: int, *,
+                 report: str | None = None, error: str | None = None) -> None:
+        now = _now()
+        with self._connect() as db:
+            db.execute("INSERT INTO jobs VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                       "state=excluded.state, done=excluded.done, total=excluded.total, "
+                       "report=coalesce(excluded.report, report), "
+                       "error=coalesce(excluded.error, error), updated_at=excluded.updated_at",
+                       (job_id, kind, state, done, total, report, error, now, now))
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            return None
+        out = dict(row)
+        out["report"] = json.loads(out["report"]) if out["report"] else None
+        return out
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock, self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def list(self, filters: Filters, q: str | None = None, *, limit: int = 20,
              offset: int = 0) -> tuple[list[Innovation], int]:
@@ -188,6 +303,7 @@ class Catalogue:
         with self._lock, self._connect() as db:
             db.executemany("INSERT OR REPLACE INTO innovations VALUES "
                            "(?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            _note(db, [r[0] for r in rows], "upsert")
 
     def versions(self, ids: Iterable[str]) -> dict[str, Innovation | None]:
         """The stored version of each id (None where there is none), to restore later."""
@@ -209,6 +325,7 @@ class Catalogue:
             db.executemany("DELETE FROM innovations WHERE id = ?", drop)
             db.executemany("INSERT OR REPLACE INTO innovations VALUES "
                            "(?,?,?,?,?,?,?,?,?,?,?,?,?)", keep)
+            _note(db, versions, "restore")
 
     def create(self, item: Innovation) -> None:
         row = _row(item)
@@ -216,6 +333,7 @@ class Catalogue:
             if db.execute("SELECT 1 FROM innovations WHERE id = ?", (item.id,)).fetchone():
                 raise DuplicateInnovation(item.id)
             db.execute("INSERT INTO innovations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+            _note(db, [item.id], "create")
 
     def replace(self, item: Innovation) -> None:
         row = _row(item)
@@ -224,12 +342,14 @@ class Catalogue:
                 raise UnknownInnovation(item.id)
             db.execute("INSERT OR REPLACE INTO innovations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        row)
+            _note(db, [item.id], "replace")
 
     def delete(self, innovation_id: str) -> None:
         with self._lock, self._connect() as db:
             cursor = db.execute("DELETE FROM innovations WHERE id = ?", (innovation_id,))
             if cursor.rowcount == 0:
                 raise UnknownInnovation(innovation_id)
+            _note(db, [innovation_id], "delete")
 
     def content_hashes(self) -> dict[str, str]:
         with self._connect() as db:

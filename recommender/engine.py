@@ -2,73 +2,37 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
-from dataclasses import dataclass
+import time
 
 import numpy as np
 
-from index.analysis import Analyzer, looks_english, raw_tokens
+from index.analysis import Analyzer, raw_tokens
 from index.encoders import Encoder
 from index.lexical import CharNgramIndex, LexicalIndex
 from index.snapshot import Snapshot, SnapshotError, SnapshotStore
-from recommender.catalogue import Catalogue
+from recommender.catalogue import Catalogue, content_hash
 from recommender.errors import IndexNotReady, InvalidRecord, UnknownInnovation
 from recommender.explain import Explainer
 from recommender.filters import Asker, Filters
-from recommender.ranking import (
-    RankingConfig,
-    context_components,
-    diversify,
-    value_components,
-    zscore,
-)
+from recommender.query import clean_problem
+from recommender.ranking import RankingConfig, context_components, value_components
 from recommender.record import Innovation
 from recommender.results import Match, Recommendations
+from recommender.search import WHOLE, SearchState
 
 logger = logging.getLogger(__name__)
 
-MAX_PROBLEM = 5000
 MAX_LIMIT = 50
 EXPLAIN_FIELDS = ("problem", "solution", "outcomes", "name")
-
-
-WHOLE = "whole"
-
-
-@dataclass
-class _State:
-    """Everything a query needs, swapped in as one reference so reads never see a half-update."""
-
-    snapshot: Snapshot
-    items: list[Innovation]  # aligned with snapshot.doc_ids
-    rows: dict[str, int]
-    whole_rows: np.ndarray  # int64, (n,): passage row of each document's whole text
-    part_rows: np.ndarray  # int64, (p',): passage rows of the single-field passages
-    whole: list[np.ndarray]  # per encoder: float32, (n, dim) whole-text vectors
-    value: np.ndarray  # float32, (n,): sum of replication-value components
-
-
-@dataclass
-class Signals:
-    """Raw relevance signals of one query over the whole catalogue (each float32, (n,))."""
-
-    dense: list[np.ndarray]  # per encoder: mix of whole-text and best-passage cosine
-    primary_whole: np.ndarray  # the first encoder's whole-text cosine: the gap signal
-    bm25: np.ndarray
-    chars: np.ndarray
-    english: bool
+# A full fit (fresh vocabularies, IDF) instead of an incremental one once this share changed.
+FULL_REFIT_SHARE = 0.2
 
 
 def validate_problem(problem: object) -> str:
-    if not isinstance(problem, str):
-        raise InvalidRecord("problem", "must be a string")
-    text = problem.strip()
-    if not text:
-        raise InvalidRecord("problem", "must not be empty")
-    if len(text) > MAX_PROBLEM:
-        raise InvalidRecord("problem", f"is {len(text)} characters long, the limit is {MAX_PROBLEM}")
-    return text
+    return clean_problem(problem)
 
 
 def validate_limit(limit: object) -> int:
@@ -78,7 +42,11 @@ def validate_limit(limit: object) -> int:
 
 
 class Recommender:
-    """Hybrid retrieval over the catalogue's snapshot, then replication value, context, diversity."""
+    """Hybrid retrieval over the catalogue's snapshot, then replication value, context, diversity.
+
+    The live search state is one reference (``self._state``); queries read it once. Building
+    and loading snapshots swap it; nothing on the query path re-reads it.
+    """
 
     def __init__(self, catalogue: Catalogue, encoders: Encoder | list[Encoder],
                  snapshots: SnapshotStore, config: RankingConfig | None = None,
@@ -89,8 +57,12 @@ class Recommender:
         self.config = config or RankingConfig()
         self.analyzer = analyzer or Analyzer()
         self.explainer = Explainer(self.analyzer)
-        self._state: _State | None = None
+        self._state: SearchState | None = None
         self._build_lock = threading.Lock()
+        self._swap_lock = threading.Lock()
+        # Snapshots that failed to load, shown by /ready until a good build replaces them.
+        self.problems: list[str] = []
+        self._pending_cache: tuple[float, int] | None = None
 
     # -- index lifecycle -------------------------------------------------------------------
     @property
@@ -99,40 +71,132 @@ class Recommender:
 
     @property
     def index_version(self) -> str | None:
-        return self._state.snapshot.version if self._state else None
+        state = self._state
+        return state.version if state else None
+
+    @property
+    def indexed_seq(self) -> int:
+        state = self._state
+        return state.snapshot.catalogue_seq if state else 0
+
+    def pending(self) -> int:
+        """Catalogue changes (distinct innovations) not yet searchable."""
+        return self.catalogue.pending(self.indexed_seq) if self._state else self.catalogue.count()
+
+    def pending_cached(self, max_age: float = 0.5) -> int:
+        """pending(), recomputed at most every ``max_age`` seconds (for response headers)."""
+        now = time.monotonic()
+        cached = self._pending_cache
+        if cached is None or now - cached[0] > max_age:
+            cached = (now, self.pending())
+            self._pending_cache = cached
+        return cached[1]
+
+    def behind(self) -> bool:
+        return self._state is None or self.catalogue.seq() > self.indexed_seq
 
     def ensure_index(self, *, progress: bool = False) -> str:
-        """Load the current snapshot, or rebuild when it is missing, foreign or stale."""
+        """Serve the newest good snapshot at once; build only when there is none at all.
+
+        A stale snapshot is served as it is: the caller (the index updater) catches up.
+        """
         try:
-            snapshot = self.snapshots.load(self.encoders, self.analyzer)
+            snapshot, self.problems = self.snapshots.load(self.encoders, self.analyzer)
         except SnapshotError as exc:
             logger.info("building the index: %s", exc)
+            self.problems = [str(exc)] if self.snapshots.candidates() else []
             return self.rebuild(progress=progress)
-        items = self.catalogue.all()
-        if snapshot.manifest.get("catalogue_hash") != self.catalogue.catalogue_hash() or \
-                snapshot.doc_ids != [i.id for i in items]:
-            logger.info("catalogue changed since snapshot %s; rebuilding", snapshot.version)
-            return self.rebuild(progress=progress, reuse=snapshot)
-        self._state = self._make_state(snapshot, items)
+        self._swap(snapshot)
         return snapshot.version
 
-    def rebuild(self, *, progress: bool = False, reuse: Snapshot | None = None) -> str:
-        """Build a new snapshot (re-encoding only changed texts) and swap it in."""
-        with self._build_lock:
+    def refresh(self) -> bool:
+        """Load the snapshot CURRENT names if another process built a newer one."""
+        name = self.snapshots.current_name()
+        state = self._state
+        if name is None or (state is not None and state.version == name):
+            return False
+        try:
+            snapshot = self.snapshots.load_path(self.snapshots.root / name, self.encoders,
+                                                self.analyzer)
+        except SnapshotError as exc:
+            logger.warning("not switching to snapshot %s: %s", name, exc)
+            if str(exc) not in self.problems:
+                self.problems.append(str(exc))
+            return False
+        if state is not None and snapshot.catalogue_seq < state.snapshot.catalogue_seq:
+            snapshot.release()
+            return False
+        self._swap(snapshot)
+        return True
+
+    def rebuild(self, *, progress: bool = False, full: bool = False) -> str:
+        """Build a snapshot of the catalogue as it is now and swap it in.
+
+        Unchanged documents keep their vectors, term rows and n-gram rows (an incremental
+        build); ``full`` refits the vocabularies and IDF from scratch.
+        """
+        with self._build_lock, self.snapshots.build_lock():
+            seq = self.catalogue.seq()  # read first: changes made during the build stay pending
             items = self.catalogue.all()
-            catalogue_hash = self.catalogue.catalogue_hash()
-            if reuse is None and self._state is not None:
-                reuse = self._state.snapshot
+            keys = [content_hash(i) for i in items]
+            state = self._state
+            reuse = state.snapshot if state is not None else None
+            old_rows: list[int | None] | None = None
+            if reuse is not None and not full:
+                where = {(d, k): r for r, (d, k) in enumerate(zip(reuse.doc_ids, reuse.doc_keys,
+                                                                  strict=True))}
+                old_rows = [where.get((i.id, k)) for i, k in zip(items, keys, strict=True)]
+                if sum(r is None for r in old_rows) > FULL_REFIT_SHARE * max(len(items), 1):
+                    old_rows = None
             cfg = self.config
-            lexical = LexicalIndex(self.analyzer, cfg.lexical_fields, k1=cfg.bm25_k1,
-                                   b=cfg.bm25_b).fit([self._fields(i) for i in items])
-            chars = CharNgramIndex().fit([self.whole_text(i) for i in items])
+            lexical = LexicalIndex(self.analyzer, cfg.lexical_fields, k1=cfg.bm25_k1, b=cfg.bm25_b)
+            lexical.fit([self._fields(i) for i in items],
+                        reuse=reuse.lexical if old_rows else None, reuse_rows=old_rows)
+            chars = CharNgramIndex().fit([self.whole_text(i) for i in items],
+                                         reuse=reuse.chars if old_rows else None,
+                                         reuse_rows=old_rows)
             snapshot = self.snapshots.build(
-                doc_ids=[i.id for i in items], passages=[self._passages(i) for i in items],
-                lexical=lexical, chars=chars, encoders=self.encoders,
-                catalogue_hash=catalogue_hash, reuse=reuse, progress=progress)
-            self._state = self._make_state(snapshot, items)
+                doc_ids=[i.id for i in items], doc_keys=keys,
+                passages=[self._passages(i) for i in items], lexical=lexical, chars=chars,
+                encoders=self.encoders, catalogue_hash=_hash_of(items, keys),
+                catalogue_seq=seq, analyzer=self.analyzer, reuse=reuse, progress=progress)
+            self._swap(snapshot, {i.id: i for i in items},
+                       {i.id: k for i, k in zip(items, keys, strict=True)})
+            self.problems = []
             return snapshot.version
+
+    def _swap(self, snapshot: Snapshot, records: dict[str, Innovation] | None = None,
+              hashes: dict[str, str] | None = None) -> None:
+        """Make a snapshot live with the catalogue's current records for its documents."""
+        if records is None or hashes is None:
+            hashes = self.catalogue.content_hashes()
+            state = self._state
+            known = state.hashes if state is not None else {}
+            stale = [d for d in snapshot.doc_ids if d in hashes and known.get(d) != hashes[d]]
+            records = self.catalogue.records(stale)
+            if state is not None:
+                for key in snapshot.doc_ids:
+                    row = state.rows.get(key)
+                    if key not in records and row is not None and known.get(key) == hashes.get(key):
+                        item = state.items[row]
+                        if item is not None:
+                            records[key] = item
+        items = [records.get(d) for d in snapshot.doc_ids]
+        new = SearchState(snapshot, items, hashes, self.config)
+        with self._swap_lock:
+            # Deletes committed while this snapshot was built must not come back to life.
+            new = new.without(self.catalogue.deleted_since(snapshot.catalogue_seq))
+            old, self._state = self._state, new
+        self._pending_cache = None
+        if old is not None and old.snapshot is not snapshot:
+            old.snapshot.release()
+
+    def forget(self, ids: list[str]) -> None:
+        """Mask deleted innovations out of the live state at once, before the next build."""
+        with self._swap_lock:
+            state = self._state
+            if state is not None:
+                self._state = state.without(ids)
 
     def _fields(self, item: Innovation) -> list[tuple[str, str]]:
         return [(f, getattr(item, f) or "") for f in self.config.lexical_fields]
@@ -150,17 +214,6 @@ class Recommender:
                 out.append(("+".join(group), text))
         return out
 
-    def _make_state(self, snapshot: Snapshot, items: list[Innovation]) -> _State:
-        fields = np.array(snapshot.passage_field)
-        whole_rows = np.flatnonzero(fields == WHOLE)
-        if not np.array_equal(snapshot.passage_doc[whole_rows], np.arange(len(items))):
-            raise SnapshotError(f"snapshot {snapshot.version} lacks whole-text passages")
-        whole = [index.vectors[whole_rows] for index in snapshot.dense]
-        value = np.array([sum(value_components(i, self.config).values()) for i in items],
-                         dtype=np.float32)
-        return _State(snapshot, items, {i.id: r for r, i in enumerate(items)}, whole_rows,
-                      np.flatnonzero(fields != WHOLE), whole, value)
-
     @property
     def manifest(self) -> dict[str, object]:
         """The loaded snapshot's manifest (encoders, counts, catalogue hash, build time)."""
@@ -168,82 +221,33 @@ class Recommender:
 
     @property
     def items(self) -> list[Innovation]:
-        """The indexed innovations, in index row order."""
-        return self._require_state().items
+        """The indexed innovations that still exist, in index row order."""
+        return [i for i in self._require_state().items if i is not None]
 
     def with_config(self, config: RankingConfig) -> Recommender:
         """The same loaded index ranked with other parameters (used to compare systems)."""
         state = self._require_state()
         other = Recommender(self.catalogue, self.encoders, self.snapshots, config, self.analyzer)
-        other._state = other._make_state(state.snapshot, state.items)
+        other._state = SearchState(state.snapshot, state.items, state.hashes, config)
         return other
 
-    def _require_state(self) -> _State:
+    def _require_state(self) -> SearchState:
         state = self._state
         if state is None:
             raise IndexNotReady("the search index is not loaded yet")
         return state
 
-    # -- relevance -------------------------------------------------------------------------
-    def _dense(self, state: _State, position: int, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(mix of whole and best-passage cosine, whole-text cosine), each float32 (n,)."""
-        scores = state.snapshot.dense[position].scores(query)
-        whole = scores[state.whole_rows]
-        best = whole.copy()
-        np.maximum.at(best, state.snapshot.passage_doc[state.part_rows], scores[state.part_rows])
-        w = self.config.whole_weight
-        return (w * whole + (1 - w) * best).astype(np.float32), whole
-
-    def signals(self, text: str, queries: list[np.ndarray] | None = None) -> Signals:
-        """Every raw signal of a query text over the whole catalogue."""
-        state = self._require_state()
-        if queries is None:
-            queries = [enc.encode_queries([text])[0] for enc in self.encoders]
-        dense = [self._dense(state, i, q) for i, q in enumerate(queries)]
-        return Signals([d for d, _ in dense], dense[0][1], state.snapshot.lexical.scores(text),
-                       state.snapshot.chars.scores(text), looks_english(text))
-
-    def fuse(self, signals: Signals) -> np.ndarray:
-        """Weighted sum of z-scored signals: float32, (n,)."""
-        cfg = self.config
-        lexical_on = 0.0 if signals.english and not cfg.english_lexical else 1.0
-        parts = [(w, s) for w, s in zip(cfg.dense_weights, signals.dense, strict=False)]
-        parts += [(cfg.bm25_weight * lexical_on, signals.bm25),
-                  (cfg.chars_weight * lexical_on, signals.chars)]
-        total = sum(w for w, _ in parts) or 1.0
-        return sum((w / total) * zscore(s) for w, s in parts if w)  # type: ignore[return-value]
-
-    def _feedback(self, state: _State, text: str, queries: list[np.ndarray], signals: Signals,
-                  eligible: np.ndarray) -> Signals:
-        """Move each dense query toward the whole texts of the best eligible results, once."""
-        fused = self.fuse(signals)
-        top = eligible[np.argsort(-fused[eligible], kind="stable")[: self.config.feedback_docs]]
-        moved = []
-        for position, query in enumerate(queries):
-            shifted = query + self.config.feedback_weight * state.whole[position][top].mean(axis=0)
-            moved.append((shifted / max(float(np.linalg.norm(shifted)), 1e-9)).astype(np.float32))
-        dense = [self._dense(state, i, q)[0] for i, q in enumerate(moved)]
-        return Signals(dense, signals.primary_whole, signals.bm25, signals.chars, signals.english)
-
-    def relevance(self, text: str, eligible: np.ndarray,
-                  queries: list[np.ndarray] | None = None) -> tuple[Signals, np.ndarray]:
-        """Signals and fused relevance (float32, (n,)) with feedback from the eligible rows."""
-        state = self._require_state()
-        if queries is None:
-            queries = [enc.encode_queries([text])[0] for enc in self.encoders]
-        signals = self.signals(text, queries)
-        if self.config.feedback_docs and len(eligible):
-            signals = self._feedback(state, text, queries, signals, eligible)
-        return signals, self.fuse(signals)
-
     # -- queries ---------------------------------------------------------------------------
     def recommend(self, problem: str, filters: Filters | None = None, asker: Asker | None = None,
-                  limit: int = 10) -> Recommendations:
+                  limit: int = 10, queries: list[np.ndarray] | None = None) -> Recommendations:
         """Top ``limit`` innovations for a problem text, with score components and reasons."""
         text = validate_problem(problem)
         limit = validate_limit(limit)
         state = self._require_state()
-        return self._rank(state, text, None, filters or Filters(), asker or Asker(), limit, None)
+        if queries is None:
+            queries = [enc.encode_queries([text])[0] for enc in self.encoders]
+        return self._answer(state, text, queries, filters or Filters(), asker or Asker(), limit,
+                            None)
 
     def similar(self, innovation_id: str, filters: Filters | None = None,
                 limit: int = 10) -> Recommendations:
@@ -251,51 +255,51 @@ class Recommender:
         limit = validate_limit(limit)
         state = self._require_state()
         row = state.rows.get(innovation_id)
-        if row is None:
+        item = state.items[row] if row is not None else None
+        if row is None or item is None:
             raise UnknownInnovation(innovation_id)
-        queries = [vectors[row] for vectors in state.whole]
-        return self._rank(state, self.whole_text(state.items[row]), queries, filters or Filters(),
-                          Asker(), limit, exclude=row)
+        queries = [state.whole_vectors(i, np.array([row]))[0] for i in range(len(self.encoders))]
+        return self._answer(state, self.whole_text(item), queries, filters or Filters(), Asker(),
+                            limit, exclude=row)
 
-    def eligible(self, filters: Filters, exclude: int | None = None) -> np.ndarray:
-        """Rows passing the filters: int64, (m,)."""
+    def eligible(self, filters: Filters) -> np.ndarray:
+        """Rows passing the filters (the evaluation's baselines use it): int64, (m,)."""
+        return np.flatnonzero(self._require_state().columns.mask(filters)).astype(np.int64)
+
+    def whole_catalogue_signals(self, text: str, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 and the primary leg's dense score (whole/best-passage mix) of every document.
+
+        For the evaluation's single-leg baselines only; the ranker scores candidates.
+        """
         state = self._require_state()
-        return np.array([r for r, item in enumerate(state.items)
-                         if filters.matches(item) and r != exclude], dtype=np.int64)
+        docs = np.arange(len(state.items), dtype=np.int64)
+        return state.snapshot.lexical.scores(text), state.dense_scores(0, query, docs)
 
-    def _rank(self, state: _State, text: str, queries: list[np.ndarray] | None, filters: Filters,
-              asker: Asker, limit: int, exclude: int | None) -> Recommendations:
-        rows = self.eligible(filters, exclude)
+    def _answer(self, state: SearchState, text: str, queries: list[np.ndarray], filters: Filters,
+                asker: Asker, limit: int, exclude: int | None) -> Recommendations:
         terms = state.snapshot.lexical.query_terms(text)
-        if not len(rows):
-            return Recommendations([], True, 0.0, 0, state.snapshot.version, terms)
-        signals, fused = self.relevance(text, rows, queries)
-        context = np.array([sum(context_components(state.items[r], asker, self.config).values())
-                            for r in rows], dtype=np.float32)
-        final = fused[rows] + state.value[rows] + context
-        order = [int(rows[i]) for i in
-                 sorted(range(len(rows)), key=lambda i: (-final[i], state.items[rows[i]].id))]
-        grouped: dict[int, int] = {}
-        if self.config.diversity:
-            order, grouped = diversify(order, state.items, state.whole[0], limit,
-                                       self.config.near_duplicate_cosine)
-        position = {int(r): i for i, r in enumerate(rows)}
+        ranked = state.rank(text, queries, filters, asker, limit, exclude)
         matches = []
-        for rank, row in enumerate(order[:limit], start=1):
+        for rank, row in enumerate(ranked.order[:limit], start=1):
             item = state.items[row]
-            components = {**{f"dense_{enc.name}": float(signals.dense[i][row])
+            assert item is not None  # only live rows are eligible
+            raw = ranked.components[row]
+            components = {**{f"dense_{enc.name}": raw[f"dense_{i}"]
                              for i, enc in enumerate(self.encoders)},
-                          "bm25": float(signals.bm25[row]), "chars": float(signals.chars[row]),
-                          "relevance": float(fused[row]),
+                          "bm25": raw["bm25"], "chars": raw["chars"],
+                          "relevance": raw["relevance"],
                           **value_components(item, self.config),
                           **context_components(item, asker, self.config)}
-            matches.append(self._match(item, rank, float(final[position[row]]), components,
-                                       set(terms),
-                                       state.items[grouped[row]].id if row in grouped else None))
-        best = float(signals.primary_whole[rows].max())
-        weak = best < self.config.no_match_cosine and \
-            len(raw_tokens(text)) >= self.config.no_match_min_words
-        return Recommendations(matches, weak, best, len(rows), state.snapshot.version, terms)
+            twin = ranked.grouped.get(row)
+            twin_item = state.items[twin] if twin is not None else None
+            matches.append(self._match(item, rank, ranked.final[row], components, set(terms),
+                                       twin_item.id if twin_item is not None else None))
+        weak = bool(ranked.eligible) and ranked.best_similarity < self.config.no_match_cosine \
+            and len(raw_tokens(text)) >= self.config.no_match_min_words
+        if not ranked.eligible:
+            weak = True
+        return Recommendations(matches, weak, ranked.best_similarity, ranked.eligible,
+                               state.version, terms)
 
     def _match(self, item: Innovation, rank: int, score: float, components: dict[str, float],
                terms: set[str], grouped_with: str | None) -> Match:
@@ -312,3 +316,11 @@ class Recommender:
         return Match(item, rank, score, components,
                      self.explainer.matched_words([t for _, t in texts], terms), best, flags,
                      grouped_with)
+
+
+def _hash_of(items: list[Innovation], keys: list[str]) -> str:
+    """The catalogue hash recorded in a snapshot (as Catalogue.catalogue_hash computes it)."""
+    digest = hashlib.sha256()
+    for item, key in zip(items, keys, strict=True):
+        digest.update(f"{item.id}\x00{key}\n".encode())
+    return digest.hexdigest()

@@ -97,7 +97,11 @@ def _order(scores: np.ndarray, eligible: np.ndarray, ids: list[str]) -> tuple[li
 
 def run_systems(recommender: Recommender, queries: list[Query],
                 progress: Callable[[int], None] | None = None) -> Run:
-    """Answer every query with every system; filters restrict every system alike."""
+    """Answer every query with every system; filters restrict every system alike.
+
+    The single-leg systems (tfidf, bm25, dense) score the whole catalogue; ``hybrid`` and
+    ``full`` are the shipped candidate ranker without and with the replication adjustments.
+    """
     hybrid = recommender.with_config(recommender.config.without_adjustments())
     ids = [i.id for i in hybrid.items]
     tfidf = TfidfBaseline(recommender)
@@ -106,13 +110,15 @@ def run_systems(recommender: Recommender, queries: list[Query],
         filters = Filters.from_mapping(query.filters)
         eligible = recommender.eligible(filters)
         vectors = [enc.encode_queries([query.text])[0] for enc in hybrid.encoders]
-        signals, fused = hybrid.relevance(query.text, eligible, vectors)
-        raw = hybrid.signals(query.text, vectors)
-        for name, scores in (("tfidf", tfidf.scores(query.text)), ("bm25", raw.bm25),
-                             ("dense", raw.dense[0]), ("hybrid", fused)):
+        bm25, dense = hybrid.whole_catalogue_signals(query.text, vectors[0])
+        for name, scores in (("tfidf", tfidf.scores(query.text)), ("bm25", bm25),
+                             ("dense", dense)):
             run.ranked[name][query.id], run.top_score[name][query.id] = \
                 _order(scores, eligible, ids)
-        full = recommender.recommend(query.text, filters, limit=50)
+        both = hybrid.recommend(query.text, filters, limit=50, queries=vectors)
+        run.ranked["hybrid"][query.id] = [m.innovation.id for m in both.matches]
+        run.top_score["hybrid"][query.id] = both.matches[0].score if both.matches else 0.0
+        full = recommender.recommend(query.text, filters, limit=50, queries=vectors)
         run.ranked["full"][query.id] = [m.innovation.id for m in full.matches]
         run.top_score["full"][query.id] = full.best_similarity
         run.no_good_match[query.id] = full.no_good_match

@@ -30,6 +30,9 @@ class RankingConfig:
     })
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
+    # Each leg proposes this many documents (dense: twice as many passages); only their
+    # union is re-scored and fused (docs/quality.md: K chosen on the development set).
+    candidates_per_leg: int = 100
     feedback_docs: int = 3  # pseudo-relevance feedback on the dense legs; 0 turns it off
     feedback_weight: float = 0.2
     award_bonus: dict[str, float] = field(default_factory=lambda: {

@@ -21,17 +21,47 @@ MODELS = "models"
 
 
 def open_catalogue(data_dir: Path, *, seed: Path | None = BUNDLED_CATALOGUE) -> Catalogue:
-    """The data directory's catalogue; an empty one is filled from ``seed`` on first use."""
-    catalogue = Catalogue(Path(data_dir) / DATABASE)
-    if seed is not None and catalogue.count() == 0:
+    """The data directory's catalogue; only a brand-new data directory is seeded from ``seed``.
+
+    An emptied catalogue stays empty on restart. A database found empty or missing tables in a
+    data directory that already existed is not re-seeded either: that is damage to report
+    (``catalogue.warnings``), not a first start.
+    """
+    data_dir = Path(data_dir)
+    fresh = not (data_dir / DATABASE).exists() and not (data_dir / SNAPSHOTS).exists()
+    catalogue = Catalogue(data_dir / DATABASE)
+    catalogue.warnings = []
+    if catalogue.missing_tables:
+        catalogue.warnings.append(
+            f"the catalogue database {catalogue.path} was empty or missing tables "
+            f"({', '.join(catalogue.missing_tables)}); the bundled catalogue was not re-seeded: "
+            "restore the database from a backup or import the innovations again")
+    if seed is not None and fresh:
         report = import_rows(catalogue, seed.read_bytes(), "jsonl")
-        logger.info("seeded the catalogue with %d innovations from %s (%d rejected)",
-                    len(report.accepted), seed, len(report.rejected))
+        catalogue.set_meta("seeded_from", f"{seed.name}: {len(report.accepted)} innovations")
+        logger.info("new data directory %s: seeded the catalogue with %d innovations from %s "
+                    "(%d rejected)", data_dir, len(report.accepted), seed, len(report.rejected))
+    elif seed is not None and seed == BUNDLED_CATALOGUE and not catalogue.missing_tables:
+        _upgrade(catalogue, seed)
     return catalogue
 
 
+def _upgrade(catalogue: Catalogue, seed: Path) -> None:
+    """Fill fields a newer bundle adds (replication kits) without touching local edits."""
+    try:
+        from recommender.bundle import upgrade_from_bundle
+    except ImportError:  # pragma: no cover - the upgrade module ships with the package
+        return
+    changed = upgrade_from_bundle(catalogue, seed)
+    if changed:
+        logger.info("filled new bundled fields of %d innovations", len(changed))
+
+
 def open_recommender(data_dir: Path, encoders: list[Encoder], *, config: RankingConfig | None = None,
-                     seed: Path | None = BUNDLED_CATALOGUE) -> Recommender:
+                     seed: Path | None = BUNDLED_CATALOGUE,
+                     ann_min_rows: int | None = None) -> Recommender:
     """A recommender over the data directory (the index is not loaded until ensure_index)."""
     catalogue = open_catalogue(data_dir, seed=seed)
-    return Recommender(catalogue, encoders, SnapshotStore(Path(data_dir) / SNAPSHOTS), config)
+    store = SnapshotStore(Path(data_dir) / SNAPSHOTS) if ann_min_rows is None else \
+        SnapshotStore(Path(data_dir) / SNAPSHOTS, ann_min_rows=ann_min_rows)
+    return Recommender(catalogue, encoders, store, config)

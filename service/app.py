@@ -12,9 +12,11 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from recommender.engine import Recommender
 from recommender.workspace import open_recommender
+from recommender.writer import CatalogueWriter, IndexUpdater, Jobs
 from service import errors
-from service.middleware import ErrorBoundary, HeadAsGet, RequestGuard
+from service.middleware import ErrorBoundary, HeadAsGet, IndexHeaders, RequestGuard
 from service.routers import health, innovations, recommendations
+from service.routers.recommendations import purge_log_if_due
 from service.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -22,13 +24,33 @@ logger = logging.getLogger(__name__)
 API_VERSION = "1.0.0"
 
 
+def _attach(app: FastAPI, recommender: Recommender) -> None:
+    """The writer, the background index updater and the job registry around a recommender."""
+    settings: Settings = app.state.settings
+    updater = IndexUpdater(recommender, debounce=settings.index_debounce_seconds)
+    app.state.updater = updater
+    app.state.writer = CatalogueWriter(recommender, on_change=updater.notify)
+    app.state.jobs = Jobs(recommender.catalogue)
+    app.state.recommender = recommender
+
+
 def _load(app: FastAPI) -> None:
-    """Runs in a thread so /health answers while the model loads and the first index builds."""
+    """Runs in a thread so /health answers while the model loads and the first index builds.
+
+    A stale or fallback snapshot is served at once; the updater catches up in the background.
+    """
     settings: Settings = app.state.settings
     try:
-        if app.state.recommender is None:
-            app.state.recommender = open_recommender(settings.data_dir, settings.load_encoders())
-        app.state.recommender.ensure_index(progress=False)
+        recommender = app.state.recommender
+        if recommender is None:
+            recommender = open_recommender(settings.data_dir, settings.load_encoders())
+        if not recommender.ready:
+            recommender.ensure_index(progress=False)
+        if app.state.updater is None or app.state.updater.recommender is not recommender:
+            _attach(app, recommender)
+        purge_log_if_due(app.state, recommender.catalogue)
+        app.state.updater.start()
+        app.state.updater.notify()
         app.state.index_error = None
     except Exception as exc:  # noqa: BLE001 - any failure must reach /ready, not kill the app
         logger.exception("index failed to load")
@@ -37,11 +59,15 @@ def _load(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.index_error = "the index is loading"
+    thread = threading.Thread(target=_load, args=(app,), daemon=True)
+    thread.start()
     recommender: Recommender | None = app.state.recommender
-    if recommender is None or not recommender.ready:
-        app.state.index_error = "the index is loading"
-        threading.Thread(target=_load, args=(app,), daemon=True).start()
+    if recommender is not None and recommender.ready:
+        thread.join()  # a ready recommender (tests) only needs its updater started
     yield
+    if app.state.updater is not None:
+        app.state.updater.stop()
 
 
 def create_app(settings: Settings | None = None, recommender: Recommender | None = None) -> FastAPI:
@@ -58,6 +84,11 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     # Keep no plain key around once hashed.
     app.state.settings = settings.model_copy(update={"api_keys": ""})
     app.state.recommender = recommender
+    app.state.updater = None
+    app.state.writer = None
+    app.state.jobs = None
+    if recommender is not None:
+        _attach(app, recommender)
     app.state.index_error = None
     errors.install(app)
     _middleware(app, settings)
@@ -75,6 +106,7 @@ def _middleware(app: FastAPI, settings: Settings) -> None:
     # The last added is the outermost: CORS > RequestGuard > HeadAsGet > ErrorBoundary > app,
     # so every response (refusals and 500s included) carries the CORS and guard headers.
     app.add_middleware(ErrorBoundary)
+    app.add_middleware(IndexHeaders)
     app.add_middleware(HeadAsGet)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes,
                        max_query_body_bytes=settings.max_query_body_bytes,

@@ -220,3 +220,27 @@ class ErrorBoundary:
                 raise  # too late for a response; the server closes the connection
             response = errors.unexpected_error(Request(scope), exc)
             await response(scope, receive, send)
+
+
+class IndexHeaders:
+    """Every response says which index answered and how many changes it does not yet hold."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state if "app" in scope else None
+
+        async def send_with_index(message: Message) -> None:
+            if message["type"] == "http.response.start" and state is not None:
+                recommender = getattr(state, "recommender", None)
+                if recommender is not None and recommender.ready:
+                    headers = MutableHeaders(scope=message)
+                    headers["X-Index-Version"] = recommender.index_version or ""
+                    headers["X-Index-Pending"] = str(recommender.pending_cached())
+            await send(message)
+
+        await self.app(scope, receive, send_with_index)

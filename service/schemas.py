@@ -185,6 +185,19 @@ class ImportResult(BaseModel):
     index_version: str | None
 
 
+class Job(BaseModel):
+    id: str
+    kind: str
+    state: Literal["queued", "running", "done", "failed"]
+    done: int = Field(description="rows committed so far")
+    total: int = Field(description="rows to commit (known once validation is over)")
+    rejected: list[Rejection] = Field(default_factory=list)
+    report: ImportResult | dict[str, Any] | None = None
+    error: str | None = None
+    created_at: str
+    updated_at: str
+
+
 class ErrorItem(BaseModel):
     field: str = Field(description="the offending field, dotted (filters.sector), or 'body', "
                                    "'request', 'authorization'")
@@ -200,7 +213,12 @@ class ErrorOut(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    status: str = Field(description="ok (/health); ready, degraded or not ready (/ready)")
     index_version: str | None = None
     innovations: int | None = None
+    indexed: int | None = Field(None, description="documents in the live snapshot")
+    pending_changes: int | None = Field(None, description="catalogue changes not yet searchable")
+    index: dict[str, Any] | None = Field(None, description="the dense index kind per encoder")
+    problems: list[str] = Field(default_factory=list, description="corrupt snapshots skipped, "
+                                "unreadable catalogue rows, damage found at start")
     reason: str | None = None

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(30.0, gt=0, description="a client that sends nothing "
                                                                 "of its body for this long "
                                                                 "gets 408")
+    index_debounce_seconds: float = Field(0.3, ge=0, le=60, description="quiet time after a "
+                                          "write before the index catches up")
+    workers: int = Field(1, ge=1, le=32, description="server processes sharing the snapshot "
+                                                     "(memory-mapped) on the machine's cores")
     host: str = "127.0.0.1"
     port: int = 8000
 

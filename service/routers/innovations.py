@@ -7,32 +7,25 @@ from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from recommender.catalogue import content_hash
-from recommender.engine import Recommender
-from recommender.errors import DuplicateInnovation, InvalidRecord, RecommenderError
+from recommender.errors import InvalidRecord
 from recommender.filters import Filters
-from recommender.importing import (
-    check_near_duplicate,
-    detect_format,
-    export_csv,
-    export_jsonl,
-    validate_rows,
-)
+from recommender.importing import detect_format, export_csv, export_jsonl
 from recommender.record import Innovation as Record
 from recommender.record import validate_record
 from service.auth import require_key
+from service.deps import recommender_of, writer_of
 from service.errors import responses
-from service.routers.recommendations import recommender_of
 from service.schemas import (
     AwardTier,
     ImportResult,
     Innovation,
     InnovationIn,
     InnovationPage,
+    Job,
     Level,
     RecommendationResponse,
     Sector,
@@ -68,25 +61,16 @@ def _out(item: Record) -> dict[str, Any]:
     return {**item.to_dict(), "award_tier": item.award_tier}
 
 
-def _commit(recommender: Recommender, ids: list[str], change: Callable[[], None]) -> str:
-    """Apply a catalogue change and rebuild the index; a failed rebuild undoes the change.
+WAIT = Query(False, description="return only once the change is searchable (at most 30 s); "
+                               "otherwise the index catches up in the background")
 
-    The store and the index then still agree, and a client that got an error can retry.
-    """
-    catalogue = recommender.catalogue
-    with catalogue.write_lock:
-        before = catalogue.versions(ids)
-        change()
-        try:
-            return recommender.rebuild()
-        except Exception as exc:
-            catalogue.restore(before)
-            logger.exception("index rebuild failed; the change to %d innovation(s) was undone",
-                             len(ids))
-            if isinstance(exc, RecommenderError):
-                raise
-            raise HTTPException(500, "index: rebuilding the index failed, so the change was "
-                                     "not kept; try again") from exc
+
+def _settle(request: Request, wait: bool) -> None:
+    if wait:
+        writer_of(request).recommender  # noqa: B018 - raises 503 while starting
+        updater = request.app.state.updater
+        if updater is not None:
+            updater.wait_until_current(timeout=30)
 
 
 @router.get("/innovations", response_model=InnovationPage, responses=READ_ERRORS)
@@ -116,34 +100,32 @@ def export(request: Request, filters: Filters = Depends(filter_params),
                              headers={"Content-Disposition": disposition})
 
 
-def _import(recommender: Recommender, data: bytes, fmt: str) -> dict[str, Any]:
-    catalogue = recommender.catalogue
-    with catalogue.write_lock:
-        report, good = validate_rows(catalogue, data, fmt)
-        stored = catalogue.content_hashes()
-        # Rows equal to what is stored change nothing, so a repeated import rebuilds nothing.
-        changed = [i for i in good if stored.get(i.id) != content_hash(i)]
-        version = recommender.index_version
-        if changed:
-            version = _commit(recommender, [i.id for i in changed],
-                              lambda: catalogue.upsert(changed))
-    return {**report.to_dict(), "index_version": version}
+def _import(request: Request, data: bytes, fmt: str, wait: bool) -> dict[str, Any]:
+    writer = writer_of(request)
+    report = writer.import_rows(data, fmt)
+    _settle(request, wait)
+    return {**report.to_dict(), "index_version": writer.recommender.index_version}
 
 
 @router.post("/innovations:import", response_model=ImportResult,
-             dependencies=[Depends(require_key)], responses=WRITE_ERRORS,
+             dependencies=[Depends(require_key)], responses={**WRITE_ERRORS, 202: {"model": Job}},
              openapi_extra={"requestBody": {"required": True, "content": IMPORT_MEDIA}})
 async def import_innovations(
     request: Request,
+    response: Response,
     format: Literal["jsonl", "csv"] | None = Query(
         None, description="defaults to the Content-Type (text/csv, application/x-ndjson), "
                           "else to what the body looks like"),
-) -> dict[str, Any]:
+    background: bool = Query(False, description="run as a job: 202 with the job's URL at once; "
+                                                "follow it at GET /v1/jobs/{id}"),
+    wait: bool = WAIT,
+) -> Any:
     """Validate every row; store the good ones (upsert by id), report each rejected row.
 
     Rows are rejected for a missing or unknown field, a wrong type or value, text over its
     length limit, invalid UTF-8, an id repeated in the file, or (nearly) the same problem and
-    solution text as another innovation. Rejected rows leave the store unchanged.
+    solution text as another innovation. Rejected rows leave the store unchanged. Accepted rows
+    are stored when this returns; they become searchable moments later (``wait=true`` waits).
     """
     data = await request.body()
     if not data.strip():
@@ -151,7 +133,33 @@ async def import_innovations(
     content_type = request.headers.get("content-type", "").lower()
     fmt = format or ("csv" if "csv" in content_type else
                      "jsonl" if "json" in content_type else detect_format(None, data))
-    return await run_in_threadpool(_import, recommender_of(request), data, fmt)
+    if background:
+        writer = writer_of(request)
+        job_id = request.app.state.jobs.start(
+            "import", lambda progress: writer.import_rows(data, fmt, progress).to_dict())
+        response.status_code = 202
+        response.headers["Location"] = f"/v1/jobs/{job_id}"
+        return JSONResponse(job_out(request.app.state.jobs.get(job_id)), status_code=202,
+                            headers={"Location": f"/v1/jobs/{job_id}"})
+    return await run_in_threadpool(_import, request, data, fmt, wait)
+
+
+@router.get("/jobs/{job_id}", response_model=Job, responses=responses(404))
+def get_job(request: Request, job_id: str) -> dict[str, Any]:
+    """A background job's state (queued, running, done, failed), progress and report."""
+    job = request.app.state.jobs.get(job_id) if request.app.state.jobs else None
+    if job is None:
+        raise HTTPException(404, f"job_id: no job {job_id!r}")
+    return job_out(job)
+
+
+def job_out(job: dict[str, Any] | None) -> dict[str, Any]:
+    assert job is not None
+    report = job["report"] or {}
+    return {"id": job["id"], "kind": job["kind"], "state": job["state"], "done": job["done"],
+            "total": job["total"], "rejected": report.get("rejected", []),
+            "report": job["report"], "error": job["error"],
+            "created_at": job["created_at"], "updated_at": job["updated_at"]}
 
 
 @router.get("/innovations/{innovation_id}", response_model=Innovation, responses=ONE_ERRORS)
@@ -169,42 +177,36 @@ def similar(request: Request, innovation_id: str, filters: Filters = Depends(fil
 
 @router.post("/innovations", response_model=Innovation, status_code=201,
              dependencies=[Depends(require_key)], responses=WRITE_ERRORS)
-def create(request: Request, response: Response, body: InnovationIn) -> dict[str, Any]:
-    """Add one innovation; it is searchable when this returns."""
+def create(request: Request, response: Response, body: InnovationIn,
+           wait: bool = WAIT) -> dict[str, Any]:
+    """Add one innovation. Repeating an identical create returns the stored record (200), so a
+    client may retry after a lost answer; a different record under the same id is a 409."""
     item = validate_record(body.model_dump())
-    recommender = recommender_of(request)
-    catalogue = recommender.catalogue
-    with catalogue.write_lock:
-        if catalogue.exists(item.id):
-            raise DuplicateInnovation(item.id)
-        check_near_duplicate(catalogue, item)
-        _commit(recommender, [item.id], lambda: catalogue.create(item))
+    outcome = writer_of(request).create(item)
+    _settle(request, wait)
     response.headers["Location"] = f"/v1/innovations/{item.id}"
-    return _out(item)
+    if not outcome.created:
+        response.status_code = 200
+    return _out(outcome.item or item)
 
 
 @router.put("/innovations/{innovation_id}", response_model=Innovation,
             dependencies=[Depends(require_key)], responses=WRITE_ERRORS)
-def replace(request: Request, innovation_id: str, body: InnovationIn) -> dict[str, Any]:
+def replace(request: Request, innovation_id: str, body: InnovationIn,
+            wait: bool = WAIT) -> dict[str, Any]:
     """Replace an innovation (the body's id must be the path's id)."""
     if body.id != innovation_id:
         raise InvalidRecord("id", f"{body.id!r} differs from the id in the path {innovation_id!r}")
     item = validate_record(body.model_dump())
-    recommender = recommender_of(request)
-    catalogue = recommender.catalogue
-    with catalogue.write_lock:
-        catalogue.get(innovation_id)  # 404 before anything else
-        check_near_duplicate(catalogue, item)
-        _commit(recommender, [item.id], lambda: catalogue.replace(item))
+    writer_of(request).replace(item)
+    _settle(request, wait)
     return _out(item)
 
 
 @router.delete("/innovations/{innovation_id}", status_code=204,
                dependencies=[Depends(require_key)], responses=WRITE_ERRORS)
-def delete(request: Request, innovation_id: str) -> Response:
-    """Remove an innovation; it leaves recommendations when this returns."""
-    recommender = recommender_of(request)
-    catalogue = recommender.catalogue
-    with catalogue.write_lock:
-        _commit(recommender, [innovation_id], lambda: catalogue.delete(innovation_id))
+def delete(request: Request, innovation_id: str, wait: bool = WAIT) -> Response:
+    """Remove an innovation; it leaves recommendations at once (deleted rows are masked)."""
+    writer_of(request).delete(innovation_id)
+    _settle(request, wait)
     return Response(status_code=204)

@@ -15,6 +15,7 @@ from recommender.engine import Recommender
 from recommender.filters import Asker, Filters
 from recommender.query import clean_problem
 from recommender.results import Recommendations
+from service.deps import recommender_of
 from service.schemas import ErrorOut, RecommendationRequest, RecommendationResponse
 
 logger = logging.getLogger(__name__)
@@ -25,15 +26,6 @@ PURGE_EVERY_SECONDS = 3600.0
 ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut}, 503: {"model": ErrorOut}, 413: {"model": ErrorOut},
 }
-
-
-def recommender_of(request: Request) -> Recommender:
-    recommender: Recommender | None = request.app.state.recommender
-    if recommender is None:
-        from recommender.errors import IndexNotReady
-
-        raise IndexNotReady("the service is still starting")
-    return recommender
 
 
 def purge_log_if_due(state: State, catalogue: Catalogue) -> None:

@@ -18,6 +18,9 @@ from tests.service.test_api_errors import assert_error
 
 DRONE_PROBLEM = "Obat dan vaksin terlambat sampai ke pulau terpencil karena kapal jarang berlayar."
 
+# Writes return once committed; tests that search right after ask to wait for the index.
+WAIT = {"wait": "true"}
+
 
 def drone(innovation_id: str = "drone-obat-lambda", **changes: object) -> dict:
     body = {"id": innovation_id, "name": "Drone Obat Lambda", "level": "kabupaten",
@@ -65,9 +68,9 @@ def test_keys_are_kept_only_as_hashes(client: TestClient) -> None:
 def test_keys_never_reach_the_log(client: TestClient, auth: dict,
                                   caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    client.post("/v1/innovations", json=drone(), headers=auth)
-    client.post("/v1/innovations", json=drone("lain"), headers={"Authorization": "Bearer salah-1"})
-    client.post("/v1/innovations:import", content=b"{", headers=auth)
+    client.post("/v1/innovations", params=WAIT, json=drone(), headers=auth)
+    client.post("/v1/innovations", params=WAIT, json=drone("lain"), headers={"Authorization": "Bearer salah-1"})
+    client.post("/v1/innovations:import", params=WAIT, content=b"{", headers=auth)
     assert caplog.records  # something was logged, and none of it holds a key
     assert API_KEY not in caplog.text and "salah-1" not in caplog.text
 
@@ -75,7 +78,7 @@ def test_keys_never_reach_the_log(client: TestClient, auth: dict,
 def test_a_key_given_as_its_hash_is_accepted(tmp_path: Path, recommender: Recommender) -> None:
     settings = Settings(data_dir=tmp_path / "data", api_key_hashes=hash_key("rahasia").upper())
     with TestClient(create_app(settings, recommender)) as client:
-        response = client.post("/v1/innovations", json=drone(),
+        response = client.post("/v1/innovations", params=WAIT, json=drone(),
                                headers={"Authorization": "Bearer rahasia"})
     assert response.status_code == 201, response.text
 
@@ -83,7 +86,7 @@ def test_a_key_given_as_its_hash_is_accepted(tmp_path: Path, recommender: Recomm
 def test_without_configured_keys_every_write_is_refused(
         tmp_path: Path, recommender: Recommender) -> None:
     with TestClient(create_app(Settings(data_dir=tmp_path / "data"), recommender)) as client:
-        response = client.post("/v1/innovations", json=drone(),
+        response = client.post("/v1/innovations", params=WAIT, json=drone(),
                                headers={"Authorization": "Bearer anything"})
     assert_error(response, 403, "authorization")
 
@@ -92,7 +95,7 @@ def test_without_configured_keys_every_write_is_refused(
 def test_a_created_innovation_is_readable_and_recommended_at_once(
         client: TestClient, auth: dict) -> None:
     before = client.post("/v1/recommendations", json={"problem": DRONE_PROBLEM}).json()
-    created = client.post("/v1/innovations", json=drone(), headers=auth)
+    created = client.post("/v1/innovations", params=WAIT, json=drone(), headers=auth)
     assert created.status_code == 201, created.text
     assert created.headers["location"] == "/v1/innovations/drone-obat-lambda"
     assert created.json()["award_tier"] == "top-99"
@@ -107,7 +110,7 @@ def test_a_created_innovation_is_readable_and_recommended_at_once(
 def test_creating_an_existing_id_is_409_and_changes_nothing(
         client: TestClient, auth: dict) -> None:
     original = client.get("/v1/innovations/psc-119-alpha").json()
-    response = client.post("/v1/innovations", json=drone("psc-119-alpha"), headers=auth)
+    response = client.post("/v1/innovations", params=WAIT, json=drone("psc-119-alpha"), headers=auth)
     assert_error(response, 409, "id")
     assert client.get("/v1/innovations/psc-119-alpha").json() == original
 
@@ -123,7 +126,7 @@ def test_creating_an_existing_id_is_409_and_changes_nothing(
 ])
 def test_invalid_innovations_are_422_naming_the_field(
         client: TestClient, auth: dict, changes: dict, field: str) -> None:
-    response = client.post("/v1/innovations", json=drone(**changes), headers=auth)
+    response = client.post("/v1/innovations", params=WAIT, json=drone(**changes), headers=auth)
     assert_error(response, 422, field)
     assert client.get("/v1/innovations/drone-obat-lambda").status_code == 404
 
@@ -132,12 +135,12 @@ def test_the_same_text_under_another_id_is_refused(client: TestClient, auth: dic
     alpha = client.get("/v1/innovations/psc-119-alpha").json()
     copy = {**drone("psc-119-copy"), "problem": alpha["problem"].upper(),
             "solution": alpha["solution"]}
-    assert_error(client.post("/v1/innovations", json=copy, headers=auth), 422, "problem")
+    assert_error(client.post("/v1/innovations", params=WAIT, json=copy, headers=auth), 422, "problem")
 
 
 def test_put_replaces_and_the_change_is_searchable(client: TestClient, auth: dict) -> None:
     body = drone("izin-theta", name="Izin Drone Theta")
-    response = client.put("/v1/innovations/izin-theta", json=body, headers=auth)
+    response = client.put("/v1/innovations/izin-theta", params=WAIT, json=body, headers=auth)
     assert response.status_code == 200, response.text
     assert client.get("/v1/innovations/izin-theta").json()["name"] == "Izin Drone Theta"
     top = client.post("/v1/recommendations", json={"problem": DRONE_PROBLEM}).json()["matches"]
@@ -145,54 +148,51 @@ def test_put_replaces_and_the_change_is_searchable(client: TestClient, auth: dic
 
 
 def test_put_with_another_id_in_the_body_is_422(client: TestClient, auth: dict) -> None:
-    response = client.put("/v1/innovations/izin-theta", json=drone("izin-lain"), headers=auth)
+    response = client.put("/v1/innovations/izin-theta", params=WAIT, json=drone("izin-lain"), headers=auth)
     assert_error(response, 422, "id")
     assert client.get("/v1/innovations/izin-theta").json()["name"] != "Drone Obat Lambda"
 
 
 def test_put_and_delete_of_an_unknown_id_are_404(client: TestClient, auth: dict) -> None:
-    assert_error(client.put("/v1/innovations/tidak-ada", json=drone("tidak-ada"), headers=auth),
+    assert_error(client.put("/v1/innovations/tidak-ada", params=WAIT, json=drone("tidak-ada"), headers=auth),
                  404, "id")
-    assert_error(client.delete("/v1/innovations/tidak-ada", headers=auth), 404, "id")
+    assert_error(client.delete("/v1/innovations/tidak-ada", params=WAIT, headers=auth), 404, "id")
 
 
 def test_delete_removes_from_reads_and_recommendations(client: TestClient, auth: dict) -> None:
-    response = client.delete("/v1/innovations/bank-sampah-delta", headers=auth)
+    response = client.delete("/v1/innovations/bank-sampah-delta", params=WAIT, headers=auth)
     assert response.status_code == 204 and response.content == b""
     assert_error(client.get("/v1/innovations/bank-sampah-delta"), 404, "id")
     result = client.post("/v1/recommendations",
                          json={"problem": "sampah rumah tangga menumpuk", "limit": 50}).json()
     assert "bank-sampah-delta" not in [m["id"] for m in result["matches"]]
-    assert client.delete("/v1/innovations/bank-sampah-delta", headers=auth).status_code == 404
+    assert client.delete("/v1/innovations/bank-sampah-delta", params=WAIT, headers=auth).status_code == 404
 
 
-def test_a_failed_rebuild_leaves_the_store_as_it_was(
+def test_a_failing_index_build_loses_no_write_and_catches_up_once_it_works(
         client: TestClient, auth: dict, recommender: Recommender,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    before = everything(client)
     version = recommender.index_version
 
     def broken_rebuild(*args: object, **kwargs: object) -> str:
         raise OSError("disk full")
 
     monkeypatch.setattr(recommender, "rebuild", broken_rebuild)
-    attempts = [
-        client.post("/v1/innovations", json=drone(), headers=auth),
-        client.put("/v1/innovations/izin-theta", json=drone("izin-theta"), headers=auth),
-        client.delete("/v1/innovations/psc-119-beta", headers=auth),
-        client.post("/v1/innovations:import", headers={**auth, "content-type": "application/x-ndjson"},
-                    content=json.dumps(drone("drone-mu")).encode()),
-    ]
-    for response in attempts:
-        body = assert_error(response, 500, "index")
-        assert "not kept" in body["detail"] and "disk full" not in body["detail"]
-    assert everything(client) == before
+    created = client.post("/v1/innovations", params=WAIT, json=drone(), headers=auth)
+    assert created.status_code == 201  # committed: the catalogue is the source of truth
+    assert client.get("/v1/innovations/drone-obat-lambda").status_code == 200
     assert recommender.index_version == version
+    ready = client.get("/ready").json()
+    assert ready["status"] == "degraded" and ready["pending_changes"] == 1
+    assert "disk full" in ready["reason"]
+    assert client.post("/v1/recommendations", json={"problem": DRONE_PROBLEM}).headers[
+        "x-index-pending"] == "1"
     monkeypatch.undo()
-    # The store and the index still agree: the next write works and is searchable.
-    assert client.post("/v1/innovations", json=drone(), headers=auth).status_code == 201
-    top = client.post("/v1/recommendations", json={"problem": DRONE_PROBLEM}).json()
-    assert top["matches"][0]["id"] == "drone-obat-lambda"
+    client.app.state.updater.wait_until_current()
+    top = client.post("/v1/recommendations", json={"problem": DRONE_PROBLEM})
+    assert top.json()["matches"][0]["id"] == "drone-obat-lambda"
+    assert top.headers["x-index-pending"] == "0"
+    assert client.get("/ready").json()["status"] == "ready"
 
 
 # -- listing ----------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ def test_a_csv_import_keeps_good_rows_and_reports_each_bad_one(
         "Anak desa jarang membaca buku,Mobil perpustakaan keliling ke sekolah desa",
     ]
     data = (CSV_HEADER + "\n".join(rows) + "\n").encode("utf-8").replace(b"\xc3\xbf", b"\xff")
-    response = client.post("/v1/innovations:import", content=data,
+    response = client.post("/v1/innovations:import", params=WAIT, content=data,
                            headers={**auth, "content-type": "text/csv"})
     assert response.status_code == 200, response.text
     report = response.json()
@@ -280,7 +280,7 @@ def test_a_jsonl_import_with_bad_lines_and_bad_utf8(client: TestClient, auth: di
     lines = [json.dumps(drone()).encode(), b"{not json", b'{"id": "rusak", "name": "\xff"}',
              b"", json.dumps(drone("psc-119-alpha", level="desa")).encode(),
              b'{"id": "surrogat", "name": "a\\ud800"}', b"[1, 2]"]
-    response = client.post("/v1/innovations:import", content=b"\n".join(lines),
+    response = client.post("/v1/innovations:import", params=WAIT, content=b"\n".join(lines),
                            headers={**auth, "content-type": "application/x-ndjson"})
     report = response.json()
     assert report["accepted"] == ["drone-obat-lambda"]
@@ -293,7 +293,7 @@ def test_whatever_the_importer_stores_can_be_read_back(client: TestClient, auth:
     """Response models must never be stricter than the record check (that would be a 500)."""
     edge = drone(year=datetime.date.today().year + 1, last_verified="18500101",
                  name=" ".join(["x" * 9] * 30), awards=["a" * 200] * 50, contact="\t" + "c" * 499)
-    report = client.post("/v1/innovations:import", content=json.dumps(edge).encode(),
+    report = client.post("/v1/innovations:import", params=WAIT, content=json.dumps(edge).encode(),
                          headers={**auth, "content-type": "application/x-ndjson"}).json()
     assert report["accepted"] == ["drone-obat-lambda"], report
     got = client.get("/v1/innovations/drone-obat-lambda")
@@ -308,15 +308,15 @@ def test_whatever_the_importer_stores_can_be_read_back(client: TestClient, auth:
 def test_reimporting_the_same_file_is_idempotent(client: TestClient, auth: dict) -> None:
     data = (json.dumps(drone()) + "\n").encode()
     headers = {**auth, "content-type": "application/x-ndjson"}
-    first = client.post("/v1/innovations:import", content=data, headers=headers).json()
+    first = client.post("/v1/innovations:import", params=WAIT, content=data, headers=headers).json()
     stored = everything(client)
-    second = client.post("/v1/innovations:import", content=data, headers=headers).json()
+    second = client.post("/v1/innovations:import", params=WAIT, content=data, headers=headers).json()
     assert first["accepted"] == second["accepted"] == ["drone-obat-lambda"]
     assert second["rejected"] == []
     assert second["index_version"] == first["index_version"]  # nothing changed, nothing rebuilt
     assert everything(client) == stored
     changed = (json.dumps(drone(name="Drone Obat Baru")) + "\n").encode()
-    third = client.post("/v1/innovations:import", content=changed, headers=headers).json()
+    third = client.post("/v1/innovations:import", params=WAIT, content=changed, headers=headers).json()
     assert third["accepted"] == ["drone-obat-lambda"]
     assert client.get("/v1/innovations/drone-obat-lambda").json()["name"] == "Drone Obat Baru"
     assert len(everything(client)) == 11
@@ -327,12 +327,12 @@ def test_import_format_comes_from_the_parameter_the_type_or_the_body(
     row = drone()
     csv_body = (CSV_HEADER + ",".join(str(row[k]) if k != "awards" else "" for k in
                                       CSV_HEADER.strip().split(",")) + "\n").encode()
-    sniffed = client.post("/v1/innovations:import", content=csv_body, headers=auth)
+    sniffed = client.post("/v1/innovations:import", params=WAIT, content=csv_body, headers=auth)
     assert sniffed.json()["accepted"] == ["drone-obat-lambda"], sniffed.text
     forced = client.post("/v1/innovations:import", params={"format": "jsonl"},
                          content=csv_body, headers={**auth, "content-type": "text/csv"})
     assert forced.json()["accepted"] == [] and forced.json()["rejected_count"] == 2
-    assert_error(client.post("/v1/innovations:import", content=b"  \n", headers=auth), 422, "body")
+    assert_error(client.post("/v1/innovations:import", params=WAIT, content=b"  \n", headers=auth), 422, "body")
     assert_error(client.post("/v1/innovations:import", params={"format": "xml"},
                              content=csv_body, headers=auth), 422, "format")
 
@@ -344,7 +344,7 @@ def test_export_imports_back_unchanged(client: TestClient, auth: dict, fmt: str)
                    solution="Solusi [bukan daftar] | pipa", awards=["A | B", "Top 40 KIPP"],
                    sources=["https://contoh.go.id/a,b"], contact="é ü 中文 🚑",
                    last_verified="2024-02-29")
-    assert client.post("/v1/innovations", json=tricky, headers=auth).status_code == 201
+    assert client.post("/v1/innovations", params=WAIT, json=tricky, headers=auth).status_code == 201
     exported = client.get("/v1/innovations:export", params={"format": fmt})
     assert exported.status_code == 200
     media = "application/x-ndjson" if fmt == "jsonl" else "text/csv"
@@ -358,13 +358,13 @@ def test_export_imports_back_unchanged(client: TestClient, auth: dict, fmt: str)
         assert client.delete(f"/v1/innovations/{innovation_id}", headers=auth).status_code == 204
     assert everything(client) == {}
     assert client.post("/v1/recommendations", json={"problem": "ambulans"}).json()["matches"] == []
-    report = client.post("/v1/innovations:import", content=exported.content,
+    report = client.post("/v1/innovations:import", params=WAIT, content=exported.content,
                          headers={**auth, "content-type": media}).json()
     assert report["rejected"] == [] and report["accepted"] == sorted(original)
     assert everything(client) == original
     assert client.get("/v1/innovations:export", params={"format": fmt}).content == \
         exported.content
-    again = client.post("/v1/innovations:import", content=exported.content,
+    again = client.post("/v1/innovations:import", params=WAIT, content=exported.content,
                         headers={**auth, "content-type": media}).json()
     assert again["rejected"] == [] and everything(client) == original
 

@@ -1,0 +1,268 @@
+"""One immutable search state: a snapshot, its records and filter columns, and the query path.
+
+A query reads one state from start to end; the recommender swaps the reference when a new
+snapshot is loaded, so a write never changes what a running query sees. Each leg proposes its
+own top candidates; only their union is re-scored and fused.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.analysis import looks_english
+from index.snapshot import Snapshot
+from recommender.filters import UNKNOWN_STATUS, Asker, Filters
+from recommender.ranking import RankingConfig, diversify, value_components
+from recommender.record import AWARD_TIERS, LEVELS, SECTORS, STATUSES, Innovation
+
+WHOLE = "whole"
+# z-score statistics come from this many documents (all of them in a smaller catalogue), so
+# fusing the candidates alone weighs each leg as fusing the whole catalogue would.
+STATS_SAMPLE = 2048
+STATUS_CODES = (*STATUSES, UNKNOWN_STATUS)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Filterable fields as arrays aligned with the snapshot's documents (int16/int32, (n,))."""
+
+    alive: np.ndarray  # bool: the record still exists in the catalogue
+    sector: np.ndarray
+    level: np.ndarray
+    province: np.ndarray  # code into ``provinces`` (casefolded); -1 = none
+    provinces: dict[str, int]
+    status: np.ndarray
+    award: np.ndarray  # index into AWARD_TIERS; -1 = none
+    year: np.ndarray  # -1 = unknown
+
+    @classmethod
+    def of(cls, items: list[Innovation | None]) -> Columns:
+        provinces: dict[str, int] = {}
+        n = len(items)
+        cols = {name: np.full(n, -1, dtype=np.int32) for name in
+                ("sector", "level", "province", "status", "award", "year")}
+        alive = np.zeros(n, dtype=bool)
+        for row, item in enumerate(items):
+            if item is None:
+                continue
+            alive[row] = True
+            cols["sector"][row] = SECTORS.index(item.sector)
+            cols["level"][row] = LEVELS.index(item.level)
+            if item.province:
+                cols["province"][row] = provinces.setdefault(item.province.casefold(),
+                                                             len(provinces))
+            cols["status"][row] = STATUS_CODES.index(item.status or UNKNOWN_STATUS)
+            tier = item.award_tier
+            cols["award"][row] = AWARD_TIERS.index(tier) if tier else -1
+            cols["year"][row] = item.year if item.year is not None else -1
+        return cls(alive=alive, provinces=provinces, **cols)
+
+    def mask(self, filters: Filters) -> np.ndarray:
+        """Rows passing the filters (the semantics of Filters.matches, vectorised): bool, (n,)."""
+        keep = self.alive.copy()
+        if filters.sector:
+            keep &= np.isin(self.sector, [SECTORS.index(s) for s in filters.sector])
+        if filters.level:
+            keep &= np.isin(self.level, [LEVELS.index(v) for v in filters.level])
+        if filters.province:
+            codes = [self.provinces[p.casefold()] for p in filters.province
+                     if p.casefold() in self.provinces]
+            keep &= np.isin(self.province, codes)
+        if filters.status:
+            keep &= np.isin(self.status, [STATUS_CODES.index(s) for s in filters.status])
+        if filters.award_tier is not None:
+            keep &= self.award >= AWARD_TIERS.index(filters.award_tier)
+        if filters.year_from is not None:
+            keep &= (self.year >= filters.year_from) & (self.year >= 0)
+        if filters.year_to is not None:
+            keep &= (self.year <= filters.year_to) & (self.year >= 0)
+        return keep
+
+
+@dataclass
+class Ranked:
+    """The ranked candidates of one query, with every raw signal for the chosen rows."""
+
+    order: list[int]  # candidate rows, best first, after diversity
+    grouped: dict[int, int]
+    final: dict[int, float]
+    components: dict[int, dict[str, float]]
+    best_similarity: float
+    eligible: int
+
+
+class SearchState:
+    """Everything one query needs, never mutated after construction."""
+
+    def __init__(self, snapshot: Snapshot, items: list[Innovation | None],
+                 hashes: dict[str, str], config: RankingConfig) -> None:
+        self.snapshot = snapshot
+        self.items = items  # aligned with snapshot.doc_ids; None where deleted since
+        self.hashes = hashes  # content hash of each record as loaded
+        self.config = config
+        self.rows = {key: r for r, key in enumerate(snapshot.doc_ids)}
+        fields = np.array(snapshot.passage_field)
+        self.is_whole = fields == WHOLE
+        self.whole_rows = np.flatnonzero(self.is_whole)
+        n = len(snapshot.doc_ids)
+        if not np.array_equal(snapshot.passage_doc[self.whole_rows], np.arange(n)):
+            raise ValueError(f"snapshot {snapshot.version} lacks whole-text passages")
+        # Passages of document i are rows starts[i]:starts[i + 1] (they are written in order).
+        self.starts = np.searchsorted(snapshot.passage_doc, np.arange(n + 1)).astype(np.int64)
+        self.columns = Columns.of(items)
+        self.value = np.array([sum(value_components(i, config).values()) if i else 0.0
+                               for i in items], dtype=np.float32)
+        rng = np.random.default_rng(0)
+        self.sample = np.arange(n) if n <= STATS_SAMPLE else \
+            np.sort(rng.choice(n, STATS_SAMPLE, replace=False))
+
+    @property
+    def version(self) -> str:
+        return self.snapshot.version
+
+    def without(self, ids: list[str]) -> SearchState:
+        """The same state with these documents masked out (a delete is never searchable)."""
+        rows = [self.rows[i] for i in ids if i in self.rows]
+        if not rows:
+            return self
+        other = copy.copy(self)
+        alive = self.columns.alive.copy()
+        alive[rows] = False
+        other.columns = dataclasses.replace(self.columns, alive=alive)
+        other.items = list(self.items)
+        for row in rows:
+            other.items[row] = None
+        return other
+
+    def whole_vectors(self, position: int, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self.snapshot.dense[position].vectors[self.whole_rows[rows]])
+
+    # -- signals ---------------------------------------------------------------------------
+    def _dense(self, position: int, query: np.ndarray,
+               docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mix of whole and best-passage cosine, whole cosine) of the given documents."""
+        lengths = self.starts[docs + 1] - self.starts[docs]
+        passage_rows = np.repeat(self.starts[docs], lengths) + \
+            (np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths))
+        scores = self.snapshot.dense[position].scores(query, passage_rows)
+        owner = np.repeat(np.arange(len(docs)), lengths)
+        is_whole = self.is_whole[passage_rows]
+        whole = np.zeros(len(docs), dtype=np.float32)
+        whole[owner[is_whole]] = scores[is_whole]
+        best = whole.copy()
+        parts = ~is_whole
+        np.maximum.at(best, owner[parts], scores[parts])
+        w = self.config.whole_weight
+        return (w * whole + (1 - w) * best).astype(np.float32), whole
+
+    def dense_scores(self, position: int, query: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        return self._dense(position, query, docs)[0]
+
+    def _retrieve(self, query: np.ndarray, position: int, allowed: np.ndarray) -> np.ndarray:
+        """Documents of the dense leg's top passages among the allowed documents."""
+        k = self.config.candidates_per_leg * 2
+        passage_allowed = allowed[self.snapshot.passage_doc]
+        rows, _ = self.snapshot.dense[position].top(query, k, passage_allowed)
+        return np.unique(self.snapshot.passage_doc[rows]).astype(np.int64)
+
+    def rank(self, text: str, queries: list[np.ndarray], filters: Filters, asker: Asker,
+             limit: int, exclude: int | None = None) -> Ranked:
+        cfg = self.config
+        allowed = self.columns.mask(filters)
+        if exclude is not None:
+            allowed[exclude] = False
+        eligible = int(allowed.sum())
+        if not eligible:
+            return Ranked([], {}, {}, {}, 0.0, 0)
+        english = looks_english(text)
+        lexical_on = 0.0 if english and not cfg.english_lexical else 1.0
+        bm25_all = self.snapshot.lexical.scores(text)
+        bm25_stats = (float(bm25_all.mean()), float(bm25_all.std()))
+        pool = [self._retrieve(q, i, allowed) for i, q in enumerate(queries)]
+        if lexical_on:
+            pool.append(_top_allowed(bm25_all, allowed, cfg.candidates_per_leg))
+        docs = np.unique(np.concatenate(pool)).astype(np.int64)
+        chars_sample = self.snapshot.chars.scores(text, self.sample)
+        chars_stats = (float(chars_sample.mean()), float(chars_sample.std()))
+
+        def fuse(docs: np.ndarray, queries: list[np.ndarray]) -> tuple[np.ndarray, list, np.ndarray]:
+            dense = [self._dense(i, q, docs) for i, q in enumerate(queries)]
+            stats = [_stats(self._dense(i, q, self.sample)[0]) for i, q in enumerate(queries)]
+            chars = self.snapshot.chars.scores(text, docs)
+            parts = [(w, d[0], s) for w, d, s in zip(cfg.dense_weights, dense, stats, strict=False)]
+            parts += [(cfg.bm25_weight * lexical_on, bm25_all[docs], bm25_stats),
+                      (cfg.chars_weight * lexical_on, chars, chars_stats)]
+            total = sum(w for w, _, _ in parts) or 1.0
+            fused = np.zeros(len(docs), dtype=np.float32)
+            for w, values, (mean, std) in parts:
+                if w:
+                    fused += (w / total) * ((values - mean) / max(std, 1e-9)).astype(np.float32)
+            return fused, dense, chars
+
+        fused, dense, chars = fuse(docs, queries)
+        if cfg.feedback_docs:
+            top = docs[np.lexsort((docs, -fused))[: cfg.feedback_docs]]
+            moved = []
+            for position, query in enumerate(queries):
+                shifted = query + cfg.feedback_weight * self.whole_vectors(position, top).mean(axis=0)
+                moved.append((shifted / max(float(np.linalg.norm(shifted)), 1e-9)).astype(np.float32))
+            extra = [self._retrieve(q, i, allowed) for i, q in enumerate(moved)]
+            docs = np.unique(np.concatenate([docs, *extra])).astype(np.int64)
+            whole_first = [self._dense(i, q, docs)[1] for i, q in enumerate(queries)]
+            fused, dense, chars = fuse(docs, moved)
+            dense = [(d[0], w) for d, w in zip(dense, whole_first, strict=True)]
+        context = self._context(docs, asker)
+        final = fused + self.value[docs] + context
+        order_idx = np.lexsort((docs, -final))
+        order = [int(docs[i]) for i in order_idx]
+        grouped: dict[int, int] = {}
+        if cfg.diversity:
+            order, grouped = self._diversify(order, limit)
+        where = {int(r): i for i, r in enumerate(docs)}
+        components: dict[int, dict[str, float]] = {}
+        for row in order[:limit]:
+            i = where[row]
+            components[row] = {
+                **{f"dense_{j}": float(d[0][i]) for j, d in enumerate(dense)},
+                "bm25": float(bm25_all[row]), "chars": float(chars[i]),
+                "relevance": float(fused[i])}
+        best = float(dense[0][1].max()) if len(docs) else 0.0
+        return Ranked(order, grouped, {int(docs[i]): float(final[i]) for i in range(len(docs))},
+                      components, best, eligible)
+
+    def _context(self, docs: np.ndarray, asker: Asker) -> np.ndarray:
+        out = np.zeros(len(docs), dtype=np.float32)
+        if asker.level is not None:
+            out += np.where(self.columns.level[docs] == LEVELS.index(asker.level),
+                            self.config.context_level_bonus, 0.0).astype(np.float32)
+        if asker.province is not None:
+            code = self.columns.provinces.get(asker.province.casefold(), -2)
+            out += np.where(self.columns.province[docs] == code,
+                            self.config.context_province_bonus, 0.0).astype(np.float32)
+        return out
+
+    def _diversify(self, order: list[int], limit: int) -> tuple[list[int], dict[int, int]]:
+        """Diversity over the ranked head only (its vectors gathered once)."""
+        horizon = order[: max(limit * 3, limit + 20)]
+        rows = np.asarray(horizon, dtype=np.int64)
+        vectors = self.whole_vectors(0, rows)
+        items = [self.items[r] for r in horizon]
+        local, grouped = diversify(list(range(len(horizon))), items,  # type: ignore[arg-type]
+                                   vectors, limit, self.config.near_duplicate_cosine)
+        return [horizon[i] for i in local] + order[len(horizon):], \
+            {horizon[a]: horizon[b] for a, b in grouped.items()}
+
+
+def _stats(values: np.ndarray) -> tuple[float, float]:
+    return (float(values.mean()), float(values.std())) if len(values) else (0.0, 1.0)
+
+
+def _top_allowed(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
+    rows = np.flatnonzero(allowed & (scores > 0))
+    if len(rows) > k:
+        rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]
+    return rows.astype(np.int64)

@@ -1,0 +1,260 @@
+"""The one write path: validate, commit to the catalogue at once, let the index catch up.
+
+The API and the CLI both write through ``CatalogueWriter``. A write holds the catalogue's
+write lock only for its own transaction; re-indexing happens in ``IndexUpdater``'s thread,
+debounced so a burst of writes becomes one incremental build.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from index.snapshot import SnapshotError
+from recommender.catalogue import Catalogue, content_hash
+from recommender.engine import Recommender
+from recommender.errors import DuplicateInnovation, InvalidRecord, RecommenderError
+from recommender.importing import ImportReport, TextIndex, validate_rows
+from recommender.record import Innovation
+
+logger = logging.getLogger(__name__)
+
+LOCK_WAIT_SECONDS = 10.0
+IMPORT_CHUNK = 500
+
+
+class WriterBusy(RecommenderError):
+    """Another write holds the catalogue longer than a request may wait."""
+
+
+@dataclass
+class Outcome:
+    item: Innovation | None
+    created: bool = True
+
+
+class CatalogueWriter:
+    """Every catalogue change goes through here; each returns as soon as it is committed."""
+
+    def __init__(self, recommender: Recommender, on_change: Callable[[], None] | None = None) -> None:
+        self.recommender = recommender
+        self.catalogue: Catalogue = recommender.catalogue
+        self.on_change = on_change or (lambda: None)
+        self._texts: TextIndex | None = None
+        self._texts_seq = -1
+
+    # -- locking and the near-duplicate index ---------------------------------------------
+    def _locked(self) -> threading.RLock:
+        lock = self.catalogue.write_lock
+        if not lock.acquire(timeout=LOCK_WAIT_SECONDS):
+            raise WriterBusy("the catalogue is busy with another write; retry in a few seconds")
+        return lock
+
+    def _text_index(self) -> TextIndex:
+        """Near-duplicate shingles of the catalogue, rebuilt only after others' writes."""
+        seq = self.catalogue.seq()
+        if self._texts is None or seq != self._texts_seq:
+            self._texts = TextIndex(self.catalogue.all())
+            self._texts_seq = seq
+        return self._texts
+
+    def _committed(self, added: list[Innovation], removed: list[str]) -> None:
+        texts = self._texts
+        if texts is not None:
+            for key in removed:
+                texts.remove(key)
+            for item in added:
+                texts.add(item)
+            self._texts_seq = self.catalogue.seq()
+        self.on_change()
+
+    def _check_twin(self, item: Innovation) -> None:
+        twin = self._text_index().twin_of(item)
+        if twin is not None:
+            raise InvalidRecord("problem", f"(nearly) the same problem and solution text as {twin!r}")
+
+    # -- single records --------------------------------------------------------------------
+    def create(self, item: Innovation) -> Outcome:
+        """Add one innovation; repeating an identical create returns the stored record."""
+        lock = self._locked()
+        try:
+            stored = self.catalogue.records([item.id]).get(item.id)
+            if stored is not None or self.catalogue.exists(item.id):
+                if stored is not None and content_hash(stored) == content_hash(item):
+                    return Outcome(stored, created=False)
+                raise DuplicateInnovation(item.id)
+            self._check_twin(item)
+            self.catalogue.create(item)
+            self._committed([item], [])
+        finally:
+            lock.release()
+        return Outcome(item)
+
+    def replace(self, item: Innovation) -> Outcome:
+        lock = self._locked()
+        try:
+            self.catalogue.get(item.id)  # 404 before anything else
+            self._check_twin(item)
+            self.catalogue.replace(item)
+            self._committed([item], [item.id])
+        finally:
+            lock.release()
+        return Outcome(item, created=False)
+
+    def delete(self, innovation_id: str) -> None:
+        lock = self._locked()
+        try:
+            self.catalogue.delete(innovation_id)
+            self.recommender.forget([innovation_id])
+            self._committed([], [innovation_id])
+        finally:
+            lock.release()
+
+    # -- bulk ------------------------------------------------------------------------------
+    def import_rows(self, data: bytes, fmt: str,
+                    progress: Callable[[int, int], None] | None = None) -> ImportReport:
+        """Validate every row, then commit the changed ones in chunks (each chunk atomic).
+
+        Rows equal to what is stored change nothing, so a repeated import re-indexes nothing.
+        """
+        lock = self._locked()
+        try:
+            report, good = validate_rows(self.catalogue, data, fmt)
+            stored = self.catalogue.content_hashes()
+            changed = [i for i in good if stored.get(i.id) != content_hash(i)]
+            total = len(changed)
+            if progress:
+                progress(0, total)
+            for start in range(0, total, IMPORT_CHUNK):
+                chunk = changed[start:start + IMPORT_CHUNK]
+                self.catalogue.upsert(chunk)
+                self._committed(chunk, [i.id for i in chunk])
+                if progress:
+                    progress(min(start + IMPORT_CHUNK, total), total)
+        finally:
+            lock.release()
+        return report
+
+
+class IndexUpdater:
+    """Keeps the live index following the catalogue, in one background thread per process.
+
+    Debounced: a build starts once writes pause for ``debounce`` seconds (or ``max_delay``
+    after the first pending one). Snapshots built by another process (the CLI, another worker)
+    are picked up by polling the CURRENT pointer.
+    """
+
+    def __init__(self, recommender: Recommender, *, debounce: float = 0.3, max_delay: float = 3.0,
+                 poll: float = 1.0) -> None:
+        self.recommender = recommender
+        self.debounce = debounce
+        self.max_delay = max_delay
+        self.poll = poll
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._first_pending: float | None = None
+        self._last_change = 0.0
+        self._thread: threading.Thread | None = None
+        self.last_error: str | None = None
+        self.builds = 0
+
+    def notify(self) -> None:
+        now = time.monotonic()
+        self._last_change = now
+        if self._first_pending is None:
+            self._first_pending = now
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="index-updater", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.poll)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            self.step()
+
+    def step(self, *, force: bool = False) -> bool:
+        """One round: pick up others' snapshots, then build if the catalogue is ahead."""
+        rec = self.recommender
+        try:
+            rec.refresh()
+            if not rec.behind() and not rec.problems:
+                self._first_pending = None
+                return False
+            now = time.monotonic()
+            first = self._first_pending if self._first_pending is not None else now
+            self._first_pending = first
+            quiet = now - self._last_change >= self.debounce
+            if not (force or quiet or now - first >= self.max_delay):
+                timer = threading.Timer(self.debounce, self._wake.set)
+                timer.daemon = True
+                timer.start()
+                return False
+            self._first_pending = None
+            rec.rebuild()
+            self.builds += 1
+            self.last_error = None
+            return True
+        except (RecommenderError, SnapshotError, OSError, ValueError, RuntimeError) as exc:
+            self.last_error = f"index update failed: {exc}"
+            logger.exception("index update failed; retrying after the next change or poll")
+            return False
+
+    def wait_until_current(self, timeout: float = 30.0) -> bool:
+        """Block until every committed change is searchable (tests and the CLI use it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.recommender.behind():
+                return True
+            self.step(force=True)
+        return not self.recommender.behind()
+
+
+class Jobs:
+    """Background jobs (bulk imports) with progress, kept in the catalogue database."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    def start(self, kind: str, work: Callable[[Callable[[int, int], None]], dict[str, Any]]) -> str:
+        job_id = uuid.uuid4().hex
+        self.catalogue.save_job(job_id, kind, "queued", 0, 0)
+
+        def progress(done: int, total: int) -> None:
+            self.catalogue.save_job(job_id, kind, "running", done, total)
+
+        def run() -> None:
+            try:
+                report = work(progress)
+            except RecommenderError as exc:
+                self.catalogue.save_job(job_id, kind, "failed", 0, 0, error=str(exc))
+            except Exception as exc:  # noqa: BLE001 - a job's failure is its result, not a crash
+                logger.exception("job %s failed", job_id)
+                self.catalogue.save_job(job_id, kind, "failed", 0, 0, error=str(exc))
+            else:
+                done = int(report.get("accepted_count", 0))
+                self.catalogue.save_job(job_id, kind, "done", done, done,
+                                        report=json.dumps(report, ensure_ascii=False))
+
+        threading.Thread(target=run, name=f"job-{job_id[:8]}", daemon=True).start()
+        return job_id
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        return self.catalogue.job(job_id)
