@@ -96,6 +96,12 @@ def upgrade_from_bundle(catalogue: Catalogue, bundle_path: Path) -> list[str]:
     return ids
 
 
+def record_applied(catalogue: Catalogue, bundle_path: Path) -> None:
+    """Mark a bundle as applied without merging: call it right after seeding from that bundle,
+    so a kit field deleted before the next start is not filled in again then."""
+    _write_marker(marker_path(catalogue), bundle_digest(Path(bundle_path).read_bytes()))
+
+
 def _write_marker(path: Path, digest: str) -> None:
     # Write then rename, so a crash leaves either the old digest or the new one, never half.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from recommender.bundle import MARKER, applied_digest, bundle_digest, upgrade_from_bundle
+from recommender.bundle import (
+    MARKER,
+    applied_digest,
+    bundle_digest,
+    record_applied,
+    upgrade_from_bundle,
+)
 from recommender.catalogue import Catalogue
 from recommender.record import validate_record
 
@@ -82,6 +88,19 @@ def test_a_bundle_is_applied_once_so_a_later_local_deletion_stays(
     assert upgrade_from_bundle(catalogue, bundle) == ["alpha", "beta"]
     assert catalogue.get("alpha").obstacles == KIT["obstacles"]
     assert upgrade_from_bundle(catalogue, bundle) == []
+
+
+def test_a_catalogue_seeded_from_the_bundle_is_marked_so_nothing_returns(
+        tmp_path: Path) -> None:
+    bundle = write_bundle(tmp_path / "bundle.jsonl", [record("alpha", **KIT)])
+    cat = Catalogue(tmp_path / "fresh" / "replikasi.sqlite3")
+    cat.upsert([validate_record(record("alpha", **KIT))])  # as seeding does
+    record_applied(cat, bundle)
+    cleared = cat.get("alpha")
+    cleared.steps = None
+    cat.replace(cleared)
+    assert upgrade_from_bundle(cat, bundle) == []
+    assert cat.get("alpha").steps is None
 
 
 def test_invalid_and_repeated_rows_are_skipped_and_the_rest_applied(
