@@ -7,3 +7,9 @@ document.querySelectorAll("form.search").forEach((form) => {
     }
   });
 });
+
+// The print button needs script to work, so it stays hidden until script runs.
+document.querySelectorAll("button[data-print]").forEach((button) => {
+  button.hidden = false;
+  button.addEventListener("click", () => window.print());
+});
