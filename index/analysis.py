@@ -205,6 +205,8 @@ class Analyzer:
         self.stemming = stemming
         self.stopwords = frozenset(indonesian_stopwords() if stopwords is None else stopwords)
         self.abbreviations = dict(abbreviations)
+        # Surface word -> term: explanations look up every word of ten results per query.
+        self._term_cache: dict[str, str] = {}
 
     def describe(self) -> dict[str, object]:
         """Settings recorded in a snapshot manifest."""
@@ -236,5 +238,10 @@ class Analyzer:
 
     def term_of(self, word: str) -> str:
         """The index term a single surface word maps to ('' if it is dropped)."""
-        terms = self.terms(word)
-        return terms[0] if terms else ""
+        cached = self._term_cache.get(word)
+        if cached is None:
+            terms = self.terms(word)
+            cached = terms[0] if terms else ""
+            if len(self._term_cache) < 500_000:
+                self._term_cache[word] = cached
+        return cached

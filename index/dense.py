@@ -98,8 +98,13 @@ class DenseIndex:
         n = len(self)
         if n == 0 or k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if allowed is not None and allowed.all():
+            allowed = None
         if allowed is not None:
             rows = np.flatnonzero(allowed)
+            if self.ann is None and len(rows) > n // 4:
+                # A scan of everything then a mask beats gathering most of the rows.
+                return _best(rows, self.scores(query)[rows], k)
             if self.ann is None or len(rows) <= EXACT_FILTER_ROWS:
                 return _best(rows, self.scores(query, rows), k)
         if self.ann is None:
@@ -123,7 +128,9 @@ class DenseIndex:
 
     @classmethod
     def load(cls, folder: Path, position: int) -> DenseIndex:
-        vectors = np.load(folder / f"dense-{position}.npy", mmap_mode="r", allow_pickle=False)
+        # A plain ndarray view of the map: numpy's memmap subclass makes every gather slower.
+        vectors = np.asarray(np.load(folder / f"dense-{position}.npy", mmap_mode="r",
+                                     allow_pickle=False))
         ann_path = folder / f"dense-{position}.ivf"
         ann = faiss.read_index(str(ann_path)) if ann_path.is_file() else None
         return cls(vectors, ann)

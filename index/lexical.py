@@ -114,8 +114,11 @@ class LexicalIndex:
         terms = self.query_terms(text)
         if not terms or not n:
             return np.zeros(n, dtype=np.float32)
-        cols = [self.vocabulary[t] for t in terms]
-        return np.asarray(self.weights[:, cols].sum(axis=1), dtype=np.float32).ravel()
+        w = self.weights
+        spans = [(w.indptr[c], w.indptr[c + 1]) for c in (self.vocabulary[t] for t in terms)]
+        rows = np.concatenate([w.indices[a:b] for a, b in spans])
+        vals = np.concatenate([w.data[a:b] for a, b in spans])
+        return np.bincount(rows, weights=vals, minlength=n).astype(np.float32)
 
     def save(self, folder: Path) -> None:
         sparse.save_npz(folder / "lexical_tf.npz", self.tf)
@@ -187,14 +190,21 @@ class CharNgramIndex:
     def fitted(self) -> bool:
         return hasattr(self._vectorizer, "idf_")
 
-    def scores(self, text: str, rows: np.ndarray | None = None) -> np.ndarray:
-        """Cosine of the query's n-gram vector with ``rows`` (every document when None)."""
-        count = self.matrix.shape[0] if rows is None else len(rows)
-        if not self.fitted or not count:
-            return np.zeros(count, dtype=np.float32)
-        query = self._vectorizer.transform([text])
-        matrix = self.matrix if rows is None else self.matrix[rows]
-        return np.asarray((matrix @ query.T).todense(), dtype=np.float32).ravel()
+    def query_vector(self, text: str) -> sparse.csr_matrix:
+        return self._vectorizer.transform([text]).tocsr()
+
+    def scores(self, text: str | sparse.csr_matrix, rows: np.ndarray | None = None,
+               matrix: sparse.csr_matrix | None = None) -> np.ndarray:
+        """Cosine of the query's n-gram vector with ``rows`` (every document when None), or with
+        the rows of a given ``matrix`` (a pre-gathered slice of this index)."""
+        if matrix is None:
+            matrix = self.matrix if rows is None else self.matrix[rows]
+        if not self.fitted or not matrix.shape[0]:
+            return np.zeros(matrix.shape[0], dtype=np.float32)
+        query = self.query_vector(text) if isinstance(text, str) else text
+        dense = np.zeros(matrix.shape[1], dtype=np.float32)
+        dense[query.indices] = query.data
+        return np.asarray(matrix @ dense, dtype=np.float32).ravel()
 
     def save(self, folder: Path) -> None:
         sparse.save_npz(folder / "chars_tfidf.npz", self.matrix)

@@ -92,6 +92,9 @@ class Recommender:
             self._pending_cache = cached
         return cached[1]
 
+    def invalidate_pending(self) -> None:
+        self._pending_cache = None
+
     def behind(self) -> bool:
         return self._state is None or self.catalogue.seq() > self.indexed_seq
 
@@ -136,6 +139,11 @@ class Recommender:
         build); ``full`` refits the vocabularies and IDF from scratch.
         """
         with self._build_lock, self.snapshots.build_lock():
+            if not full and self._state is not None:
+                # Another process may have built while this one waited for the lock.
+                self.refresh()
+                if not self.behind() and not self.problems:
+                    return self._state.version
             seq = self.catalogue.seq()  # read first: changes made during the build stay pending
             items = self.catalogue.all()
             keys = [content_hash(i) for i in items]

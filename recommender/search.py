@@ -22,7 +22,7 @@ from recommender.record import AWARD_TIERS, LEVELS, SECTORS, STATUSES, Innovatio
 WHOLE = "whole"
 # z-score statistics come from this many documents (all of them in a smaller catalogue), so
 # fusing the candidates alone weighs each leg as fusing the whole catalogue would.
-STATS_SAMPLE = 2048
+STATS_SAMPLE = 1024
 STATUS_CODES = (*STATUSES, UNKNOWN_STATUS)
 
 
@@ -119,6 +119,11 @@ class SearchState:
         rng = np.random.default_rng(0)
         self.sample = np.arange(n) if n <= STATS_SAMPLE else \
             np.sort(rng.choice(n, STATS_SAMPLE, replace=False))
+        # The statistics sample's rows gathered once per state, not once per query.
+        self.sample_chars = snapshot.chars.matrix[self.sample]
+        self.sample_passages = self._passage_rows(self.sample)
+        self.sample_vectors = [np.ascontiguousarray(d.vectors[self.sample_passages[0]])
+                               for d in snapshot.dense]
 
     @property
     def version(self) -> str:
@@ -142,14 +147,24 @@ class SearchState:
         return np.asarray(self.snapshot.dense[position].vectors[self.whole_rows[rows]])
 
     # -- signals ---------------------------------------------------------------------------
-    def _dense(self, position: int, query: np.ndarray,
-               docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(mix of whole and best-passage cosine, whole cosine) of the given documents."""
+    def _passage_rows(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The passage rows of the given documents, and the position of each row's document."""
         lengths = self.starts[docs + 1] - self.starts[docs]
         passage_rows = np.repeat(self.starts[docs], lengths) + \
             (np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths))
-        scores = self.snapshot.dense[position].scores(query, passage_rows)
-        owner = np.repeat(np.arange(len(docs)), lengths)
+        return passage_rows, np.repeat(np.arange(len(docs)), lengths)
+
+    def _dense(self, position: int, query: np.ndarray,
+               docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(mix of whole and best-passage cosine, whole cosine) of the given documents
+        (None: the statistics sample, from its pre-gathered vectors)."""
+        if docs is None:
+            passage_rows, owner = self.sample_passages
+            scores = self.sample_vectors[position] @ query
+            docs = self.sample
+        else:
+            passage_rows, owner = self._passage_rows(docs)
+            scores = self.snapshot.dense[position].scores(query, passage_rows)
         is_whole = self.is_whole[passage_rows]
         whole = np.zeros(len(docs), dtype=np.float32)
         whole[owner[is_whole]] = scores[is_whole]
@@ -186,13 +201,14 @@ class SearchState:
         if lexical_on:
             pool.append(_top_allowed(bm25_all, allowed, cfg.candidates_per_leg))
         docs = np.unique(np.concatenate(pool)).astype(np.int64)
-        chars_sample = self.snapshot.chars.scores(text, self.sample)
+        char_query = self.snapshot.chars.query_vector(text) if self.snapshot.chars.fitted else text
+        chars_sample = self.snapshot.chars.scores(char_query, matrix=self.sample_chars)
         chars_stats = (float(chars_sample.mean()), float(chars_sample.std()))
 
         def fuse(docs: np.ndarray, queries: list[np.ndarray]) -> tuple[np.ndarray, list, np.ndarray]:
             dense = [self._dense(i, q, docs) for i, q in enumerate(queries)]
-            stats = [_stats(self._dense(i, q, self.sample)[0]) for i, q in enumerate(queries)]
-            chars = self.snapshot.chars.scores(text, docs)
+            stats = [_stats(self._dense(i, q, None)[0]) for i, q in enumerate(queries)]
+            chars = self.snapshot.chars.scores(char_query, docs)
             parts = [(w, d[0], s) for w, d, s in zip(cfg.dense_weights, dense, stats, strict=False)]
             parts += [(cfg.bm25_weight * lexical_on, bm25_all[docs], bm25_stats),
                       (cfg.chars_weight * lexical_on, chars, chars_stats)]

@@ -72,6 +72,7 @@ class CatalogueWriter:
             for item in added:
                 texts.add(item)
             self._texts_seq = self.catalogue.seq()
+        self.recommender.invalidate_pending()
         self.on_change()
 
     def _check_twin(self, item: Innovation) -> None:

@@ -10,14 +10,17 @@ import textwrap
 from pathlib import Path
 
 from pydantic import ValidationError
+from tqdm import tqdm
 
 from index.encoders import EncoderError
-from index.snapshot import SnapshotError
+from index.snapshot import SnapshotError, SnapshotStore
 from recommender.errors import RecommenderError
 from recommender.filters import Asker, Filters
-from recommender.importing import detect_format, import_rows
+from recommender.engine import Recommender
+from recommender.importing import detect_format
 from recommender.results import Recommendations
-from recommender.workspace import open_catalogue, open_recommender
+from recommender.workspace import SNAPSHOTS, open_catalogue, open_recommender
+from recommender.writer import CatalogueWriter
 from service.settings import Settings
 
 
@@ -29,7 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import innovations from JSONL or CSV ('-' = stdin)")
     imp.add_argument("file")
     imp.add_argument("--format", choices=["jsonl", "csv"])
-    sub.add_parser("build-index", help="build a fresh index snapshot and swap it in")
+    imp.add_argument("--no-index", action="store_true",
+                     help="only store the rows; a running server (or the next start) indexes them")
+    build = sub.add_parser("build-index", help="build a fresh index snapshot and swap it in")
+    build.add_argument("--incremental", action="store_true",
+                       help="reuse unchanged documents' rows instead of refitting everything")
     for name in ("recommend", "similar"):
         cmd = sub.add_parser(name, help=f"{name} innovations")
         cmd.add_argument("text", help="problem text" if name == "recommend" else "innovation id")
@@ -47,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, help="overrides REPLIKASI_WORKERS")
     return parser
 
 
@@ -81,27 +89,67 @@ def _print_table(result: Recommendations) -> None:
             print(f"    catatan: {', '.join(m.flags)}")
 
 
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    data = sys.stdin.buffer.read() if args.file in ("-", "/dev/stdin") \
+        else Path(args.file).read_bytes()
+    fmt = args.format or detect_format(args.file, data)
+    if args.no_index:
+        recommender = Recommender(open_catalogue(settings.data_dir), [],
+                                  SnapshotStore(settings.data_dir / SNAPSHOTS))
+    else:
+        recommender = open_recommender(settings.data_dir, settings.load_encoders())
+    bar = tqdm(total=0, unit="rows", desc="import", disable=not sys.stderr.isatty())
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    report = CatalogueWriter(recommender).import_rows(data, fmt, progress)
+    bar.close()
+    print(f"imported {len(report.accepted)} innovations, rejected {len(report.rejected)}")
+    for r in report.rejected:
+        print(f"  row {r.row} ({r.id or 'no id'}): {r.field}: {r.reason}")
+    if not args.no_index:
+        recommender.ensure_index(progress=True)
+        if recommender.behind():
+            recommender.rebuild(progress=True)
+        print(f"index snapshot {recommender.index_version} is live (a running server picks it up)")
+    return 1 if report.rejected else 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    import uvicorn
+
+    from service.logs import uvicorn_log_config
+
+    host, port = args.host or settings.host, args.port or settings.port
+    workers = args.workers or settings.workers
+    if workers > 1:
+        # Each worker process loads the same memory-mapped snapshot; settings travel by env.
+        os.environ["REPLIKASI_DATA_DIR"] = str(settings.data_dir)
+        uvicorn.run("service.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_config=uvicorn_log_config())
+        return 0
+    from service.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=uvicorn_log_config())
+    return 0
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "import":
-        data = sys.stdin.buffer.read() if args.file in ("-", "/dev/stdin") \
-            else Path(args.file).read_bytes()
-        catalogue = open_catalogue(settings.data_dir)
-        report = import_rows(catalogue, data, args.format or detect_format(args.file, data))
-        print(f"imported {len(report.accepted)} innovations, rejected {len(report.rejected)}")
-        for r in report.rejected:
-            print(f"  row {r.row} ({r.id or 'no id'}): {r.field}: {r.reason}")
-        return 0 if report.accepted or not report.rejected else 1
+        return _import(args, settings)
     if args.command == "serve":
-        import uvicorn
-
-        from service.app import create_app
-
-        uvicorn.run(create_app(settings), host=args.host or settings.host,
-                    port=args.port or settings.port)
-        return 0
+        return _serve(args, settings)
     recommender = open_recommender(settings.data_dir, settings.load_encoders())
     if args.command == "build-index":
-        print(f"index snapshot {recommender.rebuild(progress=True)} is live")
+        if args.incremental:
+            recommender.ensure_index(progress=True)
+        version = recommender.rebuild(progress=True, full=not args.incremental)
+        print(f"index snapshot {version} is live (a running server picks it up)")
         return 0
     recommender.ensure_index(progress=True)
     if args.command == "recommend":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import json
 import logging
 import sys
@@ -27,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path,
                         help="reuse this data directory (snapshots, converted models) between runs")
     parser.add_argument("--encoder", help="overrides REPLIKASI_ENCODER")
+    parser.add_argument("--sweep-candidates", help="comma-separated candidates per leg (K) to "
+                        "compare; a K above the catalogue size ranks the whole catalogue")
     parser.add_argument("--markdown", type=Path,
                         help="rewrite the measured section of this file (docs/quality.md)")
     return parser
@@ -80,6 +83,23 @@ def report(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def sweep(recommender: Any, queries: list[Any], qrels: dict[str, dict[str, int]],
+          ks: list[int]) -> str:
+    """The full ranker's figures for each candidates-per-leg K, side by side in one run."""
+    lines = ["| candidates per leg (K) | ndcg@10 | mrr@10 | recall@10 | recall@50 | "
+             "ms per query |", "|---|---|---|---|---|---|"]
+    for k in ks:
+        ranker = recommender.with_config(replace(recommender.config, candidates_per_leg=k))
+        started = time.perf_counter()
+        run = run_systems(ranker, queries)
+        took = (time.perf_counter() - started) / max(len(queries), 1) * 1000
+        full = summarise(run, queries, qrels)["systems"]["full"]
+        label = f"{k} (whole catalogue)" if k >= len(recommender.items) * 4 else str(k)
+        lines.append(f"| {label} | {full['ndcg@10']:.3f} | {full['mrr@10']:.3f} | "
+                     f"{full['recall@10']:.3f} | {full['recall@50']:.3f} | {took:.0f} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -99,7 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         recommender.ensure_index(progress=True)
         built = time.perf_counter() - started
         queries = load_queries(args.queries)
-        summary = summarise(run_systems(recommender, queries), queries, load_qrels(args.qrels))
+        qrels = load_qrels(args.qrels)
+        if args.sweep_candidates:
+            print(sweep(recommender, queries, qrels,
+                        [int(k) for k in args.sweep_candidates.split(",")]))
+            return 0
+        summary = summarise(run_systems(recommender, queries), queries, qrels)
     summary["encoders"] = [e.name for e in recommender.encoders]
     summary["seconds"] = {"index": round(built, 1),
                           "queries": round(time.perf_counter() - started - built, 1)}

@@ -31,7 +31,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_import_keeps_good_rows_and_lists_each_bad_one(env: Path, capsys) -> None:
     csv_file = env / "mixed.csv"
     csv_file.write_text(GOOD_AND_BAD, encoding="utf-8")
-    assert main(["import", str(csv_file)]) == 0
+    # Rejected rows make the exit status 1 (scripts must notice), the good rows are kept.
+    assert main(["import", str(csv_file)]) == 1
     out = capsys.readouterr().out
     assert "imported 2 innovations, rejected 3" in out
     assert "row 2 (bad-level): level:" in out
@@ -43,6 +44,39 @@ def test_import_reads_standard_input(env: Path, capsys, monkeypatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(TINY.read_bytes())))
     assert main(["import", "-"]) == 0
     assert "imported 10 innovations, rejected 0" in capsys.readouterr().out
+
+
+def test_rows_the_cli_imports_are_searchable_and_a_server_process_picks_them_up(
+        env: Path, capsys) -> None:
+    from index.encoders import HashingEncoder
+    from recommender.workspace import open_recommender
+
+    served = open_recommender(env / "data", [HashingEncoder(256)])  # a "running server"
+    served.ensure_index()
+    before = served.index_version
+    item = ('{"id": "perahu-pustaka-zeta", "name": "Perahu Pustaka Zeta", "level": "kabupaten", '
+            '"sector": "pendidikan", "problem": "Anak pulau kecil tidak punya perpustakaan."}\n')
+    (env / "one.jsonl").write_text(item, encoding="utf-8")
+    assert main(["import", str(env / "one.jsonl")]) == 0
+    assert main(["recommend", "perpustakaan anak pulau", "-k", "1"]) == 0
+    assert "perahu-pustaka-zeta" in capsys.readouterr().out
+    assert served.refresh() and served.index_version != before
+    top = served.recommend("perpustakaan anak pulau", limit=1).matches[0]
+    assert top.innovation.id == "perahu-pustaka-zeta"
+
+
+def test_build_index_runs_never_delete_the_snapshot_a_server_serves(env: Path) -> None:
+    from index.encoders import HashingEncoder
+    from recommender.workspace import open_recommender
+
+    served = open_recommender(env / "data", [HashingEncoder(256)])
+    served.ensure_index()
+    first = served.snapshots.root / served.index_version
+    for _ in range(4):
+        assert main(["build-index"]) == 0
+    assert first.is_dir()  # leased by the serving process
+    assert served.refresh()
+    assert served.recommend("ambulans gawat darurat").matches
 
 
 def test_recommend_prints_ranked_innovations_with_reasons(env: Path, capsys) -> None:
