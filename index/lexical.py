@@ -121,7 +121,7 @@ class LexicalIndex:
         return np.bincount(rows, weights=vals, minlength=n).astype(np.float32)
 
     def save(self, folder: Path) -> None:
-        sparse.save_npz(folder / "lexical_tf.npz", self.tf)
+        sparse.save_npz(folder / "lexical_tf.npz", self.tf, compressed=False)
         meta = {"vocabulary": self.vocabulary, "k1": self.k1, "b": self.b,
                 "field_weights": self.field_weights}
         (folder / "lexical.json").write_text(json.dumps(meta, ensure_ascii=False))
@@ -207,7 +207,7 @@ class CharNgramIndex:
         return np.asarray(matrix @ dense, dtype=np.float32).ravel()
 
     def save(self, folder: Path) -> None:
-        sparse.save_npz(folder / "chars_tfidf.npz", self.matrix)
+        sparse.save_npz(folder / "chars_tfidf.npz", self.matrix, compressed=False)
         idf = self._vectorizer.idf_ if self.fitted else np.zeros(0, dtype=np.float32)
         np.save(folder / "chars_idf.npy", idf, allow_pickle=False)
         vocabulary = self._vectorizer.vocabulary_ if self.fitted else {}

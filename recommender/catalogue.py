@@ -207,6 +207,15 @@ class Catalogue:
             rows = db.execute("SELECT id, record FROM innovations ORDER BY id").fetchall()
         return self._decode(rows)
 
+    def all_with_hashes(self) -> tuple[builtins.list[Innovation], builtins.list[str]]:
+        """Every decodable innovation in id order with its stored content hash (one read)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT id, record, content_hash FROM innovations ORDER BY id"
+                              ).fetchall()
+        items = self._decode([(r[0], r[1]) for r in rows])
+        hashes = {r[0]: r[2] for r in rows}
+        return items, [hashes[i.id] for i in items]
+
     def _decode(self, rows: Iterable[tuple[str, str]]) -> builtins.list[Innovation]:
         items, errors = [], {}
         for key, record in rows:

@@ -13,7 +13,7 @@ from index.analysis import Analyzer, raw_tokens
 from index.encoders import Encoder
 from index.lexical import CharNgramIndex, LexicalIndex
 from index.snapshot import Snapshot, SnapshotError, SnapshotStore
-from recommender.catalogue import Catalogue, content_hash
+from recommender.catalogue import Catalogue
 from recommender.errors import IndexNotReady, InvalidRecord, UnknownInnovation
 from recommender.explain import Explainer
 from recommender.filters import Asker, Filters
@@ -145,8 +145,7 @@ class Recommender:
                 if not self.behind() and not self.problems:
                     return self._state.version
             seq = self.catalogue.seq()  # read first: changes made during the build stay pending
-            items = self.catalogue.all()
-            keys = [content_hash(i) for i in items]
+            items, keys = self.catalogue.all_with_hashes()
             state = self._state
             reuse = state.snapshot if state is not None else None
             old_rows: list[int | None] | None = None
