@@ -225,6 +225,8 @@ class IndexUpdater:
             if not self.recommender.behind():
                 return True
             self.step(force=True)
+            if self.last_error is not None:
+                return False  # a failing build: the change is stored, the caller is not held
         return not self.recommender.behind()
 
 

@@ -129,7 +129,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     workers = args.workers or settings.workers
     if workers > 1:
         # Each worker process loads the same memory-mapped snapshot; settings travel by env.
+        # One BLAS/OpenMP thread per worker: N workers x N threads would oversubscribe the cores.
         os.environ["REPLIKASI_DATA_DIR"] = str(settings.data_dir)
+        os.environ["REPLIKASI_THREADS"] = "1"
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = "1"
         uvicorn.run("service.app:create_app", factory=True, host=host, port=port,
                     workers=workers, log_config=uvicorn_log_config())
         return 0
