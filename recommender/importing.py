@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections import Counter, defaultdict
+import math
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,13 +219,21 @@ class TextIndex:
     def twin_of(self, item: Innovation) -> str | None:
         """The id of another innovation with (nearly) the same text, if any."""
         mine = _shingles(item)
-        shared = Counter(other for s in mine for other in self._postings.get(s, ())
-                         if other != item.id)
-        for other, common in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0])):
-            union = len(mine) + len(self._shingles[other]) - common
-            if common / union >= self.threshold:
-                return other
-        return None
+        if not mine:
+            return None
+        # Prefix filter (exact): a twin shares at least threshold x |mine| shingles, so it
+        # shares one of any |mine| - ceil(threshold x |mine|) + 1 of them; take the rarest.
+        prefix = len(mine) - math.ceil(self.threshold * len(mine) - 1e-9) + 1
+        rarest = sorted(mine, key=lambda s: len(self._postings.get(s, ())))[:max(prefix, 1)]
+        candidates = {other for s in rarest for other in self._postings.get(s, ())
+                      if other != item.id}
+        found = []
+        for other in candidates:
+            theirs = self._shingles[other]
+            common = len(mine & theirs)
+            if common / (len(mine) + len(theirs) - common) >= self.threshold:
+                found.append((-common, other))
+        return min(found)[1] if found else None
 
 
 def check_near_duplicate(catalogue: Catalogue, item: Innovation) -> None:

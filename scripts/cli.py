@@ -14,9 +14,9 @@ from tqdm import tqdm
 
 from index.encoders import EncoderError
 from index.snapshot import SnapshotError, SnapshotStore
+from recommender.engine import Recommender
 from recommender.errors import RecommenderError
 from recommender.filters import Asker, Filters
-from recommender.engine import Recommender
 from recommender.importing import detect_format
 from recommender.results import Recommendations
 from recommender.workspace import SNAPSHOTS, open_catalogue, open_recommender

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import State
 
 from recommender.catalogue import Catalogue
-from recommender.engine import Recommender
 from recommender.filters import Asker, Filters
 from recommender.query import clean_problem
 from recommender.results import Recommendations

@@ -69,7 +69,8 @@ def test_keys_never_reach_the_log(client: TestClient, auth: dict,
                                   caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     client.post("/v1/innovations", params=WAIT, json=drone(), headers=auth)
-    client.post("/v1/innovations", params=WAIT, json=drone("lain"), headers={"Authorization": "Bearer salah-1"})
+    client.post("/v1/innovations", params=WAIT, json=drone("lain"),
+                headers={"Authorization": "Bearer salah-1"})
     client.post("/v1/innovations:import", params=WAIT, content=b"{", headers=auth)
     assert caplog.records  # something was logged, and none of it holds a key
     assert API_KEY not in caplog.text and "salah-1" not in caplog.text
@@ -332,7 +333,8 @@ def test_import_format_comes_from_the_parameter_the_type_or_the_body(
     forced = client.post("/v1/innovations:import", params={"format": "jsonl"},
                          content=csv_body, headers={**auth, "content-type": "text/csv"})
     assert forced.json()["accepted"] == [] and forced.json()["rejected_count"] == 2
-    assert_error(client.post("/v1/innovations:import", params=WAIT, content=b"  \n", headers=auth), 422, "body")
+    assert_error(client.post("/v1/innovations:import", params=WAIT, content=b"  \n",
+                             headers=auth), 422, "body")
     assert_error(client.post("/v1/innovations:import", params={"format": "xml"},
                              content=csv_body, headers=auth), 422, "format")
 
