@@ -162,6 +162,7 @@ class Catalogue:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._local = threading.local()
         # Held by callers across a change and the index rebuild that follows it, so a failed
         # rebuild can restore the previous versions without undoing someone else's change.
         self.write_lock = threading.RLock()
@@ -176,13 +177,21 @@ class Catalogue:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
+        """This thread's connection (opened once: a connect and a pragma per request showed up
+        in profiles), in a transaction that commits on success and rolls back on error."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, check_same_thread=True)
             db.execute("PRAGMA journal_mode=WAL")
+            self._local.db = db
+        db.row_factory = None
+        try:
             with db:
                 yield db
-        finally:
+        except sqlite3.Error:
+            self._local.db = None
             db.close()
+            raise
 
     def count(self) -> int:
         with self._connect() as db:
