@@ -361,6 +361,11 @@ def tanggal(iso: str | None) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
+def angka(value: float, signed: bool = False) -> str:
+    """A score as Indonesians write decimals: 0,542 (and +0,060 for an adjustment)."""
+    return (f"{value:+.3f}" if signed else f"{value:.3f}").replace(".", ",")
+
+
 def replication_count(item: Innovation) -> int:
     # Counted as the ranking counts it (recommender/ranking.py value_components).
     return len(item.replicated_by) + sum("replikasi" in a.lower() for a in item.awards)
@@ -391,7 +396,8 @@ def score_rows(match: Match) -> list[dict[str, Any]]:
 # Trimmed blocks keep the served HTML readable for anyone who views the source.
 templates.env.trim_blocks = templates.env.lstrip_blocks = True
 templates.env.filters.update(highlight=highlight, field_label=field_label, web_link=web_link,
-                             shorten=shorten, contact_html=contact_html, tanggal=tanggal)
+                             shorten=shorten, contact_html=contact_html, tanggal=tanggal,
+                             angka=angka)
 templates.env.globals.update(
     LEVELS=LEVELS, SECTORS=SECTORS, AWARD_TIERS=AWARD_TIERS, STATUSES=STATUS_FILTER_VALUES,
     LEVEL_LABELS=LEVEL_LABELS, SECTOR_LABELS=SECTOR_LABELS, TIER_LABELS=TIER_LABELS,

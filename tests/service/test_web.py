@@ -391,6 +391,10 @@ def test_the_score_is_explained_in_a_planners_words(client: TestClient) -> None:
     assert "Sama provinsi" not in scores and "Sudah berhenti" not in scores
     assert not re.search(r">\s*(bm25|dense_hashing-256|same_level|relevance)\s*<", scores)
     assert 'data-component="bm25"' in scores
+    # Decimals as Indonesians write them.
+    assert re.search(r"<summary>Rincian skor: -?\d+,\d{3}</summary>", scores)
+    assert re.search(r'data-component="award">\s*<th scope="row">[^<]+</th>\s*<td>\+0,\d{3}</td>',
+                     scores)
     assert "ditambah: Penghargaan Top 40/45, Bukti hasil terukur, Sudah direplikasi 2 daerah" in scores
     assert scores.index("Kecocokan dengan masalah Anda") < scores.index("Kemiripan makna")
 
@@ -486,9 +490,13 @@ def test_the_innovation_page_prints_as_a_brief(client: TestClient) -> None:
     css = client.get("/static/style.css").text
     printing = css[css.index("@media print"):]
     assert "@page { size: A4" in css
-    for hidden in ("header.site", "form", "nav", "button", "details.scores"):
-        assert hidden in printing.split("display: none")[0], hidden
+    rule = re.search(r"\*/\s*([^{}]+)\{\s*display: none", printing)
+    assert rule
+    selectors = {part.strip() for part in rule.group(1).split(",")}
+    assert {"header.site", "form", "nav", "button", "details.scores"} <= selectors
     assert "window.print()" in client.get("/static/page.js").text
+    assert ('class="print-only printed-from">Dicetak dari Replikasi: '
+            'http://testserver/inovasi/akta-lahir-gamma<') in html
 
 
 def test_an_unknown_innovation_gets_an_indonesian_404(client: TestClient) -> None:
