@@ -20,6 +20,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from recommender.engine import Recommender
 from recommender.filters import Filters
 from recommender.record import validate_record
@@ -92,6 +94,22 @@ def _raw_throughput(rec: Recommender) -> float:
     return len(texts) / max(took, 1e-9) * 1.0
 
 
+def _ann_recall(rec: Recommender, texts: list[str]) -> str:
+    index = rec._require_state().snapshot.dense[0]
+    hits, total, ann_ms, exact_ms = 0, 0, [], []
+    for text in texts[:100]:
+        query = rec.encoders[0].encode_queries([text])[0]
+        took, (rows, _) = _timed(index.top, query, 100)
+        ann_ms.append(took * 1000)
+        started = time.perf_counter()
+        exact = np.argsort(-index.scores(query))[:100]
+        exact_ms.append((time.perf_counter() - started) * 1000)
+        hits += len(set(rows.tolist()) & set(exact.tolist()))
+        total += 100
+    return (f"{hits / total:.3f} (ANN {statistics.median(ann_ms):.1f} ms vs exact scan "
+            f"{statistics.median(exact_ms):.1f} ms p50)")
+
+
 def _until_searchable(rec: Recommender, writer: CatalogueWriter, seed_item: dict[str, Any]) -> float:
     item = validate_record({**seed_item, "id": "bench-write-probe",
                             "name": "Perahu Pustaka Keliling Uji Tulis",
@@ -161,6 +179,10 @@ def measure(size: int, settings: Settings, queries: int, seed: int,
         times, short = _latencies(rec, texts, filters)
         rows.append((f"recommend, {label} ({share:.1%} eligible): p50 / p95 / p99 over "
                      f"{len(times)}", f"{_spread(times)}; {short} answers short of k"))
+    dense = rec.manifest["dense"][0]
+    if dense["kind"] != "exact":
+        rows.append((f"dense ANN ({dense['kind']}, nlist {dense['nlist']}, nprobe "
+                     f"{dense['nprobe']}): recall@100 of passages vs exact", _ann_recall(rec, texts)))
     ids = [i.id for i in rec.items[: min(100, n)]]
     times = [_timed(rec.similar, i)[0] * 1000 for i in ids]
     rows.append(("similar: p50 / p95 / p99", _spread(times)))
