@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test test-fast browser
+.PHONY: serve test test-fast browser lint typecheck
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -18,7 +18,14 @@ serve: $(STAMP)
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-test: $(STAMP) browser
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Not yet part of `make test`: the pydantic plugin still reports errors (docs/benchmarks.md notes).
+typecheck: $(STAMP)
+	$(BIN)/mypy index recommender service scripts
+
+test: $(STAMP) browser lint
 	$(BIN)/python -m pytest -m "slow or not slow"
 
 test-fast: $(STAMP)
