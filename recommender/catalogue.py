@@ -175,6 +175,13 @@ class Catalogue:
             self.missing_tables = [] if self.brand_new else [t for t in TABLES if t not in found]
             db.executescript(SCHEMA)
 
+    def close(self) -> None:
+        """Close this thread's connection (others close when their threads end)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         """This thread's connection (opened once: a connect and a pragma per request showed up

@@ -110,6 +110,7 @@ class Recommender:
             self.problems = [str(exc)] if self.snapshots.candidates() else []
             return self.rebuild(progress=progress)
         self._swap(snapshot)
+        self.catalogue.all()  # finds (and reports) unreadable rows the snapshot never held
         return snapshot.version
 
     def refresh(self) -> bool:

@@ -39,6 +39,9 @@ def open_catalogue(data_dir: Path, *, seed: Path | None = BUNDLED_CATALOGUE) -> 
     if seed is not None and fresh:
         report = import_rows(catalogue, seed.read_bytes(), "jsonl")
         catalogue.set_meta("seeded_from", f"{seed.name}: {len(report.accepted)} innovations")
+        from recommender.bundle import record_applied
+
+        record_applied(catalogue, seed)
         logger.info("new data directory %s: seeded the catalogue with %d innovations from %s "
                     "(%d rejected)", data_dir, len(report.accepted), seed, len(report.rejected))
     elif seed is not None and seed == BUNDLED_CATALOGUE and not catalogue.missing_tables:
