@@ -25,6 +25,7 @@ def test_an_emptied_catalogue_stays_empty_on_restart(tmp_path: Path) -> None:
 
 def _ready(data: Path) -> tuple[int, dict]:
     rec = open_recommender(data, [HashingEncoder(256)], seed=TINY)
+    rec.ensure_index()  # a ready recommender: the app answers /ready without a loading race
     settings = Settings(data_dir=data, encoder="hashing-256")
     with TestClient(create_app(settings, rec)) as client:
         response = client.get("/ready")
