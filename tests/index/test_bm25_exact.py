@@ -1,5 +1,7 @@
 """BM25F of LexicalIndex against scores worked out by hand on four tiny documents.
 
+The character n-gram leg of the same module is checked against a brute-force oracle at the end.
+
 The analyzer is made trivial (no stemming, no stopwords, no abbreviations), so the terms of a
 text are its lower-cased words: the weighted term frequencies below can be counted by eye.
 """
@@ -7,12 +9,13 @@ text are its lower-cased words: the weighted term frequencies below can be count
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
 
 from index.analysis import Analyzer
-from index.lexical import LexicalIndex
+from index.lexical import CharNgramIndex, LexicalIndex
 
 DOCS = [
     [("name", "Bank Sampah"), ("problem", "sampah menumpuk di pasar")],
@@ -172,3 +175,96 @@ def test_describe_records_the_parameters_for_the_manifest() -> None:
         "analyzer": _analyzer().describe(),
         "terms": 13,
     }
+
+
+def test_an_unfitted_index_is_empty_and_scores_nothing() -> None:
+    index = LexicalIndex(_analyzer(), WEIGHTS)
+    assert index.vocabulary == {} and index.tf.shape == (0, 0)
+    assert index.idf.shape == index.lengths.shape == (0,)
+    assert index.tf.dtype == index.idf.dtype == index.lengths.dtype == np.float32
+    scores = index.scores("sampah")
+    assert scores.shape == (0,) and scores.dtype == np.float32
+    assert index.describe()["terms"] == 0
+
+
+# --- CharNgramIndex: TF-IDF over character 3-5-grams, against a brute-force oracle -------------
+
+CHAR_DOCS = ["Bank sampah", "sampah sampah pasar", "pasar ikan"]
+
+
+def _char_wb_ngrams(text: str, low: int = 3, high: int = 5) -> list[str]:
+    """Character n-grams inside word boundaries: each word padded with one space either side."""
+    grams = []
+    for word in text.lower().split():
+        padded = f" {word} "
+        for n in range(low, high + 1):
+            grams += [padded[i : i + n] for i in range(max(len(padded) - n + 1, 1))]
+    return grams
+
+
+def _char_oracle(docs: list[str], query: str) -> tuple[np.ndarray, int]:
+    """Cosine of sublinear-tf, smooth-idf, L2-normalised n-gram vectors; and the n-gram count."""
+    counted = [Counter(_char_wb_ngrams(d)) for d in docs]
+    grams = sorted(set().union(*counted))
+    df = np.array([sum(g in c for c in counted) for g in grams], dtype=np.float64)
+    idf = np.log((1 + len(docs)) / (1 + df)) + 1
+
+    def vector(counter: Counter[str]) -> np.ndarray:
+        tf = np.array([counter.get(g, 0) for g in grams], dtype=np.float64)
+        v = np.where(tf > 0, 1 + np.log(np.maximum(tf, 1)), 0.0) * idf
+        return v / (np.linalg.norm(v) or 1.0)
+
+    matrix = np.stack([vector(c) for c in counted])
+    return matrix @ vector(Counter(_char_wb_ngrams(query))), len(grams)
+
+
+def test_the_char_oracle_pads_words_and_spans_three_to_five_characters() -> None:
+    assert _char_wb_ngrams("ikan") == [" ik", "ika", "kan", "an ", " ika", "ikan", "kan ", " ikan", "ikan "]
+    assert _char_wb_ngrams("a") == [" a ", " a ", " a "]  # shorter than n: the padded word once
+
+
+def test_char_ngram_scores_match_the_oracle() -> None:
+    index = CharNgramIndex().fit(CHAR_DOCS)
+    assert index.matrix.dtype == np.float32 and index.matrix.shape[0] == 3
+    for query in ("sampah", "pasar ikan", "sampa", "Bank"):
+        expected, features = _char_oracle(CHAR_DOCS, query)
+        scores = index.scores(query)
+        assert scores.dtype == np.float32
+        np.testing.assert_allclose(scores, expected, atol=1e-5, err_msg=query)
+    assert index.describe() == {"ngram_range": [3, 5], "features": features}
+
+
+def test_a_repeated_word_counts_sublinearly() -> None:
+    # "sampah sampah pasar": each n-gram of "sampah" has tf 2, weighted 1 + ln 2, not 2.
+    index = CharNgramIndex().fit(CHAR_DOCS)
+    expected, _ = _char_oracle(CHAR_DOCS, "sampah")
+    assert index.scores("sampah")[1] == pytest.approx(expected[1], abs=1e-5)
+    assert expected[1] > expected[0]  # the oracle itself is not trivially equal across documents
+
+
+def test_an_unfitted_char_index_scores_nothing_and_survives_a_round_trip(tmp_path) -> None:
+    index = CharNgramIndex()
+    assert not index.fitted and index.matrix.shape == (0, 0) and index.matrix.dtype == np.float32
+    assert index.scores("sampah").dtype == np.float32 and index.scores("sampah").shape == (0,)
+    assert index.describe() == {"ngram_range": [3, 5], "features": 0}
+    index.save(tmp_path)
+    assert CharNgramIndex.load(tmp_path).scores("sampah").shape == (0,)
+
+
+def test_texts_without_any_ngram_give_an_empty_index_that_can_be_refitted(tmp_path) -> None:
+    index = CharNgramIndex().fit(["", "  "])
+    assert not index.fitted and index.matrix.shape == (2, 0) and index.matrix.dtype == np.float32
+    scores = index.scores("sampah")
+    assert scores.tolist() == [0.0, 0.0] and scores.dtype == np.float32
+    index.save(tmp_path)
+    assert CharNgramIndex.load(tmp_path).scores("sampah").tolist() == [0.0, 0.0]
+    index.fit(CHAR_DOCS)
+    np.testing.assert_allclose(index.scores("pasar"), _char_oracle(CHAR_DOCS, "pasar")[0], atol=1e-5)
+
+
+def test_loading_refuses_a_pickled_idf(tmp_path) -> None:
+    # Snapshots hold no pickle (docs/STYLE.md): an object array in place of the IDF must not load.
+    CharNgramIndex().fit(CHAR_DOCS).save(tmp_path)
+    np.save(tmp_path / "chars_idf.npy", np.array([{"not": "numbers"}], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match="pickle"):
+        CharNgramIndex.load(tmp_path)
