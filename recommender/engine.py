@@ -140,11 +140,12 @@ class Recommender:
         build); ``full`` refits the vocabularies and IDF from scratch.
         """
         with self._build_lock, self.snapshots.build_lock():
-            if not full and self._state is not None:
+            if not full:
                 # Another process may have built while this one waited for the lock.
                 self.refresh()
-                if not self.behind() and not self.problems:
-                    return self._state.version
+                state = self._state
+                if state is not None and not self.behind() and not self.problems:
+                    return state.version
             seq = self.catalogue.seq()  # read first: changes made during the build stay pending
             items, keys = self.catalogue.all_with_hashes()
             state = self._state
@@ -192,6 +193,11 @@ class Recommender:
         items = [records.get(d) for d in snapshot.doc_ids]
         new = SearchState(snapshot, items, hashes, self.config)
         with self._swap_lock:
+            current = self._state
+            if current is not None and current.snapshot is not snapshot and \
+                    snapshot.catalogue_seq < current.snapshot.catalogue_seq:
+                snapshot.release()  # a slower concurrent load must not replace a newer state
+                return
             # Deletes committed while this snapshot was built must not come back to life.
             new = new.without(self.catalogue.deleted_since(snapshot.catalogue_seq))
             old, self._state = self._state, new

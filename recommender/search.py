@@ -141,6 +141,9 @@ class SearchState:
         other.items = list(self.items)
         for row in rows:
             other.items[row] = None
+        # Forget their hashes too, so a later swap re-reads a record re-created identically.
+        gone = set(ids)
+        other.hashes = {k: v for k, v in self.hashes.items() if k not in gone}
         return other
 
     def whole_vectors(self, position: int, rows: np.ndarray) -> np.ndarray:
