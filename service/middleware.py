@@ -93,7 +93,7 @@ class RequestGuard:
                 else self.max_body_bytes)
 
     def _key_refusal(self, scope: Scope, headers: Headers) -> HTTPException | None:
-        """The 401/403 that `require_key` would give this write, or None."""
+        """The 401/403 for a secured write with no known key, before its body is read, or None."""
         if scope["method"] not in WRITE_METHODS or "app" not in scope:
             return None
         if self._key_routes is None:  # every route is included once requests arrive
@@ -102,7 +102,8 @@ class RequestGuard:
         if not any(method == scope["method"] and pattern.fullmatch(path)
                    for method, pattern in self._key_routes):
             return None
-        return key_error(headers.get("authorization"), scope["app"].state.key_hashes)
+        # Only whether the key is known: the route's own dependency checks its scope.
+        return key_error(headers.get("authorization"), scope["app"].state.key_hashes, None)
 
     async def _read_body(self, receive: Receive, limit: int) -> list[Message] | str:
         """The request's messages, or why not: over the limit, or the client went quiet."""

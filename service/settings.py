@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.encoders import Encoder, load_encoders
@@ -13,6 +13,24 @@ from index.encoders import Encoder, load_encoders
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+SCOPES = ("write", "registry", "analytics")
+"""What a key may do: change the catalogue, change the replication registry, read analytics."""
+
+
+def _scoped(entry: str, setting: str) -> tuple[str, frozenset[str]]:
+    """`KEY` (every scope) or `KEY:scope+scope` → (key, scopes); a scope we do not know is an
+    error naming the setting, so a typo never silently grants or withholds access."""
+    key, colon, named = entry.strip().partition(":")
+    if not colon:
+        return key.strip(), frozenset(SCOPES)
+    scopes = frozenset(s.strip() for s in named.split("+") if s.strip())
+    unknown = sorted(scopes - set(SCOPES))
+    if unknown or not scopes:
+        raise ValueError(f"{setting}: unknown scope {', '.join(unknown) or '(none)'} for a key; "
+                         f"scopes are {', '.join(SCOPES)}")
+    return key.strip(), scopes
 
 
 class Settings(BaseSettings):
@@ -25,8 +43,10 @@ class Settings(BaseSettings):
                                              "sentence-transformers folder, e.g. "
                                              "'use3+var/models/e5' after scripts.convert_e5")
     threads: int = Field(2, ge=1, le=64)
-    api_keys: str = Field("", description="comma-separated API keys allowed to write")
-    api_key_hashes: str = Field("", description="comma-separated SHA-256 hex digests of keys")
+    api_keys: str = Field("", description="comma-separated API keys; a bare key has every "
+                                          "scope, `KEY:write+analytics` only those named")
+    api_key_hashes: str = Field("", description="comma-separated SHA-256 hex digests of keys, "
+                                                "each optionally followed by `:scope+scope`")
     log_queries: bool = Field(True, description="record recommendation requests for analytics")
     log_retention_days: int = Field(180, ge=0, description="days the problem text of a logged "
                                     "request is kept (scrubbed of NIKs, phones, e-mails); "
@@ -48,15 +68,28 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
+    @model_validator(mode="after")
+    def _keys_parse(self) -> Settings:
+        self.key_hashes()  # an unknown scope fails at start-up, naming the setting
+        return self
+
     def load_encoders(self) -> list[Encoder]:
         """The configured encoders, in order (the first is the primary dense leg)."""
         return load_encoders(self.encoder, threads=self.threads)
 
-    def key_hashes(self) -> frozenset[str]:
-        """Hashes of the accepted keys; plain keys are hashed here and not kept elsewhere."""
-        plain = {hash_key(k.strip()) for k in self.api_keys.split(",") if k.strip()}
-        hashed = {h.strip().lower() for h in self.api_key_hashes.split(",") if h.strip()}
-        return frozenset(plain | hashed)
+    def key_hashes(self) -> dict[str, frozenset[str]]:
+        """The scopes of each accepted key, by the key's hash; plain keys are hashed here and
+        not kept elsewhere. A key listed twice gets the union of its scopes."""
+        found: dict[str, set[str]] = {}
+        for entry in self.api_keys.split(","):
+            key, scopes = _scoped(entry, "api_keys")
+            if key:
+                found.setdefault(hash_key(key), set()).update(scopes)
+        for entry in self.api_key_hashes.split(","):
+            digest, scopes = _scoped(entry, "api_key_hashes")
+            if digest:
+                found.setdefault(digest.lower(), set()).update(scopes)
+        return {digest: frozenset(scopes) for digest, scopes in found.items()}
 
     def origins(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]

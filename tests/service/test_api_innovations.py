@@ -61,7 +61,7 @@ def test_writes_need_a_key_401_without_403_with_a_wrong_one(
 
 def test_keys_are_kept_only_as_hashes(client: TestClient) -> None:
     state = client.app.state
-    assert state.key_hashes == frozenset({hash_key(API_KEY)})
+    assert state.key_hashes == {hash_key(API_KEY): frozenset({"write", "registry", "analytics"})}
     assert API_KEY not in repr(state.settings.model_dump())
 
 
@@ -82,6 +82,31 @@ def test_a_key_given_as_its_hash_is_accepted(tmp_path: Path, recommender: Recomm
         response = client.post("/v1/innovations", params=WAIT, json=drone(),
                                headers={"Authorization": "Bearer rahasia"})
     assert response.status_code == 201, response.text
+
+
+def test_scoped_keys_parse_and_unknown_scopes_are_refused_at_start() -> None:
+    settings = Settings(api_keys="a:write, b:registry+analytics, a:registry",
+                        api_key_hashes=f"{hash_key('c').upper()}:analytics")
+    assert settings.key_hashes() == {hash_key("a"): {"write", "registry"},
+                                     hash_key("b"): {"registry", "analytics"},
+                                     hash_key("c"): {"analytics"}}
+    with pytest.raises(ValueError, match="api_keys: unknown scope wrte"):
+        Settings(api_keys="a:wrte")
+    with pytest.raises(ValueError, match="api_key_hashes: unknown scope"):
+        Settings(api_key_hashes="abc:")
+
+
+def test_a_key_without_the_write_scope_may_not_write(
+        tmp_path: Path, recommender: Recommender) -> None:
+    settings = Settings(data_dir=tmp_path / "data", api_keys="baca:analytics,tulis:write")
+    with TestClient(create_app(settings, recommender)) as client:
+        refused = client.post("/v1/innovations", params=WAIT, json=drone(),
+                              headers={"Authorization": "Bearer baca"})
+        assert_error(refused, 403, "authorization")
+        assert "'write' scope" in refused.json()["detail"]
+        allowed = client.post("/v1/innovations", params=WAIT, json=drone(),
+                              headers={"Authorization": "Bearer tulis"})
+    assert allowed.status_code == 201, allowed.text
 
 
 def test_without_configured_keys_every_write_is_refused(
