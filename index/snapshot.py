@@ -312,8 +312,8 @@ class SnapshotStore:
         current = self.current_name()
         snaps = sorted(p for p in self.root.glob("snap-*") if p.is_dir())
         for old in snaps[:-KEEP]:
-            if old.name != current and not _in_use(old):
-                shutil.rmtree(old, ignore_errors=True)
+            if old.name != current:
+                _remove_unless_in_use(old)
         # Leftovers of builds that were killed half-way.
         for stale in self.root.glob(".tmp-*"):
             if time.time() - stale.stat().st_mtime > 3600:
@@ -344,20 +344,27 @@ def _lease(path: Path) -> IO[bytes]:
     except OSError as exc:
         raise SnapshotError(f"snapshot {path.name} has no manifest ({exc})") from exc
     fcntl.flock(handle, fcntl.LOCK_SH)
+    if os.fstat(handle.fileno()).st_nlink == 0:  # pruned while this process waited for the lock
+        handle.close()
+        raise SnapshotError(f"snapshot {path.name} was removed while being opened")
     return handle
 
 
-def _in_use(path: Path) -> bool:
+def _remove_unless_in_use(path: Path) -> bool:
+    """Delete a snapshot nobody serves, holding its exclusive lock throughout, so a process
+    opening it meanwhile waits and then sees it gone (never a half-deleted snapshot)."""
     try:
-        with open(path / "manifest.json", "rb") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        handle = open(path / "manifest.json", "rb")  # noqa: SIM115 - held while deleting
     except OSError:
-        return False
-    return False
+        shutil.rmtree(path, ignore_errors=True)  # no manifest: a broken leftover
+        return True
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        shutil.rmtree(path, ignore_errors=True)
+    return True
 
 
 def _names(pairs: list[tuple[str, int]]) -> str:

@@ -177,6 +177,28 @@ class Recommender:
     def _swap(self, snapshot: Snapshot, records: dict[str, Innovation] | None = None,
               hashes: dict[str, str] | None = None) -> None:
         """Make a snapshot live with the catalogue's current records for its documents."""
+        try:
+            new = self._state_for(snapshot, records, hashes)
+        except BaseException:
+            snapshot.release()  # never served: its lease must not keep it from pruning
+            raise
+        with self._swap_lock:
+            current = self._state
+            if current is not None and current.snapshot is not snapshot and \
+                    snapshot.catalogue_seq < current.snapshot.catalogue_seq:
+                snapshot.release()  # a slower concurrent load must not replace a newer state
+                return
+            # Deletes committed while this snapshot was built must not come back to life.
+            new = new.without(self.catalogue.deleted_since(snapshot.catalogue_seq))
+            old, self._state = self._state, new
+        self._pending_cache = None
+        if old is not None and old.snapshot is not snapshot:
+            old.snapshot.release()
+
+    def _state_for(self, snapshot: Snapshot, records: dict[str, Innovation] | None,
+                   hashes: dict[str, str] | None) -> SearchState:
+        """A search state over a snapshot, re-reading only records that changed since the live
+        state (or all of them, on first load)."""
         if records is None or hashes is None:
             hashes = self.catalogue.content_hashes()
             state = self._state
@@ -191,19 +213,7 @@ class Recommender:
                         if item is not None:
                             records[key] = item
         items = [records.get(d) for d in snapshot.doc_ids]
-        new = SearchState(snapshot, items, hashes, self.config)
-        with self._swap_lock:
-            current = self._state
-            if current is not None and current.snapshot is not snapshot and \
-                    snapshot.catalogue_seq < current.snapshot.catalogue_seq:
-                snapshot.release()  # a slower concurrent load must not replace a newer state
-                return
-            # Deletes committed while this snapshot was built must not come back to life.
-            new = new.without(self.catalogue.deleted_since(snapshot.catalogue_seq))
-            old, self._state = self._state, new
-        self._pending_cache = None
-        if old is not None and old.snapshot is not snapshot:
-            old.snapshot.release()
+        return SearchState(snapshot, items, hashes, self.config)
 
     def forget(self, ids: list[str]) -> None:
         """Mask deleted innovations out of the live state at once, before the next build."""
@@ -211,6 +221,20 @@ class Recommender:
             state = self._state
             if state is not None:
                 self._state = state.without(ids)
+        self._pending_cache = None
+
+    def mask_deleted(self) -> int:
+        """Mask innovations deleted since the live snapshot, by any process (another worker or
+        the CLI), so a delete leaves every worker's results before the next build. Returns how
+        many were newly masked."""
+        state = self._state
+        if state is None:
+            return 0
+        gone = [d for d in self.catalogue.deleted_since(state.snapshot.catalogue_seq)
+                if (row := state.rows.get(d)) is not None and state.items[row] is not None]
+        if gone:
+            self.forget(gone)
+        return len(gone)
 
     def _fields(self, item: Innovation) -> list[tuple[str, str]]:
         return [(f, getattr(item, f) or "") for f in self.config.lexical_fields]

@@ -196,10 +196,15 @@ class IndexUpdater:
         rec = self.recommender
         try:
             rec.refresh()
+            rec.mask_deleted()  # deletes made through another process leave results at once
             if not rec.behind() and not rec.problems:
                 self._first_pending = None
                 return False
             now = time.monotonic()
+            if self._first_pending is None and now - self._last_change > self.max_delay:
+                # Behind without a write through this process (another worker, the CLI): the
+                # same quiet time applies, and that process usually builds first.
+                self._last_change = now
             first = self._first_pending if self._first_pending is not None else now
             self._first_pending = first
             quiet = now - self._last_change >= self.debounce

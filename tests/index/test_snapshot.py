@@ -191,3 +191,34 @@ def test_pruning_never_deletes_a_snapshot_a_process_serves(tmp_path: Path) -> No
     served.release()
     store.prune()
     assert not served.path.exists()
+
+
+def test_a_snapshot_opened_while_it_is_pruned_is_refused_not_half_read(tmp_path: Path) -> None:
+    import fcntl
+    import threading
+    import time
+
+    from index import snapshot as module
+
+    store = SnapshotStore(tmp_path)
+    old = _build(store, HashingEncoder(32))
+    old.release()
+    _build(store, HashingEncoder(32), DOCS, "newer").release()
+    # The pruner holds the old snapshot's lock while deleting; a reader arrives meanwhile.
+    handle = open(old.path / "manifest.json", "rb")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    outcome: list[object] = []
+
+    def open_old() -> None:
+        try:
+            outcome.append(store.load_path(old.path, [HashingEncoder(32)], Analyzer()))
+        except SnapshotError as exc:
+            outcome.append(exc)
+
+    reader = threading.Thread(target=open_old)
+    reader.start()
+    time.sleep(0.2)
+    module.shutil.rmtree(old.path)
+    handle.close()
+    reader.join(5)
+    assert isinstance(outcome[0], SnapshotError) and "removed" in str(outcome[0])
