@@ -21,11 +21,10 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# Not yet part of `make test`: the pydantic plugin still reports errors (docs/benchmarks.md notes).
 typecheck: $(STAMP)
 	$(BIN)/mypy index recommender service scripts
 
-test: $(STAMP) browser lint
+test: $(STAMP) browser lint typecheck
 	$(BIN)/python -m pytest -m "slow or not slow"
 
 test-fast: $(STAMP)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -40,14 +39,14 @@ class LexicalIndex:
         return {"k1": self.k1, "b": self.b, "fields": self.field_weights,
                 "analyzer": self.analyzer.describe(), "terms": len(self.vocabulary)}
 
-    def _weighted_counts(self, fields: FieldTexts) -> Counter[str]:
-        counts: Counter[str] = Counter()
+    def _weighted_counts(self, fields: FieldTexts) -> dict[str, float]:
+        counts: dict[str, float] = {}
         for field, text in fields:
             weight = self.field_weights.get(field, 0.0)
             if weight <= 0 or not text:
                 continue
             for term in self.analyzer.terms(text):
-                counts[term] += weight
+                counts[term] = counts.get(term, 0.0) + weight
         return counts
 
     def fit(self, documents: Sequence[FieldTexts], *, reuse: LexicalIndex | None = None,

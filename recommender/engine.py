@@ -6,6 +6,7 @@ import hashlib
 import logging
 import threading
 import time
+from typing import Any
 
 import numpy as np
 
@@ -160,9 +161,9 @@ class Recommender:
             cfg = self.config
             lexical = LexicalIndex(self.analyzer, cfg.lexical_fields, k1=cfg.bm25_k1, b=cfg.bm25_b)
             lexical.fit([self._fields(i) for i in items],
-                        reuse=reuse.lexical if old_rows else None, reuse_rows=old_rows)
+                        reuse=reuse.lexical if reuse and old_rows else None, reuse_rows=old_rows)
             chars = CharNgramIndex().fit([self.whole_text(i) for i in items],
-                                         reuse=reuse.chars if old_rows else None,
+                                         reuse=reuse.chars if reuse and old_rows else None,
                                          reuse_rows=old_rows)
             snapshot = self.snapshots.build(
                 doc_ids=[i.id for i in items], doc_keys=keys,
@@ -253,7 +254,7 @@ class Recommender:
         return out
 
     @property
-    def manifest(self) -> dict[str, object]:
+    def manifest(self) -> dict[str, Any]:
         """The loaded snapshot's manifest (encoders, counts, catalogue hash, build time)."""
         return self._require_state().snapshot.manifest
 

@@ -175,7 +175,7 @@ def validate_record(raw: Any) -> Innovation:
         replication_of=_slug("replication_of", raw.get("replication_of"), False),
         last_verified=_date(raw.get("last_verified")),
         **texts,  # type: ignore[arg-type]
-        **lists,
+        **lists,  # type: ignore[arg-type]
     )
     if record.replication_of == record.id:
         raise InvalidRecord("replication_of", "an innovation cannot be a replication of itself")

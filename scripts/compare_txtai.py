@@ -14,6 +14,7 @@ the hashing test encoder) make an even comparison.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import sys
@@ -58,7 +59,7 @@ def _folder_mb(path: Path) -> float:
 
 def _latencies_ms(search: Callable[[str], Any], texts: list[str]) -> list[float]:
     search(texts[0])  # warm-up: first-call allocations are not query time
-    return [_timed(lambda t=text: search(t))[0] * 1000 for text in texts]
+    return [_timed(functools.partial(search, text))[0] * 1000 for text in texts]
 
 
 def _row(system: str, build: str, disk_mb: float, times: list[float], note: str) -> list[str]:
