@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from index.analysis import Analyzer
 
@@ -24,24 +25,27 @@ class Passage:
 class Explainer:
     """Maps analysed query terms back to the words of an innovation's text."""
 
-    def __init__(self, analyzer: Analyzer) -> None:
+    def __init__(self, analyzer: Analyzer, cache_texts: int = 2048) -> None:
         self.analyzer = analyzer
+        # Results repeat across queries: each text is split into words and terms once.
+        self._words = lru_cache(maxsize=cache_texts)(self._split)
+
+    def _split(self, text: str) -> tuple[tuple[int, int, str, str], ...]:
+        """(start, end, lower-cased word, index term) of every word of a text."""
+        term_of = self.analyzer.term_of
+        return tuple((m.start(), m.end(), m.group().lower(), term_of(m.group()))
+                     for m in _WORD.finditer(text))
 
     def highlights(self, text: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
-        spans = []
-        for match in _WORD.finditer(text):
-            if self.analyzer.term_of(match.group()) in terms:
-                spans.append((match.start(), match.end()))
-        return tuple(spans)
+        return tuple((start, end) for start, end, _, term in self._words(text) if term in terms)
 
     def matched_words(self, texts: list[str], terms: set[str], limit: int = 12) -> list[str]:
-        """Distinct surface words (as written in the innovation) that share a query term."""
+        """Distinct words (lower-cased, as written in the innovation) that share a query term."""
         words: dict[str, None] = {}
         for text in texts:
-            for match in _WORD.finditer(text):
-                word = match.group()
-                if word.lower() not in words and self.analyzer.term_of(word) in terms:
-                    words[word.lower()] = None
+            for _, _, word, term in self._words(text):
+                if term in terms and word not in words:
+                    words[word] = None
         return list(words)[:limit]
 
     def passage(self, field: str, text: str, terms: set[str]) -> Passage:

@@ -43,3 +43,18 @@ def test_char_ngrams_match_word_variants_and_survive_a_round_trip(tmp_path) -> N
     index.save(tmp_path)
     np.testing.assert_allclose(CharNgramIndex.load(tmp_path).scores("layanan penduduk"), scores,
                                rtol=1e-5)
+
+
+def test_the_fast_query_vector_equals_the_vectorizers_own(tmp_path) -> None:
+    from index.lexical import CharNgramIndex
+
+    index = CharNgramIndex().fit(["pelayanan kependudukan keliling", "bank sampah warga",
+                                  "ambulans gawat darurat 119", "Akta kelahiran bayi, segera!"])
+    index.save(tmp_path)
+    for fitted in (index, CharNgramIndex.load(tmp_path)):
+        for text in ("layanan penduduk keliling keliling", "Bank SAMPAH", "zzzz qqqq", "",
+                     "ambulans-119 darurat; akta"):
+            fast = fitted.query_vector(text)
+            slow = fitted._vectorizer.transform([text]).tocsr()
+            assert fast.shape == slow.shape
+            np.testing.assert_allclose(fast.toarray(), slow.toarray(), rtol=1e-5, atol=1e-7)
