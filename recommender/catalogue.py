@@ -273,6 +273,13 @@ class Catalogue:
             return int(db.execute("SELECT count(DISTINCT innovation_id) FROM changes WHERE seq > ?",
                                   (since,)).fetchone()[0])
 
+    def changed_since(self, since: int) -> builtins.list[str]:
+        """Distinct ids created, replaced or deleted after sequence number ``since``."""
+        with self._connect() as db:
+            rows = db.execute("SELECT DISTINCT innovation_id FROM changes WHERE seq > ?",
+                              (since,)).fetchall()
+        return [str(r[0]) for r in rows]
+
     def deleted_since(self, since: int) -> builtins.list[str]:
         """Ids deleted after sequence number ``since`` that do not exist now."""
         with self._connect() as db:

@@ -48,6 +48,7 @@ class CatalogueWriter:
         self.on_change = on_change or (lambda: None)
         self._texts: TextIndex | None = None
         self._texts_seq = -1
+        self._texts_lock = threading.Lock()
 
     # -- locking and the near-duplicate index ---------------------------------------------
     def _locked(self) -> threading.RLock:
@@ -57,21 +58,41 @@ class CatalogueWriter:
         return lock
 
     def _text_index(self) -> TextIndex:
-        """Near-duplicate shingles of the catalogue, rebuilt only after others' writes."""
-        seq = self.catalogue.seq()
-        if self._texts is None or seq != self._texts_seq:
-            self._texts = TextIndex(self.catalogue.all())
-            self._texts_seq = seq
-        return self._texts
+        """Near-duplicate shingles of the catalogue, built once (seconds at 50,000), then
+        caught up with the changes other processes made (the changes table)."""
+        with self._texts_lock:
+            texts, since = self._texts, self._texts_seq
+            if texts is None:
+                since = self.catalogue.seq()  # read first: later changes are caught up below
+                texts = TextIndex(self.catalogue.all())
+            seq = self.catalogue.seq()
+            if seq != since:
+                changed = self.catalogue.changed_since(since)
+                stored = self.catalogue.records(changed)
+                for key in changed:
+                    texts.remove(key)
+                    if key in stored:
+                        texts.add(stored[key])
+            self._texts, self._texts_seq = texts, seq
+            return texts
+
+    def warm(self) -> None:
+        """Build the near-duplicate index ahead of the first write (a server starts it in the
+        background), so no write pays for it."""
+        try:
+            self._text_index()
+        except Exception:  # noqa: BLE001 - the first write builds it then, and reports why
+            logger.exception("could not prepare the near-duplicate index")
 
     def _committed(self, added: list[Innovation], removed: list[str]) -> None:
-        texts = self._texts
-        if texts is not None:
-            for key in removed:
-                texts.remove(key)
-            for item in added:
-                texts.add(item)
-            self._texts_seq = self.catalogue.seq()
+        with self._texts_lock:
+            texts = self._texts
+            if texts is not None:
+                for key in removed:
+                    texts.remove(key)
+                for item in added:
+                    texts.add(item)
+                self._texts_seq = self.catalogue.seq()
         self.recommender.invalidate_pending()
         self.on_change()
 

@@ -51,6 +51,7 @@ def _load(app: FastAPI) -> None:
         purge_log_if_due(app.state, recommender.catalogue)
         app.state.updater.start()
         app.state.updater.notify()
+        threading.Thread(target=app.state.writer.warm, name="writer-warm", daemon=True).start()
         app.state.index_error = None
     except Exception as exc:  # noqa: BLE001 - any failure must reach /ready, not kill the app
         logger.exception("index failed to load")

@@ -60,3 +60,27 @@ def test_a_snapshot_that_fails_to_become_live_is_released(
     with pytest.raises(RuntimeError):
         recommender._swap(snapshot)
     assert snapshot._lease is None
+
+
+def test_the_near_duplicate_check_catches_up_with_other_processes_without_a_rebuild(
+        tmp_path: Path, encoder: HashingEncoder, recommender: Recommender, monkeypatch) -> None:
+    import pytest
+
+    from recommender.errors import InvalidRecord
+
+    mine = CatalogueWriter(recommender)
+    mine.warm()
+    other = CatalogueWriter(_second_process(tmp_path, encoder))
+    source = recommender.catalogue.get("bank-sampah-delta")
+    other.create(dataclasses.replace(source, id="bank-sampah-baru", problem="Sampah rumah tangga "
+                                     "menumpuk di sungai kota pesisir setiap musim hujan tiba.",
+                                     solution="Warga menabung sampah terpilah di bank sampah "
+                                     "kelurahan dan menukarnya dengan saldo listrik."))
+    deleted = recommender.catalogue.get("kdrt-eta")
+    other.delete("kdrt-eta")
+    monkeypatch.setattr(recommender.catalogue, "all", lambda: pytest.fail("rebuilt from scratch"))
+    twin = dataclasses.replace(recommender.catalogue.get("bank-sampah-baru"), id="bank-sampah-lain")
+    with pytest.raises(InvalidRecord, match="bank-sampah-baru"):
+        mine.create(twin)
+    # The deleted record's text is free again.
+    assert mine.create(dataclasses.replace(deleted, id="kdrt-eta-baru")).created
