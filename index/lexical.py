@@ -63,12 +63,12 @@ class LexicalIndex:
         cols: list[int] = []
         vals: list[float] = []
         kept: list[tuple[int, int]] = []  # (new row, old row)
-        for row, doc in enumerate(documents):
+        for row in range(len(documents)):  # a carried row's document is never read
             old_row = reuse_rows[row] if usable and reuse_rows is not None else None
             if old_row is not None:
                 kept.append((row, old_row))
                 continue
-            for term, value in self._weighted_counts(doc).items():
+            for term, value in self._weighted_counts(documents[row]).items():
                 rows.append(row)
                 cols.append(vocabulary.setdefault(term, len(vocabulary)))
                 vals.append(value)
@@ -119,11 +119,20 @@ class LexicalIndex:
         vals = np.concatenate([w.data[a:b] for a, b in spans])
         return np.bincount(rows, weights=vals, minlength=n).astype(np.float32)
 
-    def save(self, folder: Path) -> None:
+    META_FILES = ("lexical.json",)
+
+    def same_meta(self, other: LexicalIndex) -> bool:
+        """Whether ``other`` saves the same META_FILES (an incremental fit that added no term)."""
+        return (self.k1, self.b, self.field_weights) == (other.k1, other.b, other.field_weights) \
+            and self.vocabulary == other.vocabulary
+
+    def save(self, folder: Path, *, meta: bool = True) -> None:
+        """Write the index; ``meta=False`` leaves out META_FILES (the caller links them)."""
         sparse.save_npz(folder / "lexical_tf.npz", self.tf, compressed=False)
-        meta = {"vocabulary": self.vocabulary, "k1": self.k1, "b": self.b,
-                "field_weights": self.field_weights}
-        (folder / "lexical.json").write_text(json.dumps(meta, ensure_ascii=False))
+        if meta:
+            data = {"vocabulary": self.vocabulary, "k1": self.k1, "b": self.b,
+                    "field_weights": self.field_weights}
+            (folder / "lexical.json").write_text(json.dumps(data, ensure_ascii=False))
 
     @classmethod
     def load(cls, folder: Path, analyzer: Analyzer) -> LexicalIndex:
@@ -226,14 +235,23 @@ class CharNgramIndex:
         dense[query.indices] = query.data
         return np.asarray(matrix @ dense, dtype=np.float32).ravel()
 
-    def save(self, folder: Path) -> None:
+    META_FILES = ("chars_idf.npy", "chars.json")
+
+    def same_meta(self, other: CharNgramIndex) -> bool:
+        """Whether ``other`` saves the same META_FILES (an incremental fit keeps the vectorizer)."""
+        return self.fitted and self._vectorizer is other._vectorizer
+
+    def save(self, folder: Path, *, meta: bool = True) -> None:
+        """Write the index; ``meta=False`` leaves out META_FILES (the caller links them)."""
         sparse.save_npz(folder / "chars_tfidf.npz", self.matrix, compressed=False)
+        if not meta:
+            return
         idf = self._vectorizer.idf_ if self.fitted else np.zeros(0, dtype=np.float32)
         np.save(folder / "chars_idf.npy", idf, allow_pickle=False)
         vocabulary = self._vectorizer.vocabulary_ if self.fitted else {}
-        meta = {"ngram_range": list(self.ngram_range),
+        data = {"ngram_range": list(self.ngram_range),
                 "vocabulary": {k: int(v) for k, v in vocabulary.items()}}
-        (folder / "chars.json").write_text(json.dumps(meta, ensure_ascii=False))
+        (folder / "chars.json").write_text(json.dumps(data, ensure_ascii=False))
 
     @classmethod
     def load(cls, folder: Path) -> CharNgramIndex:

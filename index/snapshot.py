@@ -172,10 +172,11 @@ class SnapshotStore:
         raise SnapshotError("; ".join(problems))
 
     def load_path(self, path: Path, encoders: Sequence[Encoder], analyzer: Analyzer, *,
-                  verify: bool = True) -> Snapshot:
+                  verify: bool = True, lexical: LexicalIndex | None = None,
+                  chars: CharNgramIndex | None = None) -> Snapshot:
         lease = _lease(path)
         try:
-            snapshot = self._read(path, encoders, analyzer, verify)
+            snapshot = self._read(path, encoders, analyzer, verify, lexical, chars)
         except SnapshotError:
             lease.close()
             raise
@@ -185,8 +186,8 @@ class SnapshotStore:
         snapshot._lease = lease
         return snapshot
 
-    def _read(self, path: Path, encoders: Sequence[Encoder], analyzer: Analyzer,
-              verify: bool) -> Snapshot:
+    def _read(self, path: Path, encoders: Sequence[Encoder], analyzer: Analyzer, verify: bool,
+              lexical: LexicalIndex | None = None, chars: CharNgramIndex | None = None) -> Snapshot:
         try:
             manifest = json.loads((path / "manifest.json").read_text())
         except (OSError, ValueError) as exc:
@@ -215,7 +216,8 @@ class SnapshotStore:
             passage_field=list(table["passage_field"]),
             passage_keys=[list(k) for k in table["passage_keys"]],
             dense=[DenseIndex.load(path, i) for i in range(len(encoders))],
-            lexical=LexicalIndex.load(path, analyzer), chars=CharNgramIndex.load(path))
+            lexical=lexical or LexicalIndex.load(path, analyzer),
+            chars=chars or CharNgramIndex.load(path))
         _check_counts(snapshot)
         return snapshot
 
@@ -258,15 +260,21 @@ class SnapshotStore:
                 described.append(index.describe())
                 keys.append(enc_keys)
                 del vectors, index
-            lexical.save(tmp)
-            chars.save(tmp)
+            # Files an incremental build leaves unchanged are copied from the previous snapshot
+            # with its checksums: no re-encoding or re-hashing of the vocabularies.
+            carried = _carry(tmp, reuse, [
+                (lexical.META_FILES, reuse is not None and lexical.same_meta(reuse.lexical)),
+                (chars.META_FILES, reuse is not None and chars.same_meta(reuse.chars))])
+            lexical.save(tmp, meta=lexical.META_FILES[0] not in carried)
+            chars.save(tmp, meta=chars.META_FILES[0] not in carried)
             table = {"doc_ids": list(doc_ids), "doc_keys": list(doc_keys),
                      "passage_doc": [r for r, _, _ in flat],
                      "passage_field": [f for _, f, _ in flat], "passage_keys": keys}
             (tmp / "passages.json").write_text(json.dumps(table, ensure_ascii=False))
             manifest = self._manifest(encoders, len(doc_ids), len(flat), catalogue_hash,
                                       catalogue_seq, lexical, chars, described)
-            manifest["files"] = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
+            manifest["files"] = {p.name: carried.get(p.name) or _sha256(p)
+                                 for p in sorted(tmp.iterdir()) if p.is_file()}
             # The manifest is written last: a directory without one is never loaded.
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
             _fsync_dir(tmp)
@@ -275,8 +283,10 @@ class SnapshotStore:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        # Just written and fsynced by this process: the checksums were computed from these bytes.
-        snapshot = self.load_path(final, encoders, analyzer, verify=False)
+        # Just written and fsynced by this process: the checksums were computed from these bytes,
+        # and the lexical indexes are the ones in memory (only the vectors are mapped back).
+        snapshot = self.load_path(final, encoders, analyzer, verify=False,
+                                  lexical=lexical, chars=chars)
         self._point_to(final)
         self.prune()
         return snapshot
@@ -318,6 +328,26 @@ class SnapshotStore:
         for stale in self.root.glob(".tmp-*"):
             if time.time() - stale.stat().st_mtime > 3600:
                 shutil.rmtree(stale, ignore_errors=True)
+
+
+def _carry(folder: Path, reuse: Snapshot | None,
+           groups: list[tuple[tuple[str, ...], bool]]) -> dict[str, str]:
+    """Copy each group of files the previous snapshot has unchanged; returns their checksums
+    by name. A group is carried whole or not at all."""
+    carried: dict[str, str] = {}
+    if reuse is None:
+        return carried
+    digests = dict(reuse.manifest.get("files", {}))
+    for names, unchanged in groups:
+        if not unchanged or not all(n in digests and (reuse.path / n).is_file() for n in names):
+            continue
+        for name in names:
+            # A copy, not a hard link: damage to one snapshot's file must leave the other whole
+            # (the fallback after a corruption). A copy whose source was damaged fails its
+            # carried checksum on the next load, like any other corruption.
+            shutil.copyfile(reuse.path / name, folder / name)
+            carried[name] = digests[name]
+    return carried
 
 
 def _check_counts(snapshot: Snapshot) -> None:

@@ -9,7 +9,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -223,13 +223,34 @@ class Catalogue:
             rows = db.execute("SELECT id, record FROM innovations ORDER BY id").fetchall()
         return self._decode(rows)
 
-    def all_with_hashes(self) -> tuple[builtins.list[Innovation], builtins.list[str]]:
-        """Every decodable innovation in id order with its stored content hash (one read)."""
+    def all_with_hashes(self, known: Mapping[str, tuple[str, Innovation]] | None = None
+                        ) -> tuple[builtins.list[Innovation], builtins.list[str]]:
+        """Every decodable innovation in id order with its stored content hash.
+
+        ``known`` maps ids to (hash, record) already decoded (the live index's): rows whose
+        hash is unchanged are taken from it, so a build after one edit decodes one row, not all.
+        Rows that fail to decode are never in ``known``, so ``row_errors`` stays complete.
+        """
+        known = known or {}
         with self._connect() as db:
-            rows = db.execute("SELECT id, record, content_hash FROM innovations ORDER BY id"
-                              ).fetchall()
-        items = self._decode([(r[0], r[1]) for r in rows])
-        hashes = {r[0]: r[2] for r in rows}
+            listed = db.execute("SELECT id, content_hash FROM innovations ORDER BY id").fetchall()
+            wanted = [str(key) for key, digest in listed
+                      if (k := known.get(key)) is None or k[0] != digest]
+            fetched: builtins.list[tuple[str, str, str]] = []
+            for start in range(0, len(wanted), 900):
+                chunk = wanted[start:start + 900]
+                fetched += db.execute(f"SELECT id, record, content_hash FROM innovations WHERE id "
+                                      f"IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        decoded = {i.id: i for i in self._decode([(r[0], r[1]) for r in fetched])}
+        hashes = {str(key): str(digest) for key, digest in listed}
+        hashes.update({str(r[0]): str(r[2]) for r in fetched})  # as of the record read
+        items: builtins.list[Innovation] = []
+        for key, _ in listed:
+            item = decoded.get(key)
+            if item is None and key in known and key not in wanted:
+                item = known[key][1]
+            if item is not None:
+                items.append(item)
         return items, [hashes[i.id] for i in items]
 
     def _decode(self, rows: Iterable[tuple[str, str]]) -> builtins.list[Innovation]:

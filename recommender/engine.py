@@ -6,7 +6,8 @@ import hashlib
 import logging
 import threading
 import time
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from recommender.results import Match, Recommendations
 from recommender.search import WHOLE, SearchState
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_LIMIT = 50
 EXPLAIN_FIELDS = ("problem", "solution", "outcomes", "name")
@@ -148,8 +150,12 @@ class Recommender:
                 if state is not None and not self.behind() and not self.problems:
                     return state.version
             seq = self.catalogue.seq()  # read first: changes made during the build stay pending
-            items, keys = self.catalogue.all_with_hashes()
             state = self._state
+            known = {} if state is None or full else \
+                {d: (state.hashes[d], item) for d, item in zip(state.snapshot.doc_ids, state.items,
+                                                              strict=True)
+                 if item is not None and d in state.hashes}
+            items, keys = self.catalogue.all_with_hashes(known)
             reuse = state.snapshot if state is not None else None
             old_rows: list[int | None] | None = None
             if reuse is not None and not full:
@@ -160,9 +166,10 @@ class Recommender:
                     old_rows = None
             cfg = self.config
             lexical = LexicalIndex(self.analyzer, cfg.lexical_fields, k1=cfg.bm25_k1, b=cfg.bm25_b)
-            lexical.fit([self._fields(i) for i in items],
+            # Lazy views: an incremental fit reads only the changed documents' texts.
+            lexical.fit(_Lazy(items, self._fields),
                         reuse=reuse.lexical if reuse and old_rows else None, reuse_rows=old_rows)
-            chars = CharNgramIndex().fit([self.whole_text(i) for i in items],
+            chars = CharNgramIndex().fit(_Lazy(items, self.whole_text),
                                          reuse=reuse.chars if reuse and old_rows else None,
                                          reuse_rows=old_rows)
             snapshot = self.snapshots.build(
@@ -214,7 +221,7 @@ class Recommender:
                         if item is not None:
                             records[key] = item
         items = [records.get(d) for d in snapshot.doc_ids]
-        return SearchState(snapshot, items, hashes, self.config)
+        return SearchState(snapshot, items, hashes, self.config, previous=self._state)
 
     def forget(self, ids: list[str]) -> None:
         """Mask deleted innovations out of the live state at once, before the next build."""
@@ -355,6 +362,26 @@ class Recommender:
         return Match(item, rank, score, components,
                      self.explainer.matched_words([t for _, t in texts], terms), best, flags,
                      grouped_with)
+
+
+class _Lazy(Sequence[T]):
+    """``[fn(item) for item in items]``, computed only for the positions read."""
+
+    def __init__(self, items: Sequence[Innovation], fn: Callable[[Innovation], T]) -> None:
+        self.items, self.fn = items, fn
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return [self.fn(i) for i in self.items[index]]
+        return self.fn(self.items[index])
 
 
 def _hash_of(items: list[Innovation], keys: list[str]) -> str:

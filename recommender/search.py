@@ -99,7 +99,8 @@ class SearchState:
     """Everything one query needs, never mutated after construction."""
 
     def __init__(self, snapshot: Snapshot, items: list[Innovation | None],
-                 hashes: dict[str, str], config: RankingConfig) -> None:
+                 hashes: dict[str, str], config: RankingConfig,
+                 previous: SearchState | None = None) -> None:
         self.snapshot = snapshot
         self.items = items  # aligned with snapshot.doc_ids; None where deleted since
         self.hashes = hashes  # content hash of each record as loaded
@@ -114,8 +115,17 @@ class SearchState:
         # Passages of document i are rows starts[i]:starts[i + 1] (they are written in order).
         self.starts = np.searchsorted(snapshot.passage_doc, np.arange(n + 1)).astype(np.int64)
         self.columns = Columns.of(items)
-        self.value = np.array([sum(value_components(i, config).values()) if i else 0.0
-                               for i in items], dtype=np.float32)
+        # The same record object under the same config has the same value: after one edit only
+        # that record is scored again. (The previous state keeps its objects alive, so their
+        # ids cannot be reused meanwhile.)
+        known: dict[int, float] = {}
+        if previous is not None and previous.config is config:
+            before: np.ndarray = previous.value
+            known = {id(i): float(v) for i, v in zip(previous.items, before, strict=True)
+                     if i is not None}
+        self.value: np.ndarray = np.array([0.0 if i is None else known[id(i)] if id(i) in known
+                               else sum(value_components(i, config).values()) for i in items],
+                              dtype=np.float32)
         rng = np.random.default_rng(0)
         self.sample = np.arange(n) if n <= STATS_SAMPLE else \
             np.sort(rng.choice(n, STATS_SAMPLE, replace=False))

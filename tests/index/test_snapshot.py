@@ -222,3 +222,39 @@ def test_a_snapshot_opened_while_it_is_pruned_is_refused_not_half_read(tmp_path:
     handle.close()
     reader.join(5)
     assert isinstance(outcome[0], SnapshotError) and "removed" in str(outcome[0])
+
+
+def test_an_incremental_build_carries_unchanged_vocabularies_with_their_checksums(
+        tmp_path: Path, monkeypatch) -> None:
+    import json
+
+    from index import snapshot as module
+
+    store = SnapshotStore(tmp_path)
+    first = _build(store, HashingEncoder(32))
+    hashed: list[str] = []
+    real_sha256 = module._sha256
+    monkeypatch.setattr(module, "_sha256", lambda path: hashed.append(path.name) or real_sha256(path))
+    docs = [DOCS[0], [("text", "akta kelahiran bayi ambulans")]]  # no new term
+    lexical = LexicalIndex(Analyzer(), {"text": 1.0}).fit(docs, reuse=first.lexical,
+                                                          reuse_rows=[0, None])
+    chars = CharNgramIndex().fit([t for d in docs for _, t in d], reuse=first.chars,
+                                 reuse_rows=[0, None])
+    second = store.build(doc_ids=["d0", "d1"], doc_keys=["k0", "k1x"], passages=docs,
+                         lexical=lexical, chars=chars, encoders=[HashingEncoder(32)],
+                         catalogue_hash="def", catalogue_seq=3, analyzer=Analyzer(), reuse=first)
+    assert "lexical_tf.npz" in hashed and not {"lexical.json", "chars.json"} & set(hashed)
+    files = json.loads((second.path / "manifest.json").read_text())["files"]
+    before = json.loads((first.path / "manifest.json").read_text())["files"]
+    for name in ("lexical.json", "chars.json", "chars_idf.npy"):
+        assert files[name] == before[name]
+        assert (second.path / name).read_bytes() == (first.path / name).read_bytes()
+        assert os.stat(second.path / name).st_ino != os.stat(first.path / name).st_ino
+    assert files["lexical_tf.npz"] != before["lexical_tf.npz"]
+    second.release()
+    reloaded = store.load_path(second.path, [HashingEncoder(32)], Analyzer())  # checksums hold
+    np.testing.assert_allclose(reloaded.lexical.scores("ambulans"), lexical.scores("ambulans"))
+    # A vocabulary that grew is written afresh.
+    grown = LexicalIndex(Analyzer(), {"text": 1.0}).fit(
+        [DOCS[0], [("text", "perpustakaan keliling")]], reuse=first.lexical, reuse_rows=[0, None])
+    assert not grown.same_meta(first.lexical)

@@ -84,3 +84,23 @@ def test_the_near_duplicate_check_catches_up_with_other_processes_without_a_rebu
         mine.create(twin)
     # The deleted record's text is free again.
     assert mine.create(dataclasses.replace(deleted, id="kdrt-eta-baru")).created
+
+
+def test_an_incremental_build_rescores_the_edited_record_and_keeps_the_others(
+        recommender: Recommender) -> None:
+    import numpy as np
+
+    from recommender.ranking import value_components
+
+    before = recommender._state
+    item = recommender.catalogue.get("izin-theta")
+    CatalogueWriter(recommender).replace(dataclasses.replace(item, awards=[], replicated_by=[]))
+    recommender.rebuild()
+    state = recommender._state
+    assert state is not before
+    expected = [sum(value_components(i, state.config).values()) if i else 0.0 for i in state.items]
+    np.testing.assert_allclose(state.value, expected, rtol=1e-6)
+    row = state.rows["izin-theta"]
+    assert state.value[row] != before.value[before.rows["izin-theta"]]
+    kept = [r for r in range(len(state.items)) if r != row]
+    assert all(state.items[r] is before.items[before.rows[state.snapshot.doc_ids[r]]] for r in kept)
