@@ -9,7 +9,7 @@ import re
 # import can drop exactly one from any quote followed by one of these and round trips are exact.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ESCAPED_STARTS = (*FORMULA_STARTS, "'")
-_TOKEN = re.compile(r'\r\n|[\r\n",]')
+_TOKENS = {d: re.compile(r'\r\n|[\r\n"' + re.escape(d) + "]") for d in (",", ";")}
 _START, _UNQUOTED, _QUOTED, _AFTER_QUOTE = range(4)
 
 
@@ -23,7 +23,7 @@ def restore(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and cell[1:].startswith(ESCAPED_STARTS) else cell
 
 
-def unterminated_quote_line(text: str) -> int | None:
+def unterminated_quote_line(text: str, delimiter: str = ",") -> int | None:
     """The 1-based line where a quoted field starts that no quote closes, or None.
 
     Follows the grammar of Python's csv reader (default dialect, non-strict): a quote opens a
@@ -31,7 +31,7 @@ def unterminated_quote_line(text: str) -> int | None:
     inside an unquoted field is literal. Lines end at \\r\\n, \\r or \\n, as in the reader.
     """
     state, line, opened, end = _START, 1, 0, 0
-    for token in _TOKEN.finditer(text):
+    for token in _TOKENS[delimiter].finditer(text):
         if token.start() > end:  # ordinary characters before this token
             if state in (_START, _AFTER_QUOTE):
                 state = _UNQUOTED
@@ -44,7 +44,7 @@ def unterminated_quote_line(text: str) -> int | None:
                 state = _AFTER_QUOTE
             elif state == _AFTER_QUOTE:
                 state = _QUOTED
-        elif char == ",":
+        elif char == delimiter:
             if state != _QUOTED:
                 state = _START
         else:

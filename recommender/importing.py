@@ -5,23 +5,34 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
-from collections import defaultdict
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.analysis import raw_tokens
-from recommender.catalogue import Catalogue
+from recommender.adapters import Adapter, get_adapter
+from recommender.catalogue import Catalogue, content_hash
 from recommender.csvtext import neutralise, restore, unterminated_quote_line
 from recommender.errors import InvalidRecord
+from recommender.merging import Duplicate, duplicates_of, merge_into
 from recommender.record import FIELDS, LIST_FIELDS, Innovation, validate_record
+from recommender.twins import TextIndex, check_near_duplicate
+
+__all__ = ["FORMATS", "ImportOptions", "ImportReport", "Rejection", "TextIndex",
+           "check_near_duplicate", "detect_format", "export_csv", "export_jsonl", "import_rows",
+           "read_rows", "validate_rows"]
 
 FORMATS = ("jsonl", "csv")
-# Two texts whose word 3-grams overlap this much (Jaccard) are the same text under another id.
-NEAR_DUPLICATE_JACCARD = 0.9
-SHINGLE = 3
 BOM = "\ufeff"
+# A list cell written by hand: "a; b" (our kit fields' form) or "a | b"; exports write JSON arrays.
+LIST_SEPARATOR = re.compile(r"\s*[;|]\s*")
+
+
+def delimiter_of(text: str) -> str:
+    """';' for a file whose header has more semicolons than commas (Excel's CSV in an
+    Indonesian locale, where the comma is the decimal mark), else ','."""
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
 
 
 @dataclass
@@ -30,20 +41,74 @@ class Rejection:
     id: str | None
     field: str
     reason: str
+    line: int | None = None  # the line a person finds it on: JSONL line, spreadsheet row
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "id": self.id, "field": self.field, "reason": self.reason}
+        return {"row": self.row, "line": self.line if self.line is not None else self.row,
+                "id": self.id, "field": self.field, "reason": self.reason}
 
 
 @dataclass
 class ImportReport:
+    """What an import did (or, in a dry run, would do), row by row.
+
+    ``accepted``: every id stored (new, updated, kept duplicates, merge targets); ``new``: ids
+    the catalogue did not hold and that describe nothing it holds (as far as compared);
+    ``updated``: ids it held;
+    ``duplicates``: rows that likely describe a stored innovation (``of``); ``merged``: stored
+    ids a merge filled in; ``review``: stored rows an adapter guessed at (low-confidence sector,
+    no province), for a person to check.
+    """
+
     accepted: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    review: list[dict[str, Any]] = field(default_factory=list)
+    dry_run: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "accepted_count": len(self.accepted),
+                "new": self.new, "updated": self.updated,
+                "duplicates": [d.to_dict() for d in self.duplicates], "merged": self.merged,
                 "rejected": [r.to_dict() for r in self.rejected],
-                "rejected_count": len(self.rejected)}
+                "rejected_count": len(self.rejected), "review": self.review,
+                "dry_run": self.dry_run}
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How an import treats rows that likely describe an innovation we hold (duplicates).
+
+    ``adapter`` reads another portal's export instead of our JSONL/CSV. Rows from an adapter
+    are compared with the catalogue (name and text); a duplicate is reported and not stored,
+    unless ``merge`` (fill the stored innovation's empty fields from it, add its sources) or
+    ``keep_duplicates`` (store it as an innovation of its own). Our own format's rows are
+    compared only when ``merge`` is asked for: its ids are ours, and a re-import is an update.
+    """
+
+    adapter: Adapter | None = None
+    merge: bool = False
+    keep_duplicates: bool = False
+
+    @classmethod
+    def named(cls, fmt: str, *, merge: bool = False, keep_duplicates: bool = False,
+              allow_paths: bool = False) -> ImportOptions:
+        """Options for a format name: ours (jsonl, csv) or an adapter's ('lan', 'mapping:…')."""
+        if merge and keep_duplicates:
+            raise InvalidRecord("merge", "merge and keep_duplicates exclude each other")
+        try:
+            adapter = None if fmt in FORMATS else get_adapter(fmt, allow_paths=allow_paths)
+        except InvalidRecord as exc:
+            raise InvalidRecord("format", f"{fmt[:100]!r} is not jsonl, csv or an adapter "
+                                          f"({exc.reason})") from exc
+        return cls(adapter, merge, keep_duplicates)
+
+    @property
+    def compares(self) -> bool:
+        return self.adapter is not None or self.merge
 
 
 def detect_format(name: str | None, data: bytes) -> str:
@@ -99,7 +164,7 @@ def _csv_cell(name: str, value: str) -> Any:
                 return json.loads(value)
             except (RecursionError, ValueError) as exc:
                 raise InvalidRecord(name, "is not a JSON list of strings") from exc
-        return [v.strip() for v in value.split("|") if v.strip()]
+        return [v for v in LIST_SEPARATOR.split(value) if v]
     if name == "year" and value:
         if not value.isascii() or not value.lstrip("-").isdigit() or len(value) > 6:
             raise InvalidRecord("year", f"must be an integer, got {value[:20]!r}")
@@ -128,9 +193,10 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
         text, undecodable = data.decode("utf-8-sig", errors="replace"), True
     # The reader would read an unclosed quoted field to the end of the file, swallowing the
     # rows after it into one cell; find where it opened, and stop with a rejection there.
-    opened = unterminated_quote_line(text)
+    delimiter = delimiter_of(text)
+    opened = unterminated_quote_line(text, delimiter)
     unterminated = f"unterminated quoted field starting on line {opened}"
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = list(reader.fieldnames or [])
     except csv.Error as exc:
@@ -183,77 +249,26 @@ def read_rows(data: bytes, fmt: str) -> Iterator[tuple[int, Any, InvalidRecord |
     return _jsonl_rows(data) if fmt == "jsonl" else _csv_rows(data)
 
 
-# -- near-duplicate texts -------------------------------------------------------------------
-def _shingles(item: Innovation) -> frozenset[tuple[str, ...]]:
-    """Word 3-grams of the normalised problem and solution (case, accents, punctuation ignored)."""
-    words = raw_tokens(f"{item.problem or ''} {item.solution or ''}")
-    if not words:
-        return frozenset()  # nothing to compare: punctuation or symbols only
-    if len(words) < SHINGLE:
-        return frozenset({tuple(words)})
-    return frozenset(tuple(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1))
-
-
-class TextIndex:
-    """Finds an innovation whose problem and solution text nearly equal another's."""
-
-    def __init__(self, items: Iterable[Innovation] = (),
-                 threshold: float = NEAR_DUPLICATE_JACCARD) -> None:
-        self.threshold = threshold
-        self._shingles: dict[str, frozenset[tuple[str, ...]]] = {}
-        self._postings: dict[tuple[str, ...], set[str]] = defaultdict(set)
-        for item in items:
-            self.add(item)
-
-    def add(self, item: Innovation) -> None:
-        self.remove(item.id)
-        shingles = _shingles(item)
-        self._shingles[item.id] = shingles
-        for shingle in shingles:
-            self._postings[shingle].add(item.id)
-
-    def remove(self, innovation_id: str) -> None:
-        for shingle in self._shingles.pop(innovation_id, frozenset()):
-            self._postings[shingle].discard(innovation_id)
-
-    def twin_of(self, item: Innovation) -> str | None:
-        """The id of another innovation with (nearly) the same text, if any."""
-        mine = _shingles(item)
-        if not mine:
-            return None
-        # Prefix filter (exact): a twin shares at least threshold x |mine| shingles, so it
-        # shares one of any |mine| - ceil(threshold x |mine|) + 1 of them; take the rarest.
-        prefix = len(mine) - math.ceil(self.threshold * len(mine) - 1e-9) + 1
-        rarest = sorted(mine, key=lambda s: len(self._postings.get(s, ())))[:max(prefix, 1)]
-        candidates = {other for s in rarest for other in self._postings.get(s, ())
-                      if other != item.id}
-        found = []
-        for other in candidates:
-            theirs = self._shingles[other]
-            common = len(mine & theirs)
-            if common / (len(mine) + len(theirs) - common) >= self.threshold:
-                found.append((-common, other))
-        return min(found)[1] if found else None
-
-
-def check_near_duplicate(catalogue: Catalogue, item: Innovation) -> None:
-    """Raise InvalidRecord when another stored innovation has (nearly) the same text."""
-    twin = TextIndex(catalogue.all()).twin_of(item)
-    if twin is not None:
-        raise InvalidRecord("problem", f"(nearly) the same problem and solution text as {twin!r}")
-
-
 # -- import ---------------------------------------------------------------------------------
-def validate_rows(catalogue: Catalogue, data: bytes, fmt: str) -> tuple[ImportReport, list[Innovation]]:
-    """Check every row against the data model, the file and the store; change nothing.
+@dataclass
+class _Checked:
+    report: ImportReport
+    good: list[tuple[int, Innovation]]
+    twins: dict[int, Duplicate]
 
-    Returns the report (accepted ids, rejected rows with reasons) and the accepted records.
-    """
-    rows = read_rows(data, fmt)
-    report = ImportReport()
-    texts = TextIndex(catalogue.all())
+
+def _line_of(fmt: str, options: ImportOptions, row: int) -> int:
+    if options.adapter is not None:
+        return options.adapter.line_of(row)
+    return row + 1 if fmt == "csv" else row  # a spreadsheet's row number counts the header
+
+
+def _check_rows(catalogue: Catalogue, data: bytes, fmt: str, texts: TextIndex,
+                options: ImportOptions) -> _Checked:
+    adapter = options.adapter
+    rows = adapter.rows(data) if adapter is not None else read_rows(data, fmt)
+    checked = _Checked(ImportReport(), [], {})
     seen: dict[str, int] = {}
-    good: list[Innovation] = []
     for number, raw, error in rows:
         raw_id = raw.get("id") if isinstance(raw, dict) else None
         try:
@@ -263,23 +278,82 @@ def validate_rows(catalogue: Catalogue, data: bytes, fmt: str) -> tuple[ImportRe
             if item.id in seen:
                 raise InvalidRecord("id", f"duplicate of row {seen[item.id]} in this file")
             twin = texts.twin_of(item)
-            if twin is not None:
+            if twin is not None and options.merge and not catalogue.exists(item.id) \
+                    and twin not in seen:
+                checked.twins[number] = Duplicate(number, item.id, twin, 1.0)
+            elif twin is not None:
                 raise InvalidRecord("problem", f"(nearly) the same problem and solution text "
                                                f"as {twin!r}")
         except InvalidRecord as exc:
             ident = raw_id.strip() if isinstance(raw_id, str) and len(raw_id) <= 200 else None
-            report.rejected.append(Rejection(number, ident, exc.field, exc.reason))
+            checked.report.rejected.append(Rejection(number, ident, exc.field, exc.reason,
+                                                     _line_of(fmt, options, number)))
             continue
         seen[item.id] = number
         texts.add(item)
-        good.append(item)
-    report.accepted = [i.id for i in good]
-    return report, good
+        checked.good.append((number, item))
+    return checked
 
 
-def import_rows(catalogue: Catalogue, data: bytes, fmt: str) -> ImportReport:
+def _review(options: ImportOptions, row: int, item: Innovation) -> dict[str, Any] | None:
+    flags = options.adapter.flags.get(row, {}) if options.adapter is not None else {}
+    if not flags.get("needs_review"):
+        return None
+    return {"row": row, "id": item.id, "reasons": list(flags.get("review_reasons", [])),
+            "sector": item.sector, "sector_confidence": flags.get("sector_confidence")}
+
+
+def validate_rows(catalogue: Catalogue, data: bytes, fmt: str,
+                  options: ImportOptions | None = None, *, texts: TextIndex | None = None
+                  ) -> tuple[ImportReport, list[Innovation]]:
+    """Check every row against the data model, the file and the store; change nothing.
+
+    Returns the report and the records to store: the accepted rows, except that with
+    ``options.merge`` a row duplicating a stored innovation becomes that innovation, filled in.
+    ``texts``: the catalogue's near-duplicate index, if the caller keeps one (it is extended).
+    """
+    options = options or ImportOptions()
+    stored = catalogue.all()
+    checked = _check_rows(catalogue, data, fmt, texts or TextIndex(stored), options)
+    report = checked.report
+    found = {**(duplicates_of(checked.good, stored) if options.compares else {}),
+             **checked.twins}
+    by_id = {item.id: item for item in stored}
+    store: dict[str, Innovation] = {}
+    for number, item in checked.good:
+        duplicate = found.get(number)
+        if options.adapter is not None and item.id in by_id:
+            # An id another portal's row was given collides with ours: the same innovation,
+            # never a replacement of our record.
+            duplicate = Duplicate(number, item.id, item.id, 1.0)
+        if duplicate is not None:
+            report.duplicates.append(duplicate)
+        if duplicate is not None and not options.merge and (
+                duplicate.of == item.id or not options.keep_duplicates):
+            continue
+        if duplicate is not None and options.merge:
+            target = store.get(duplicate.of) or by_id[duplicate.of]
+            merged = merge_into(target, item)
+            if content_hash(merged) != content_hash(target):
+                store[merged.id] = merged
+                if merged.id not in report.merged:
+                    report.merged.append(merged.id)
+            continue
+        store[item.id] = item
+        (report.updated if item.id in by_id else
+         report.new if duplicate is None else []).append(item.id)
+        flagged = _review(options, number, item)
+        if flagged is not None:
+            report.review.append(flagged)
+    report.duplicates.sort(key=lambda d: d.row)
+    report.accepted = list(store)
+    return report, list(store.values())
+
+
+def import_rows(catalogue: Catalogue, data: bytes, fmt: str,
+                options: ImportOptions | None = None) -> ImportReport:
     """Validate every row, upsert the valid ones in one transaction (re-import is idempotent)."""
-    report, good = validate_rows(catalogue, data, fmt)
+    report, good = validate_rows(catalogue, data, fmt, options)
     catalogue.upsert(good)
     return report
 

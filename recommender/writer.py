@@ -20,7 +20,7 @@ from index.snapshot import SnapshotError
 from recommender.catalogue import Catalogue, content_hash
 from recommender.engine import Recommender
 from recommender.errors import DuplicateInnovation, InvalidRecord, RecommenderError
-from recommender.importing import ImportReport, TextIndex, validate_rows
+from recommender.importing import ImportOptions, ImportReport, TextIndex, validate_rows
 from recommender.record import Innovation
 
 logger = logging.getLogger(__name__)
@@ -140,14 +140,21 @@ class CatalogueWriter:
 
     # -- bulk ------------------------------------------------------------------------------
     def import_rows(self, data: bytes, fmt: str,
-                    progress: Callable[[int, int], None] | None = None) -> ImportReport:
+                    progress: Callable[[int, int], None] | None = None,
+                    options: ImportOptions | None = None, *, dry_run: bool = False
+                    ) -> ImportReport:
         """Validate every row, then commit the changed ones in chunks (each chunk atomic).
 
         Rows equal to what is stored change nothing, so a repeated import re-indexes nothing.
+        ``dry_run`` reports what the import would do and changes nothing.
         """
+        if dry_run:
+            report, _ = validate_rows(self.catalogue, data, fmt, options)
+            report.dry_run = True
+            return report
         lock = self._locked()
         try:
-            report, good = validate_rows(self.catalogue, data, fmt)
+            report, good = validate_rows(self.catalogue, data, fmt, options)
             stored = self.catalogue.content_hashes()
             changed = [i for i in good if stored.get(i.id) != content_hash(i)]
             total = len(changed)

@@ -17,7 +17,7 @@ from index.snapshot import SnapshotError, SnapshotStore
 from recommender.engine import Recommender
 from recommender.errors import RecommenderError
 from recommender.filters import Asker, Filters
-from recommender.importing import detect_format
+from recommender.importing import ImportOptions, ImportReport, detect_format
 from recommender.results import Recommendations
 from recommender.workspace import SNAPSHOTS, open_catalogue, open_recommender
 from recommender.writer import CatalogueWriter
@@ -29,9 +29,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, help="overrides REPLIKASI_DATA_DIR")
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
-    imp = sub.add_parser("import", help="import innovations from JSONL or CSV ('-' = stdin)")
+    imp = sub.add_parser("import", help="import innovations from JSONL or CSV ('-' = stdin), "
+                                        "or another portal's export through an adapter")
     imp.add_argument("file")
-    imp.add_argument("--format", choices=["jsonl", "csv"])
+    imp.add_argument("--format", help="jsonl, csv (default: from the file), lan, "
+                                      "mapping:<name> or mapping:<path to a mapping .json>")
+    imp.add_argument("--dry-run", action="store_true", help="report what would happen; change "
+                                                            "nothing")
+    imp.add_argument("--merge", action="store_true",
+                     help="fill the empty fields of stored innovations from rows that duplicate "
+                          "them (and add the rows' sources) instead of storing those rows")
+    imp.add_argument("--keep-duplicates", action="store_true",
+                     help="store an adapter's duplicate rows as innovations of their own "
+                          "(by default they are reported and left out)")
+    imp.add_argument("--report", type=Path, help="also write the import report as JSON here")
     imp.add_argument("--no-index", action="store_true",
                      help="only store the rows; a running server (or the next start) indexes them")
     build = sub.add_parser("build-index", help="build a fresh index snapshot and swap it in")
@@ -89,11 +100,27 @@ def _print_table(result: Recommendations) -> None:
             print(f"    catatan: {', '.join(m.flags)}")
 
 
+def _print_report(report: ImportReport) -> None:
+    verb = "would import" if report.dry_run else "imported"
+    print(f"{verb} {len(report.accepted)} innovations: {len(report.new)} new, "
+          f"{len(report.updated)} updated; {len(report.duplicates)} rows possibly duplicate "
+          f"stored ones ({len(report.merged)} of those merged); {len(report.rejected)} rejected")
+    for d in report.duplicates:
+        print(f"  row {d.row} ({d.id}): possible duplicate of {d.of} (similarity {d.similarity})")
+    for r in report.rejected:
+        print(f"  line {r.line} ({r.id or 'no id'}): rejected: {r.field}: {r.reason}")
+    for flagged in report.review:
+        print(f"  row {flagged['row']} ({flagged['id']}): to review: "
+              + "; ".join(flagged["reasons"]))
+
+
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     data = sys.stdin.buffer.read() if args.file in ("-", "/dev/stdin") \
         else Path(args.file).read_bytes()
     fmt = args.format or detect_format(args.file, data)
-    if args.no_index:
+    options = ImportOptions.named(fmt, merge=args.merge, keep_duplicates=args.keep_duplicates,
+                                   allow_paths=True)
+    if args.no_index or args.dry_run:
         recommender = Recommender(open_catalogue(settings.data_dir), [],
                                   SnapshotStore(settings.data_dir / SNAPSHOTS))
     else:
@@ -105,12 +132,14 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         bar.n = done
         bar.refresh()
 
-    report = CatalogueWriter(recommender).import_rows(data, fmt, progress)
+    report = CatalogueWriter(recommender).import_rows(data, fmt, progress, options,
+                                                      dry_run=args.dry_run)
     bar.close()
-    print(f"imported {len(report.accepted)} innovations, rejected {len(report.rejected)}")
-    for r in report.rejected:
-        print(f"  row {r.row} ({r.id or 'no id'}): {r.field}: {r.reason}")
-    if not args.no_index:
+    _print_report(report)
+    if args.report:
+        args.report.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n",
+                               encoding="utf-8")
+    if not args.no_index and not args.dry_run:
         recommender.ensure_index(progress=True)
         if recommender.behind():
             recommender.rebuild(progress=True)

@@ -171,18 +171,47 @@ class InnovationPage(BaseModel):
 
 
 class Rejection(BaseModel):
-    row: int
-    id: str | None
-    field: str
-    reason: str
+    row: int = Field(description="the row's number: its line (JSONL) or data row (CSV, header "
+                                 "not counted)")
+    line: int = Field(description="where a person finds it: the JSONL line, or the spreadsheet "
+                                  "row (the header is row 1)")
+    id: str | None = Field(description="the row's id, when it had a readable one")
+    field: str = Field(description="the field (or 'record', 'header') that is wrong")
+    reason: str = Field(description="what is wrong with it")
+
+
+class Duplicate(BaseModel):
+    row: int = Field(description="the imported row's number")
+    id: str = Field(description="the id the imported row has or was given")
+    of: str = Field(description="the stored innovation it likely describes")
+    similarity: float = Field(description="name and text similarity, 0-1 (1: the same text or id)")
+
+
+class Review(BaseModel):
+    row: int = Field(description="the imported row's number")
+    id: str = Field(description="the stored innovation's id")
+    reasons: list[str] = Field(description="what the adapter had to guess")
+    sector: str = Field(description="the sector stored (a guess when the reasons say so)")
+    sector_confidence: float | None = Field(None, description="the sector classifier's "
+                                                              "probability, when it guessed")
 
 
 class ImportResult(BaseModel):
-    accepted: list[str]
-    accepted_count: int
-    rejected: list[Rejection]
-    rejected_count: int
-    index_version: str | None
+    accepted: list[str] = Field(description="ids stored (or, in a dry run, that would be)")
+    accepted_count: int = Field(description="len(accepted)")
+    new: list[str] = Field(default_factory=list, description="accepted ids the catalogue did "
+                           "not hold, describing nothing it holds")
+    updated: list[str] = Field(default_factory=list, description="accepted ids it held")
+    duplicates: list[Duplicate] = Field(
+        default_factory=list, description="rows that likely describe a stored innovation; left "
+        "out unless merge=true (merged into it) or keep_duplicates=true (stored on their own)")
+    merged: list[str] = Field(default_factory=list, description="stored ids a merge filled in")
+    rejected: list[Rejection] = Field(description="rows refused, with the reason")
+    rejected_count: int = Field(description="len(rejected)")
+    review: list[Review] = Field(default_factory=list, description="stored rows an adapter "
+                                 "guessed at, for a person to check")
+    dry_run: bool = Field(False, description="true: nothing was changed")
+    index_version: str | None = Field(description="the live index snapshot")
 
 
 class Job(BaseModel):

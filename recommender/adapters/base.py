@@ -45,6 +45,10 @@ class Adapter(ABC):
     def adapt(self, data: bytes) -> Iterator[AdaptedRow]:
         """Every source row, converted or rejected with a reason; never raises for a bad row."""
 
+    def line_of(self, row: int) -> int:
+        """Where a person finds ``row`` in the file: its line (JSONL) or spreadsheet row."""
+        return row
+
     def read(self, data: bytes) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
         """(row number, raw record in our field names or None, error reason or None).
 

@@ -191,6 +191,9 @@ class MappingAdapter(Adapter):
             raise InvalidRecord("mapping", f"cannot read {Path(path).name}: {exc}") from exc
         return cls(spec, sectors)
 
+    def line_of(self, row: int) -> int:
+        return row + 1 if self.format == "csv" else row  # the header is the spreadsheet's row 1
+
     def adapt(self, data: bytes) -> Iterator[AdaptedRow]:
         seen: set[str] = set()
         rows = self._csv(data) if self.format == "csv" else jsonl_objects(data)

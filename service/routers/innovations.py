@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 
 from recommender.errors import InvalidRecord
 from recommender.filters import Filters
-from recommender.importing import detect_format, export_csv, export_jsonl
+from recommender.importing import ImportOptions, detect_format, export_csv, export_jsonl
 from recommender.record import Innovation as Record
 from recommender.record import validate_record
 from service.auth import require_key
@@ -100,10 +100,12 @@ def export(request: Request, filters: Filters = Depends(filter_params),
                              headers={"Content-Disposition": disposition})
 
 
-def _import(request: Request, data: bytes, fmt: str, wait: bool) -> dict[str, Any]:
+def _import(request: Request, data: bytes, fmt: str, options: ImportOptions, dry_run: bool,
+            wait: bool) -> dict[str, Any]:
     writer = writer_of(request)
-    report = writer.import_rows(data, fmt)
-    _settle(request, wait)
+    report = writer.import_rows(data, fmt, None, options, dry_run=dry_run)
+    if not dry_run:
+        _settle(request, wait)
     return {**report.to_dict(), "index_version": writer.recommender.index_version}
 
 
@@ -113,9 +115,15 @@ def _import(request: Request, data: bytes, fmt: str, wait: bool) -> dict[str, An
 async def import_innovations(
     request: Request,
     response: Response,
-    format: Literal["jsonl", "csv"] | None = Query(
-        None, description="defaults to the Content-Type (text/csv, application/x-ndjson), "
-                          "else to what the body looks like"),
+    format: str | None = Query(
+        None, max_length=200, description="jsonl, csv, or another portal's export: lan, "
+        "mapping:sinovik_csv. Defaults to the Content-Type (text/csv, application/x-ndjson), "
+        "else to what the body looks like"),
+    dry_run: bool = Query(False, description="report what the import would do; change nothing"),
+    merge: bool = Query(False, description="fill the empty fields of stored innovations from "
+                                           "rows that duplicate them, instead of storing those"),
+    keep_duplicates: bool = Query(False, description="store an adapter's duplicate rows as "
+                                                     "innovations of their own"),
     background: bool = Query(False, description="run as a job: 202 with the job's URL at once; "
                                                 "follow it at GET /v1/jobs/{id}"),
     wait: bool = WAIT,
@@ -124,8 +132,11 @@ async def import_innovations(
 
     Rows are rejected for a missing or unknown field, a wrong type or value, text over its
     length limit, invalid UTF-8, an id repeated in the file, or (nearly) the same problem and
-    solution text as another innovation. Rejected rows leave the store unchanged. Accepted rows
-    are stored when this returns; they become searchable moments later (``wait=true`` waits).
+    solution text as another innovation. Rejected rows leave the store unchanged. Rows read
+    through an adapter (``format=lan``…) that likely describe a stored innovation are reported
+    as duplicates and left out, merged (``merge=true``) or kept (``keep_duplicates=true``).
+    Accepted rows are stored when this returns; they become searchable moments later
+    (``wait=true`` waits).
     """
     data = await request.body()
     if not data.strip():
@@ -133,15 +144,17 @@ async def import_innovations(
     content_type = request.headers.get("content-type", "").lower()
     fmt = format or ("csv" if "csv" in content_type else
                      "jsonl" if "json" in content_type else detect_format(None, data))
+    options = ImportOptions.named(fmt, merge=merge, keep_duplicates=keep_duplicates)
     if background:
         writer = writer_of(request)
         job_id = request.app.state.jobs.start(
-            "import", lambda progress: writer.import_rows(data, fmt, progress).to_dict())
+            "import", lambda progress: writer.import_rows(data, fmt, progress, options,
+                                                          dry_run=dry_run).to_dict())
         response.status_code = 202
         response.headers["Location"] = f"/v1/jobs/{job_id}"
         return JSONResponse(job_out(request.app.state.jobs.get(job_id)), status_code=202,
                             headers={"Location": f"/v1/jobs/{job_id}"})
-    return await run_in_threadpool(_import, request, data, fmt, wait)
+    return await run_in_threadpool(_import, request, data, fmt, options, dry_run, wait)
 
 
 @router.get("/jobs/{job_id}", response_model=Job, responses=responses(404))

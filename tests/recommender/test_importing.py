@@ -174,7 +174,8 @@ def test_validate_rows_changes_nothing_and_import_is_idempotent(catalogue: Catal
     first = import_rows(catalogue, data, "jsonl")
     hashes = catalogue.content_hashes()
     second = import_rows(catalogue, data, "jsonl")
-    assert first.to_dict() == second.to_dict() and second.rejected == []
+    assert first.accepted == second.accepted and second.rejected == []
+    assert first.new == ["baru"] and second.new == [] and "baru" in second.updated
     assert catalogue.content_hashes() == hashes and catalogue.count() == 11
 
 
@@ -211,3 +212,26 @@ def test_export_round_trips_through_import(catalogue: Catalogue, tmp_path: Path,
 def test_an_empty_export_is_a_header_or_nothing() -> None:
     assert list(export_jsonl([])) == []
     assert "".join(export_csv([])).startswith("id,name,level,sector")
+
+
+def test_semicolon_csv_from_a_spreadsheet_is_read_with_its_row_numbers(catalogue: Catalogue) -> None:
+    body = ("id;name;level;sector;year;awards;problem;solution\r\n"
+            "satu;Satu;kota;lainnya;2020;\"Top 99 KIPP 2020; Lain\";\"Masalah satu, dengan koma\";Solusi\r\n"
+            "dua;Dua;kota;lainnya;2020;\"[\"\"A\"\"]\";\"Masalah dua\r\ndua baris\";Solusi dua\r\n"
+            "tiga;Tiga;desa;lainnya;2020;;Masalah tiga;Solusi tiga\r\n")
+    report = import_rows(catalogue, body.encode(), "csv")
+    assert report.accepted == ["satu", "dua"]
+    assert catalogue.get("satu").awards == ["Top 99 KIPP 2020", "Lain"]
+    assert catalogue.get("satu").problem == "Masalah satu, dengan koma"
+    # 'tiga' is the third data row: row 4 of the spreadsheet, though line 5 of the text.
+    assert [(r.row, r.line, r.field) for r in report.rejected] == [(3, 4, "level")]
+
+
+def test_an_unterminated_quote_in_a_semicolon_csv_is_found(catalogue: Catalogue) -> None:
+    body = ("id;name;level;sector;problem\n"
+            "satu;Satu;kota;lainnya;Masalah satu yang unik\n"
+            "dua;Dua;kota;lainnya;\"Masalah dua tanpa penutup\n"
+            "tiga;Tiga;kota;lainnya;Masalah tiga\n")
+    report = import_rows(catalogue, body.encode(), "csv")
+    assert report.accepted == ["satu"]
+    assert "unterminated quoted field starting on line 3" in report.rejected[0].reason

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -34,16 +35,41 @@ def test_import_keeps_good_rows_and_lists_each_bad_one(env: Path, capsys) -> Non
     # Rejected rows make the exit status 1 (scripts must notice), the good rows are kept.
     assert main(["import", str(csv_file)]) == 1
     out = capsys.readouterr().out
-    assert "imported 2 innovations, rejected 3" in out
-    assert "row 2 (bad-level): level:" in out
-    assert "row 3 (no id): id: is required" in out
-    assert "row 4 (bad-year): year:" in out
+    assert "imported 2 innovations: 2 new, 0 updated;" in out and "; 3 rejected" in out
+    # Spreadsheet rows: the header is row 1.
+    assert "line 3 (bad-level): rejected: level:" in out
+    assert "line 4 (no id): rejected: id: is required" in out
+    assert "line 5 (bad-year): rejected: year:" in out
+
+
+LAN_EXPORT = Path(__file__).resolve().parents[3] / "shared" / "data" / "lan" / "inovasi_lan.jsonl"
+
+
+def test_a_lan_export_dry_run_then_merge(env: Path, capsys) -> None:
+    if not LAN_EXPORT.is_file():
+        pytest.skip("../shared/data/lan/inovasi_lan.jsonl is not here")
+    report_file = env / "report.json"
+    args = ["import", "--format", "lan", str(LAN_EXPORT), "--no-index"]
+    assert main([*args, "--dry-run", "--report", str(report_file)]) == 1  # one row is rejected
+    out = capsys.readouterr().out
+    report = json.loads(report_file.read_text())
+    assert out.startswith(f"would import {len(report['new'])} innovations")
+    assert report["dry_run"] and len(report["duplicates"]) > 100
+    assert "possible duplicate of ktp-1-jam-surakarta (similarity" in out
+    assert "line 86 (no id): rejected: level: innovator group 'LSM / NGO'" in out
+    assert main([*args, "--merge", "--report", str(report_file)]) == 1
+    merged = json.loads(report_file.read_text())
+    assert merged["new"] == report["new"] and merged["merged"] and not merged["dry_run"]
+    capsys.readouterr()
+    assert main([*args, "--merge"]) == 1  # again: every row is stored now, nothing to fill
+    summary = capsys.readouterr().out.splitlines()[0]
+    assert ": 0 new, 0 updated;" in summary and "(0 of those merged)" in summary
 
 
 def test_import_reads_standard_input(env: Path, capsys, monkeypatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(TINY.read_bytes())))
     assert main(["import", "-"]) == 0
-    assert "imported 10 innovations, rejected 0" in capsys.readouterr().out
+    assert "imported 10 innovations: 10 new, 0 updated;" in capsys.readouterr().out
 
 
 def test_rows_the_cli_imports_are_searchable_and_a_server_process_picks_them_up(

@@ -404,3 +404,35 @@ def test_export_applies_the_filters(client: TestClient) -> None:
                              params={"format": "csv", "province": "Aceh"}).text
     assert header_only.splitlines() == [header_only.splitlines()[0]]
     assert header_only.startswith("id,name,level,sector")
+
+
+LAN_EXPORT = Path(__file__).resolve().parents[3] / "shared" / "data" / "lan" / "inovasi_lan.jsonl"
+
+
+def test_another_portals_export_imports_through_its_adapter(client: TestClient, auth: dict) -> None:
+    if not LAN_EXPORT.is_file():
+        pytest.skip("../shared/data/lan/inovasi_lan.jsonl is not here")
+    data, before = LAN_EXPORT.read_bytes(), everything(client)
+    dry = client.post("/v1/innovations:import", params={"format": "lan", "dry_run": "true"},
+                      content=data, headers=auth)
+    assert dry.status_code == 200, dry.text
+    report = dry.json()
+    assert report["dry_run"] and report["accepted_count"] == len(report["new"]) > 150
+    assert [(r["line"], r["field"]) for r in report["rejected"]] == [(86, "level")]
+    assert everything(client) == before
+    real = client.post("/v1/innovations:import", params={"format": "lan", **WAIT}, content=data,
+                       headers=auth).json()
+    assert real["new"] == report["new"] and not real["dry_run"]
+    page = client.get("/v1/innovations", params={"limit": 1}).json()
+    assert page["total"] == len(before) + len(report["new"])
+    assert client.get(f"/v1/innovations/{report['new'][0]}").status_code == 200
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"format": "xml"}, "format"), ({"format": "mapping:/etc/passwd"}, "format"),
+    ({"format": "lan", "merge": "true", "keep_duplicates": "true"}, "merge"),
+])
+def test_an_unknown_import_format_or_contradicting_options_are_422(
+        client: TestClient, auth: dict, params: dict, field: str) -> None:
+    response = client.post("/v1/innovations:import", params=params, content=b"{}", headers=auth)
+    assert_error(response, 422, field)
