@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from recommender.engine import Recommender
 from recommender.workspace import open_recommender
@@ -74,7 +75,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None, recommender: Recommender | None = None) -> FastAPI:
     """Build the app; tests pass a ready recommender to skip model loading."""
     settings = settings or Settings()
-    app = FastAPI(
+    # /docs and /redoc with their scripts and styles served from the fastapi-offline wheel:
+    # planners' offices and CI have no reliable route to a CDN.
+    app = FastAPIOffline(
         title="Replikasi API",
         version=API_VERSION,
         description="Find proven Indonesian public-service innovations to replicate, "

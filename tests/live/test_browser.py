@@ -179,3 +179,27 @@ def test_the_innovation_page_prints_a_brief_of_at_most_two_a4_pages(
     assert not page.locator("form.search").is_visible()
     assert page.locator("article.card").first.is_visible()
     assert outside == []
+
+
+@pytest.mark.parametrize(("path", "rendered"), [("/docs", ".opblock"), ("/redoc", "[data-section-id]")])
+def test_the_api_docs_render_with_the_network_cut(browser: Browser, live_server: str, path: str,
+                                                  rendered: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    blocked: list[str] = []
+
+    def only_the_server(route, request) -> None:  # noqa: ANN001 - playwright's callback types
+        if request.url.startswith(live_server):
+            route.continue_()
+        else:
+            blocked.append(request.url)
+            route.abort()
+
+    context.route("**/*", only_the_server)
+    page = context.new_page()
+    page.goto(live_server + path)
+    page.wait_for_selector(rendered, timeout=30_000)
+    assert page.locator(rendered).count() > 5
+    assert "Replikasi API" in page.content()
+    page.screenshot(path=str(ARTIFACTS / f"api{path.replace('/', '-')}.png"))
+    context.close()
+    assert blocked == [], blocked
