@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS recommendation_log (
     top_score REAL,
     no_good_match INTEGER NOT NULL,
     results TEXT NOT NULL,
-    index_version TEXT
+    index_version TEXT,
+    request_id TEXT
 );
 CREATE INDEX IF NOT EXISTS recommendation_log_created ON recommendation_log(created_at);
 CREATE TABLE IF NOT EXISTS changes (
@@ -74,10 +75,20 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 """
 TABLES = ("innovations", "recommendation_log", "changes", "meta", "jobs")
+# Columns added after a table first shipped: (table, column, declaration), added on open.
+ADDED_COLUMNS = (("recommendation_log", "request_id", "TEXT"),)
 
 
 def content_hash(item: Innovation) -> str:
     return hashlib.sha256(json.dumps(item.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Add the columns a database made by an older version lacks (its rows keep NULL there)."""
+    for table, column, declaration in ADDED_COLUMNS:
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
 def _record_json(item: Innovation) -> str:
@@ -174,6 +185,7 @@ class Catalogue:
             found = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             self.missing_tables = [] if self.brand_new else [t for t in TABLES if t not in found]
             db.executescript(SCHEMA)
+            _migrate(db)
 
     def close(self) -> None:
         """Close this thread's connection (others close when their threads end)."""
@@ -419,6 +431,9 @@ class Catalogue:
         """Store one answered request (no personal data: no IPs, no user ids, and the problem
         text scrubbed of NIKs, phone numbers and e-mail addresses).
 
+        ``request_id`` is the request's X-Request-ID (so other systems can join on it);
+        ``created_at`` (ISO, UTC) defaults to now: a replay of past demand may set it.
+
         Analytics must never cost a planner the answer: a failure to record is logged, not raised.
         """
         try:
@@ -426,12 +441,13 @@ class Catalogue:
                 db.execute(
                     "INSERT INTO recommendation_log (created_at, kind, problem, filters, "
                     "asker_level, asker_province, result_count, top_score, no_good_match, results,"
-                    " index_version) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), entry["kind"],
+                    " index_version, request_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (entry.get("created_at") or _now(), entry["kind"],
                      scrub(entry["problem"]), json.dumps(entry["filters"], ensure_ascii=False),
                      entry.get("asker_level"), entry.get("asker_province"),
                      len(entry["results"]), entry.get("top_score"), int(entry["no_good_match"]),
-                     json.dumps(entry["results"]), entry.get("index_version")))
+                     json.dumps(entry["results"]), entry.get("index_version"),
+                     entry.get("request_id")))
         except (sqlite3.Error, UnicodeEncodeError) as exc:
             logger.warning("could not record a recommendation request: %s", exc)
 
@@ -443,6 +459,16 @@ class Catalogue:
             rows = db.execute("SELECT * FROM recommendation_log ORDER BY id DESC LIMIT ?",
                               (limit,)).fetchall()
         return [{**dict(r), "problem": scrub(r["problem"])} for r in rows]
+
+    def log_between(self, start: str, end: str) -> builtins.list[dict[str, Any]]:
+        """Logged requests with ``start <= created_at < end`` (ISO UTC strings), oldest first;
+        problems scrubbed again, results decoded."""
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            rows = db.execute("SELECT * FROM recommendation_log WHERE created_at >= ? AND "
+                              "created_at < ? ORDER BY created_at, id", (start, end)).fetchall()
+        return [{**dict(r), "problem": scrub(r["problem"]), "results": json.loads(r["results"]),
+                 "no_good_match": bool(r["no_good_match"])} for r in rows]
 
     def purge_log(self, older_than_days: int) -> int:
         """Blank the free problem text of requests logged over `older_than_days` days ago

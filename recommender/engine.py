@@ -270,6 +270,16 @@ class Recommender:
         """The indexed innovations that still exist, in index row order."""
         return [i for i in self._require_state().items if i is not None]
 
+    def document_vectors(self, position: int = 0) -> tuple[list[Innovation], np.ndarray]:
+        """The live innovations (index row order) and their whole-text vectors under encoder
+        ``position`` (from the snapshot: nothing is encoded): float32, (n, dim), unit rows."""
+        state = self._require_state()
+        rows = np.array([r for r, i in enumerate(state.items) if i is not None], dtype=np.int64)
+        items = [state.items[r] for r in rows.tolist()]
+        vectors = state.whole_vectors(position, rows) if len(rows) else \
+            np.zeros((0, self.encoders[position].dim), dtype=np.float32)
+        return [i for i in items if i is not None], vectors
+
     def with_config(self, config: RankingConfig) -> Recommender:
         """The same loaded index ranked with other parameters (used to compare systems)."""
         state = self._require_state()

@@ -63,6 +63,7 @@ def log_request(request: Request, kind: str, problem: str, filters: Filters, ask
         "results": [{"id": m.innovation.id, "score": round(m.score, 6)} for m in result.matches],
         "top_score": result.matches[0].score if result.matches else None,
         "no_good_match": result.no_good_match, "index_version": result.index_version,
+        "request_id": getattr(request.state, "request_id", None),
     })
 
 

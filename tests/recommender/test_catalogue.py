@@ -116,3 +116,36 @@ def test_the_recommendation_log_never_raises(catalogue: Catalogue) -> None:
     with sqlite3.connect(catalogue.path) as db:
         db.execute("DROP TABLE recommendation_log")
     catalogue.log_recommendation(entry)
+
+
+OLD_LOG = """CREATE TABLE recommendation_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, kind TEXT NOT NULL,
+    problem TEXT NOT NULL, filters TEXT NOT NULL, asker_level TEXT, asker_province TEXT,
+    result_count INTEGER NOT NULL, top_score REAL, no_good_match INTEGER NOT NULL,
+    results TEXT NOT NULL, index_version TEXT);
+INSERT INTO recommendation_log VALUES (1, '2025-01-02T03:04:05Z', 'api', 'banjir', '{}', NULL,
+    NULL, 0, NULL, 1, '[]', 'v0');"""
+
+
+def test_an_older_log_gains_the_request_id_column_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(OLD_LOG)
+    store = Catalogue(path)
+    [old] = store.recommendation_log()
+    assert old["problem"] == "banjir" and old["request_id"] is None
+    store.log_recommendation({"kind": "api", "problem": "ambulans", "filters": {}, "results": [],
+                              "no_good_match": True, "request_id": "klien-1"})
+    assert store.recommendation_log()[0]["request_id"] == "klien-1"
+    assert Catalogue(path).recommendation_log()[0]["request_id"] == "klien-1"  # reopened: no-op
+
+
+def test_the_log_is_read_by_period_oldest_first(catalogue: Catalogue) -> None:
+    for day, problem in ((3, "c"), (1, "a"), (2, "b"), (4, "d")):
+        catalogue.log_recommendation({
+            "kind": "api", "problem": problem, "filters": {}, "no_good_match": day == 2,
+            "results": [{"id": "psc-119-alpha", "score": 0.5}],
+            "created_at": f"2025-03-0{day}T10:00:00Z"})
+    rows = catalogue.log_between("2025-03-01T00:00:00Z", "2025-03-04T00:00:00Z")
+    assert [r["problem"] for r in rows] == ["a", "b", "c"]
+    assert rows[1]["no_good_match"] is True and rows[0]["results"][0]["id"] == "psc-119-alpha"

@@ -68,6 +68,17 @@ def test_each_request_is_recorded_without_personal_data(
     assert not {"ip", "client", "user_agent", "host"} & set(row)
 
 
+def test_the_log_keeps_the_request_id_a_client_sent_or_the_one_made_for_it(
+        client: TestClient, recommender: Recommender) -> None:
+    mine = client.post("/v1/recommendations", json={"problem": AMBULANCE},
+                       headers={"X-Request-ID": "perencana-42"})
+    made = client.post("/v1/recommendations", json={"problem": AMBULANCE},
+                       headers={"X-Request-ID": "bukan id yang sah!"})
+    assert mine.headers["X-Request-ID"] == "perencana-42"
+    ids = [r["request_id"] for r in recommender.catalogue.recommendation_log()]
+    assert ids == [made.headers["X-Request-ID"], "perencana-42"] and ids[0] != "bukan id yang sah!"
+
+
 def test_the_query_log_can_be_turned_off(tmp_path: Path, recommender: Recommender) -> None:
     settings = Settings(data_dir=tmp_path / "data", log_queries=False)
     with TestClient(create_app(settings, recommender)) as client:
