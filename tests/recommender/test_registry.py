@@ -6,11 +6,16 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from index.encoders import HashingEncoder
 from recommender.catalogue import Catalogue
+from recommender.engine import Recommender
 from recommender.errors import DuplicateReplication, InvalidRecord, UnknownReplication
+from recommender.filters import Asker
 from recommender.importing import import_rows
+from recommender.ranking import RankingConfig, context_components, replication_count, value_components
 from recommender.record import Innovation
 from recommender.registry import LEGACY_IMPORTED, Registry, RegistryFilters, export_csv, export_jsonl
 from recommender.replication import (
@@ -22,7 +27,9 @@ from recommender.replication import (
     proposed_id,
     validate_replication,
 )
-from recommender.workspace import DATABASE, open_catalogue
+from recommender.results import Match
+from recommender.workspace import DATABASE, open_catalogue, open_recommender
+from recommender.writer import CatalogueWriter, IndexUpdater
 from tests.conftest import TINY
 
 
@@ -250,3 +257,86 @@ def test_replicated_by_is_imported_once_on_upgrade(tmp_path: Path) -> None:
     reopened.close()
     again = Registry(open_catalogue(data, seed=TINY))
     assert [r.id for r in again.select(RegistryFilters())] == [imported[1].id]
+
+
+# --- ranking ------------------------------------------------------------------------------------
+
+
+def test_registry_adopters_count_with_replicated_by_and_stopped_ones_do_not() -> None:
+    item = Innovation(id="x", name="x", level="kota", sector="kesehatan",
+                      replicated_by=["Kota A", "Kota B"])
+    config = RankingConfig()
+    assert value_components(item, config)["replications"] == pytest.approx(0.04)
+    ledger = Ledger((Replication("r1", "x", "Kota A", "berhenti", level="kota"),
+                     Replication("r2", "x", "Kabupaten C", "berjalan", level="kabupaten"),
+                     Replication("r3", "x", "Kabupaten D", "direncanakan", level="kabupaten")),
+                    frozenset({"kota a", "kabupaten c", "kabupaten d"}))
+    assert value_components(item, config, ledger)["replications"] == pytest.approx(0.06)
+    assert replication_count(item, ledger) == 3
+
+
+@pytest.mark.parametrize(("asker", "status", "bonus"), [
+    (Asker(level="kabupaten"), "berjalan", 0.02), (Asker(level="kabupaten"), "berhenti", 0.0),
+    (Asker(level="kota"), "berjalan", 0.0), (Asker(), "berjalan", 0.0)])
+def test_an_adopter_of_the_askers_level_is_a_small_boost(asker: Asker, status: str,
+                                                        bonus: float) -> None:
+    item = Innovation(id="x", name="x", level="kota", sector="kesehatan")
+    ledger = Ledger((Replication("r1", "x", "Kabupaten C", status, level="kabupaten"),),
+                    frozenset({"kabupaten c"}))
+    found = context_components(item, asker, RankingConfig(), ledger)["adopter_level"]
+    assert found == pytest.approx(bonus)
+
+
+AMBULANCE = "ambulans lambat datang darurat"
+
+
+def _match(rec: Recommender, innovation_id: str, asker: Asker | None = None) -> Match:
+    return next(m for m in rec.recommend(AMBULANCE, asker=asker, limit=10).matches
+                if m.innovation.id == innovation_id)
+
+
+def test_a_registry_write_reaches_the_ranking_without_a_build(recommender: Recommender) -> None:
+    before = _match(recommender, "psc-119-beta", Asker(level="kabupaten"))
+    version = recommender.index_version
+    recommender.registry.create(rep("r1", "psc-119-beta", government="Kabupaten Omega",
+                                    level="kabupaten", year=2023))
+    assert recommender.sync_registry() and not recommender.sync_registry()
+    after = _match(recommender, "psc-119-beta", Asker(level="kabupaten"))
+    assert recommender.index_version == version
+    assert after.components["replications"] == pytest.approx(
+        before.components["replications"] + 0.02)
+    assert after.components["adopter_level"] == pytest.approx(0.02)
+    assert after.score == pytest.approx(before.score + 0.04, abs=1e-5)
+    assert [(a.government, a.year, a.status) for a in after.adopter_list()] == [
+        ("Kabupaten Omega", 2023, "berjalan")]
+    assert after.to_dict()["innovation"]["replicated_by"] == ["Kabupaten Omega"]
+    # Stopping it takes both away again.
+    recommender.registry.replace(replace(recommender.registry.get("r1"), status="berhenti"))
+    recommender.sync_registry()
+    stopped = _match(recommender, "psc-119-beta", Asker(level="kabupaten"))
+    assert stopped.components["replications"] == pytest.approx(before.components["replications"])
+    assert stopped.components["adopter_level"] == 0.0
+
+
+def test_a_build_after_a_registry_write_rescores_the_unchanged_record(
+        recommender: Recommender) -> None:
+    recommender.registry.create(rep("r1", "psc-119-beta", government="Kota Omega"))
+    item = recommender.catalogue.get("izin-theta")
+    CatalogueWriter(recommender).replace(replace(item, awards=[]))
+    recommender.rebuild()  # the beta record object is reused; its registry entries changed
+    state = recommender._state
+    assert state is not None
+    expected = [sum(value_components(i, state.config, state.ledgers.get(i.id)).values())
+                if i else 0.0 for i in state.items]
+    np.testing.assert_allclose(state.value, expected, rtol=1e-6)
+    assert _match(recommender, "psc-119-beta").components["replications"] == pytest.approx(0.02)
+
+
+def test_another_process_sees_a_registry_write_at_its_next_update_step(
+        tmp_path: Path, recommender: Recommender, encoder: HashingEncoder) -> None:
+    other = open_recommender(tmp_path / "data", [encoder], seed=TINY)
+    other.ensure_index()
+    recommender.registry.create(rep("r1", "psc-119-beta", government="Kota Omega"))
+    assert _match(other, "psc-119-beta").components["replications"] == 0.0
+    IndexUpdater(other).step()
+    assert _match(other, "psc-119-beta").components["replications"] == pytest.approx(0.02)
