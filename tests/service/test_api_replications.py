@@ -205,3 +205,16 @@ def test_a_new_adopter_appears_on_the_recommendation_and_in_the_components(
     card = card[:card.index("</article>")]
     assert "Kabupaten Sleman" in card and "2023" in card and "berjalan" in card.lower()
     assert "Ditiru pemerintahan setingkat" in card
+
+
+def test_the_registry_is_documented_with_an_example_and_its_security(api: TestClient) -> None:
+    document = api.get("/openapi.json").json()
+    schema = document["components"]["schemas"]["ReplicationIn"]
+    assert schema["examples"][0]["government"] == "Kabupaten Sleman"
+    assert all(schema["properties"][name].get("description") for name in
+               ("innovation_id", "government", "status", "evidence", "year"))
+    paths = document["paths"]
+    assert paths["/v1/replications"]["post"]["security"]
+    assert "security" not in paths["/v1/replications"]["get"]
+    assert {"get", "put", "delete"} <= set(paths["/v1/replications/{replication_id}"])
+    assert "/v1/innovations/{innovation_id}/replications" in paths
