@@ -73,7 +73,32 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS replications (
+    id TEXT PRIMARY KEY,
+    innovation_id TEXT NOT NULL,
+    government TEXT NOT NULL,
+    level TEXT,
+    province TEXT,
+    year INTEGER,
+    status TEXT NOT NULL,
+    record TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS replications_innovation ON replications(innovation_id);
+CREATE TABLE IF NOT EXISTS replication_history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    replication_id TEXT NOT NULL,
+    innovation_id TEXT NOT NULL,
+    government TEXT NOT NULL,
+    op TEXT NOT NULL,
+    record TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS replication_history_id ON replication_history(replication_id);
+CREATE INDEX IF NOT EXISTS replication_history_innovation ON replication_history(innovation_id);
 """
+# A database lacking one of these was damaged. The registry's tables (replications,
+# replication_history) are not listed: a database from before the registry simply gains them.
 TABLES = ("innovations", "recommendation_log", "changes", "meta", "jobs")
 # Columns added after a table first shipped: (table, column, declaration), added on open.
 ADDED_COLUMNS = (("recommendation_log", "request_id", "TEXT"),)
@@ -211,6 +236,17 @@ class Catalogue:
             self._local.db = None
             db.close()
             raise
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """This thread's connection in one transaction, for stores sharing this database (the
+        replication registry); writes take the same lock as the catalogue's own."""
+        if not write:
+            with self._connect() as db:
+                yield db
+            return
+        with self._lock, self._connect() as db:
+            yield db
 
     def count(self) -> int:
         with self._connect() as db:

@@ -22,6 +22,8 @@ from recommender.filters import Asker, Filters
 from recommender.query import clean_problem
 from recommender.ranking import RankingConfig, context_components, value_components
 from recommender.record import Innovation
+from recommender.registry import Registry
+from recommender.replication import Ledger, adopters_of
 from recommender.results import Match, Recommendations
 from recommender.search import WHOLE, SearchState
 
@@ -55,6 +57,7 @@ class Recommender:
                  snapshots: SnapshotStore, config: RankingConfig | None = None,
                  analyzer: Analyzer | None = None) -> None:
         self.catalogue = catalogue
+        self.registry = Registry(catalogue)
         self.encoders = encoders if isinstance(encoders, list) else [encoders]
         self.snapshots = snapshots
         self.config = config or RankingConfig()
@@ -221,7 +224,26 @@ class Recommender:
                         if item is not None:
                             records[key] = item
         items = [records.get(d) for d in snapshot.doc_ids]
-        return SearchState(snapshot, items, hashes, self.config, previous=self._state)
+        seq = self.registry.seq()  # read first: a registry write meanwhile is synced later
+        return SearchState(snapshot, items, hashes, self.config, previous=self._state,
+                           ledgers=self.registry.ledgers(), registry_seq=seq)
+
+    def sync_registry(self) -> bool:
+        """Rescore the innovations whose registry entries changed since the live state (by a
+        write here or in another process); no snapshot is built. True when it changed."""
+        state = self._state
+        if state is None:
+            return False
+        seq = self.registry.seq()
+        if seq == state.registry_seq:
+            return False
+        ledgers = self.registry.ledgers()
+        with self._swap_lock:
+            current = self._state
+            if current is None or current.registry_seq >= seq:
+                return False  # a newer state was swapped in meanwhile
+            self._state = current.with_ledgers(ledgers, seq)
+        return True
 
     def forget(self, ids: list[str]) -> None:
         """Mask deleted innovations out of the live state at once, before the next build."""
@@ -284,7 +306,8 @@ class Recommender:
         """The same loaded index ranked with other parameters (used to compare systems)."""
         state = self._require_state()
         other = Recommender(self.catalogue, self.encoders, self.snapshots, config, self.analyzer)
-        other._state = SearchState(state.snapshot, state.items, state.hashes, config)
+        other._state = SearchState(state.snapshot, state.items, state.hashes, config,
+                                   ledgers=state.ledgers, registry_seq=state.registry_seq)
         return other
 
     def _require_state(self) -> SearchState:
@@ -340,16 +363,17 @@ class Recommender:
             item = state.items[row]
             assert item is not None  # only live rows are eligible
             raw = ranked.components[row]
+            ledger = state.ledgers.get(item.id)
             components = {**{f"dense_{enc.name}": raw[f"dense_{i}"]
                              for i, enc in enumerate(self.encoders)},
                           "bm25": raw["bm25"], "chars": raw["chars"],
                           "relevance": raw["relevance"],
-                          **value_components(item, self.config),
-                          **context_components(item, asker, self.config)}
+                          **value_components(item, self.config, ledger),
+                          **context_components(item, asker, self.config, ledger)}
             twin = ranked.grouped.get(row)
             twin_item = state.items[twin] if twin is not None else None
             matches.append(self._match(item, rank, ranked.final[row], components, set(terms),
-                                       twin_item.id if twin_item is not None else None))
+                                       twin_item.id if twin_item is not None else None, ledger))
         weak = bool(ranked.eligible) and ranked.best_similarity < self.config.no_match_cosine \
             and len(raw_tokens(text)) >= self.config.no_match_min_words
         if not ranked.eligible:
@@ -358,7 +382,7 @@ class Recommender:
                                state.version, terms)
 
     def _match(self, item: Innovation, rank: int, score: float, components: dict[str, float],
-               terms: set[str], grouped_with: str | None) -> Match:
+               terms: set[str], grouped_with: str | None, ledger: Ledger | None) -> Match:
         texts = [(f, getattr(item, f)) for f in EXPLAIN_FIELDS if getattr(item, f)]
         passages = [self.explainer.passage(f, t, terms) for f, t in texts]
         best = max(passages, key=lambda p: len(p.highlights), default=None)
@@ -371,7 +395,7 @@ class Recommender:
             flags.append("status-tidak-diketahui")
         return Match(item, rank, score, components,
                      self.explainer.matched_words([t for _, t in texts], terms), best, flags,
-                     grouped_with)
+                     grouped_with, adopters_of(item, ledger))
 
 
 class _Lazy(Sequence[T]):

@@ -34,3 +34,19 @@ class DuplicateInnovation(RecommenderError):
 
 class IndexNotReady(RecommenderError):
     """The search index is not loaded yet (or failed to load)."""
+
+
+class UnknownReplication(RecommenderError):
+    """No replication record has this id."""
+
+    def __init__(self, replication_id: str) -> None:
+        super().__init__(f"no replication with id {replication_id!r}")
+        self.replication_id = replication_id
+
+
+class DuplicateReplication(RecommenderError):
+    """Creating a replication record whose id already exists."""
+
+    def __init__(self, replication_id: str) -> None:
+        super().__init__(f"a replication with id {replication_id!r} already exists")
+        self.replication_id = replication_id

@@ -185,7 +185,8 @@ def _csv_record(row: dict[str | None, Any], undecodable: bool) -> dict[str, Any]
     return out
 
 
-def _csv_rows(data: bytes) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
+def _csv_rows(data: bytes, fields: tuple[str, ...], kind: str
+              ) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
     try:
         text, undecodable = data.decode("utf-8-sig"), False
     except UnicodeDecodeError:
@@ -205,7 +206,7 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
     if opened is not None and reader.line_num >= opened:
         yield 1, None, InvalidRecord("header", unterminated)
         return
-    header_error = _header_error(header)
+    header_error = _header_error(header, fields, kind)
     number = 0
     while True:
         number += 1
@@ -231,22 +232,26 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
             yield number, row, exc
 
 
-def _header_error(header: list[str]) -> InvalidRecord | None:
+def _header_error(header: list[str], fields: tuple[str, ...], kind: str) -> InvalidRecord | None:
     """Every row of a file whose header names an unknown or repeated column is rejected."""
     for name in header:
-        if name not in FIELDS:
+        if name not in fields:
             return InvalidRecord(name[:100] or "header",
-                                 f"column {name[:100]!r} is not a field of the innovation record")
+                                 f"column {name[:100]!r} is not a field of the {kind} record")
         if header.count(name) > 1:
             return InvalidRecord(name, "appears twice in the header")
     return None
 
 
-def read_rows(data: bytes, fmt: str) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
-    """(row number, the decoded row or what could be read of it, why it is unreadable or None)."""
+def read_rows(data: bytes, fmt: str, fields: tuple[str, ...] = FIELDS, kind: str = "innovation"
+              ) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
+    """(row number, the decoded row or what could be read of it, why it is unreadable or None).
+
+    ``fields`` are the CSV header's allowed columns (another record kind, ``kind``, shares the
+    reader: the replication registry)."""
     if fmt not in FORMATS:
         raise InvalidRecord("format", f"{fmt!r} is not one of: {', '.join(FORMATS)}")
-    return _jsonl_rows(data) if fmt == "jsonl" else _csv_rows(data)
+    return _jsonl_rows(data) if fmt == "jsonl" else _csv_rows(data, fields, kind)
 
 
 # -- import ---------------------------------------------------------------------------------

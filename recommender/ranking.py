@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from recommender.filters import Asker, this_year
-from recommender.record import Innovation
+from recommender.record import LEVELS, Innovation
+from recommender.replication import Ledger, active_governments, adopters_of
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,9 @@ class RankingConfig:
         "penghargaan-lain": 0.02, "top-99": 0.04, "top-40": 0.06, "unpsa": 0.08,
     })
     evidence_bonus: float = 0.04  # outcomes that report numbers
-    replication_bonus: float = 0.02  # per known adopter, capped
+    replication_bonus: float = 0.02  # per distinct adopter (registry and replicated_by), capped
     replication_cap: int = 4
+    adopter_level_bonus: float = 0.02  # an adopter of the asker's level: proof it fits that level
     stopped_penalty: float = 0.5
     recency_bonus: float = 0.02  # innovations of the last five years
     context_level_bonus: float = 0.05
@@ -56,7 +58,7 @@ class RankingConfig:
         """Relevance only: the 'hybrid' system of the evaluation."""
         return replace(self, award_bonus={}, evidence_bonus=0.0, replication_bonus=0.0,
                        stopped_penalty=0.0, recency_bonus=0.0, context_level_bonus=0.0,
-                       context_province_bonus=0.0, diversity=False)
+                       context_province_bonus=0.0, adopter_level_bonus=0.0, diversity=False)
 
 
 def zscore(scores: np.ndarray) -> np.ndarray:
@@ -70,10 +72,29 @@ def zscore(scores: np.ndarray) -> np.ndarray:
 _NUMBER = re.compile(r"\d")
 
 
-def value_components(item: Innovation, config: RankingConfig) -> dict[str, float]:
-    """Replication value: small, explained adjustments added to relevance."""
+def replication_count(item: Innovation, ledger: Ledger | None = None) -> int:
+    """Distinct governments whose replication has not stopped (the registry's and the legacy
+    replicated_by entries it does not hold), plus each award for replication."""
+    return len(active_governments(adopters_of(item, ledger))) + \
+        sum("replikasi" in a.lower() for a in item.awards)
+
+
+def adopter_levels(item: Innovation, ledger: Ledger | None = None) -> int:
+    """A bit per level (LEVELS order) at which a government replicates it and has not stopped."""
+    mask = 0
+    for adopter in adopters_of(item, ledger):
+        if adopter.active and adopter.level is not None:
+            mask |= 1 << LEVELS.index(adopter.level)
+    return mask
+
+
+def value_components(item: Innovation, config: RankingConfig,
+                     ledger: Ledger | None = None) -> dict[str, float]:
+    """Replication value: small, explained adjustments added to relevance.
+
+    ``ledger``: what the replication registry holds about the item (None: nothing)."""
     tier = item.award_tier
-    adopters = len(item.replicated_by) + sum("replikasi" in a.lower() for a in item.awards)
+    adopters = replication_count(item, ledger)
     recent = item.year is not None and item.year >= this_year() - 5
     return {
         "award": config.award_bonus.get(tier, 0.0) if tier else 0.0,
@@ -85,13 +106,17 @@ def value_components(item: Innovation, config: RankingConfig) -> dict[str, float
     }
 
 
-def context_components(item: Innovation, asker: Asker, config: RankingConfig) -> dict[str, float]:
+def context_components(item: Innovation, asker: Asker, config: RankingConfig,
+                       ledger: Ledger | None = None) -> dict[str, float]:
     same_level = asker.level is not None and item.level == asker.level
+    adopted_at_level = asker.level is not None and \
+        bool(adopter_levels(item, ledger) & 1 << LEVELS.index(asker.level))
     same_province = (asker.province is not None and item.province is not None
                      and item.province.casefold() == asker.province.casefold())
     return {
         "same_level": config.context_level_bonus if same_level else 0.0,
         "same_province": config.context_province_bonus if same_province else 0.0,
+        "adopter_level": config.adopter_level_bonus if adopted_at_level else 0.0,
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from recommender.explain import Passage
 from recommender.record import Innovation
+from recommender.replication import Adopter, active_governments, adopters_of
 
 
 @dataclass
@@ -19,9 +20,14 @@ class Match:
     passage: Passage | None
     flags: list[str] = field(default_factory=list)
     grouped_with: str | None = None  # a higher-ranked near-duplicate or member of its family
+    adopters: list[Adopter] | None = None  # None: only the record's replicated_by is known
+
+    def adopter_list(self) -> list[Adopter]:
+        return self.adopters if self.adopters is not None else adopters_of(self.innovation, None)
 
     def to_dict(self) -> dict[str, Any]:
         item = self.innovation
+        adopters = self.adopter_list()
         return {
             "rank": self.rank,
             "id": item.id,
@@ -32,7 +38,10 @@ class Match:
             "flags": self.flags,
             "grouped_with": self.grouped_with,
             "award_tier": item.award_tier,
-            "innovation": {**item.to_dict(), "award_tier": item.award_tier},
+            "adopters": [a.to_dict() for a in adopters],
+            # replicated_by stays for compatibility, derived from the registry.
+            "innovation": {**item.to_dict(), "replicated_by": active_governments(adopters),
+                           "award_tier": item.award_tier},
         }
 
 

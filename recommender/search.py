@@ -16,8 +16,9 @@ import numpy as np
 from index.analysis import looks_english
 from index.snapshot import Snapshot
 from recommender.filters import UNKNOWN_STATUS, Asker, Filters
-from recommender.ranking import RankingConfig, diversify, value_components
+from recommender.ranking import RankingConfig, adopter_levels, diversify, value_components
 from recommender.record import AWARD_TIERS, LEVELS, SECTORS, STATUSES, Innovation
+from recommender.replication import Ledger
 
 WHOLE = "whole"
 # z-score statistics come from this many documents (all of them in a smaller catalogue), so
@@ -100,7 +101,8 @@ class SearchState:
 
     def __init__(self, snapshot: Snapshot, items: list[Innovation | None],
                  hashes: dict[str, str], config: RankingConfig,
-                 previous: SearchState | None = None) -> None:
+                 previous: SearchState | None = None, ledgers: dict[str, Ledger] | None = None,
+                 registry_seq: int = 0) -> None:
         self.snapshot = snapshot
         self.items = items  # aligned with snapshot.doc_ids; None where deleted since
         self.hashes = hashes  # content hash of each record as loaded
@@ -115,17 +117,21 @@ class SearchState:
         # Passages of document i are rows starts[i]:starts[i + 1] (they are written in order).
         self.starts = np.searchsorted(snapshot.passage_doc, np.arange(n + 1)).astype(np.int64)
         self.columns = Columns.of(items)
-        # The same record object under the same config has the same value: after one edit only
-        # that record is scored again. (The previous state keeps its objects alive, so their
-        # ids cannot be reused meanwhile.)
-        known: dict[int, float] = {}
+        # What the replication registry holds per innovation, and its sequence number then.
+        self.ledgers = ledgers or {}
+        self.registry_seq = registry_seq
+        # The same record object with the same registry entries under the same config has the
+        # same value: after one edit only that record is scored again. (The previous state
+        # keeps its objects alive, so their ids cannot be reused meanwhile.)
+        known: dict[int, tuple[float, int]] = {}
         if previous is not None and previous.config is config:
-            before: np.ndarray = previous.value
-            known = {id(i): float(v) for i, v in zip(previous.items, before, strict=True)
-                     if i is not None}
-        self.value: np.ndarray = np.array([0.0 if i is None else known[id(i)] if id(i) in known
-                               else sum(value_components(i, config).values()) for i in items],
-                              dtype=np.float32)
+            known = {id(i): (float(v), int(m)) for i, v, m in
+                     zip(previous.items, previous.value, previous.adopter_levels, strict=True)
+                     if i is not None and previous.ledgers.get(i.id) == self.ledgers.get(i.id)}
+        scored = [(0.0, 0) if i is None else known.get(id(i)) or self._score(i) for i in items]
+        self.value: np.ndarray = np.array([v for v, _ in scored], dtype=np.float32)
+        # Bit LEVELS.index(level) set: a government of that level replicates it (int32, (n,)).
+        self.adopter_levels: np.ndarray = np.array([m for _, m in scored], dtype=np.int32)
         rng = np.random.default_rng(0)
         self.sample = np.arange(n) if n <= STATS_SAMPLE else \
             np.sort(rng.choice(n, STATS_SAMPLE, replace=False))
@@ -138,6 +144,25 @@ class SearchState:
     @property
     def version(self) -> str:
         return self.snapshot.version
+
+    def _score(self, item: Innovation) -> tuple[float, int]:
+        ledger = self.ledgers.get(item.id)
+        return (sum(value_components(item, self.config, ledger).values()),
+                adopter_levels(item, ledger))
+
+    def with_ledgers(self, ledgers: dict[str, Ledger], registry_seq: int) -> SearchState:
+        """The same state after registry writes: only innovations whose entries changed are
+        scored again (no snapshot is built: the registry changes no document)."""
+        changed = [k for k in {*self.ledgers, *ledgers} if self.ledgers.get(k) != ledgers.get(k)]
+        other = copy.copy(self)
+        other.ledgers, other.registry_seq = ledgers, registry_seq
+        other.value, other.adopter_levels = self.value.copy(), self.adopter_levels.copy()
+        for key in changed:
+            row = self.rows.get(key)
+            item = self.items[row] if row is not None else None
+            if row is not None and item is not None:
+                other.value[row], other.adopter_levels[row] = other._score(item)
+        return other
 
     def without(self, ids: list[str]) -> SearchState:
         """The same state with these documents masked out (a delete is never searchable)."""
@@ -267,8 +292,11 @@ class SearchState:
     def _context(self, docs: np.ndarray, asker: Asker) -> np.ndarray:
         out = np.zeros(len(docs), dtype=np.float32)
         if asker.level is not None:
-            out += np.where(self.columns.level[docs] == LEVELS.index(asker.level),
+            level = LEVELS.index(asker.level)
+            out += np.where(self.columns.level[docs] == level,
                             self.config.context_level_bonus, 0.0).astype(np.float32)
+            out += np.where(self.adopter_levels[docs] & (1 << level) != 0,
+                            self.config.adopter_level_bonus, 0.0).astype(np.float32)
         if asker.province is not None:
             code = self.columns.provinces.get(asker.province.casefold(), -2)
             out += np.where(self.columns.province[docs] == code,

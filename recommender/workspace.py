@@ -11,6 +11,7 @@ from recommender.catalogue import Catalogue
 from recommender.engine import Recommender
 from recommender.importing import import_rows
 from recommender.ranking import RankingConfig
+from recommender.registry import Registry
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ def open_catalogue(data_dir: Path, *, seed: Path | None = BUNDLED_CATALOGUE) -> 
                     "(%d rejected)", data_dir, len(report.accepted), seed, len(report.rejected))
     elif seed is not None and seed == BUNDLED_CATALOGUE and not catalogue.missing_tables:
         _upgrade(catalogue, seed)
+    if not catalogue.missing_tables:
+        added = Registry(catalogue).import_replicated_by()  # once per database (a meta key)
+        if added:
+            logger.info("copied %d replicated_by entries into the replication registry", added)
     return catalogue
 
 

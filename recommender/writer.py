@@ -224,6 +224,7 @@ class IndexUpdater:
         rec = self.recommender
         try:
             rec.refresh()
+            rec.sync_registry()  # registry writes by other processes change ranking, not documents
             rec.mask_deleted()  # deletes made through another process leave results at once
             if not rec.behind() and not rec.problems:
                 self._first_pending = None

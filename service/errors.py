@@ -14,10 +14,12 @@ from starlette.exceptions import HTTPException
 
 from recommender.errors import (
     DuplicateInnovation,
+    DuplicateReplication,
     IndexNotReady,
     InvalidRecord,
     RecommenderError,
     UnknownInnovation,
+    UnknownReplication,
 )
 from service.schemas import ErrorOut
 
@@ -25,7 +27,9 @@ logger = logging.getLogger(__name__)
 
 STATUS_OF: dict[type[RecommenderError], int] = {
     UnknownInnovation: 404,
+    UnknownReplication: 404,
     DuplicateInnovation: 409,
+    DuplicateReplication: 409,
     InvalidRecord: 422,
     IndexNotReady: 503,
 }
@@ -34,6 +38,8 @@ STATUS_OF: dict[type[RecommenderError], int] = {
 FIELD_OF: dict[type[RecommenderError], str] = {
     UnknownInnovation: "id",
     DuplicateInnovation: "id",
+    UnknownReplication: "id",
+    DuplicateReplication: "id",
     IndexNotReady: "index",
 }
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from recommender.record import ID_PATTERN, LIST_FIELDS, MAX_LIST, TEXT_FIELDS
+from recommender.replication import TEXT_LIMITS as REPLICATION_TEXT
 
 Level = Literal["kementerian/lembaga", "provinsi", "kabupaten", "kota", "bumn", "bumd"]
 Sector = Literal[
@@ -16,6 +17,7 @@ Sector = Literal[
     "pengaduan-partisipasi", "tata-kelola-digital", "pariwisata", "lainnya",
 ]
 Status = Literal["berjalan", "berhenti"]
+ReplicationStatus = Literal["direncanakan", "berjalan", "berhenti"]
 StatusFilter = Literal["berjalan", "berhenti", "tidak-diketahui"]
 AwardTier = Literal["penghargaan-lain", "top-99", "top-40", "unpsa"]
 Province = Annotated[str, Field(min_length=1, max_length=100)]
@@ -125,11 +127,27 @@ class InnovationIn(Strict):
     contact: str | None = _text(TEXT_FIELDS["contact"])
 
 
+class AdopterOut(BaseModel):
+    """A government replicating an innovation: from the registry, or (status and id null) an
+    entry of the record's replicated_by that the registry does not hold."""
+
+    government: str
+    level: Level | None = None
+    year: int | None = None
+    status: ReplicationStatus | None = Field(None, description="null: not in the registry")
+    id: str | None = Field(None, description="the replication record's id")
+
+
 class Innovation(InnovationIn):
-    """An innovation as stored, with its derived award tier."""
+    """An innovation as stored, with its derived award tier and its adopters.
+
+    `replicated_by` is derived from the replication registry (governments whose replication has
+    not stopped); it stays for compatibility."""
 
     model_config = ConfigDict(extra="ignore")
     award_tier: AwardTier | None = None
+    adopters: list[AdopterOut] = Field(default_factory=list,
+                                       description="every known adopter, with year and status")
 
 
 class PassageOut(BaseModel):
@@ -150,6 +168,7 @@ class MatchOut(BaseModel):
     flags: list[str]
     grouped_with: str | None
     award_tier: AwardTier | None
+    adopters: list[AdopterOut] = Field(description="who replicates it, with year and status")
     innovation: Innovation
 
 
@@ -168,6 +187,70 @@ class InnovationPage(BaseModel):
     limit: int
     offset: int
     next_offset: int | None
+
+
+REPLICATION_EXAMPLE: dict[str, Any] = {
+    "innovation_id": "psc-119-alpha", "government": "Kabupaten Sleman",
+    "agency": "Dinas Kesehatan Kabupaten Sleman", "level": "kabupaten",
+    "province": "DI Yogyakarta", "year": 2021, "status": "berjalan",
+    "evidence": "https://contoh.go.id/perbup-psc-119", "note": "Didampingi langsung oleh tim asal."}
+
+
+class ReplicationIn(Strict):
+    """A government's replication of a catalogue innovation, as written by a client."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [REPLICATION_EXAMPLE]})
+
+    id: str | None = Field(None, pattern=ID_PATTERN.pattern,
+                           description="a slug; when absent, made from innovation_id and "
+                                       "government (numbered if that adopter repeats)")
+    innovation_id: str = Field(..., pattern=ID_PATTERN.pattern,
+                               description="the id of the replicated (source) innovation")
+    government: str = Field(..., min_length=1, max_length=REPLICATION_TEXT["government"],
+                            description="the adopting government, e.g. Kabupaten Sleman",
+                            json_schema_extra={"pattern": NAMED})
+    agency: str | None = _text(REPLICATION_TEXT["agency"], "the adopting agency")
+    level: Level | None = Field(None, description="the adopter's level of government")
+    province: str | None = _text(REPLICATION_TEXT["province"], "the adopter's province")
+    year: RecordYear | None = Field(None, description="the year it started (or is planned)")
+    status: ReplicationStatus = Field(..., description="direncanakan (planned), berjalan "
+                                                       "(running) or berhenti (stopped)")
+    evidence: str | None = _text(REPLICATION_TEXT["evidence"],
+                                 "a URL or a citation showing it (a regulation, a report)")
+    note: str | None = _text(REPLICATION_TEXT["note"], "anything the scaling-up team should know")
+
+
+class Replication(ReplicationIn):
+    """A replication record as stored."""
+
+    model_config = ConfigDict(extra="ignore",
+                              json_schema_extra={"examples": [{"id": "psc-119-alpha--kabupaten-"
+                                                                     "sleman",
+                                                               **REPLICATION_EXAMPLE}]})
+    id: str = Field(..., description="the record's id")
+
+
+class ReplicationPage(BaseModel):
+    items: list[Replication]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class ReplicationVersion(BaseModel):
+    seq: int = Field(description="grows with every registry write")
+    op: Literal["create", "update", "delete", "import", "upgrade"]
+    at: str = Field(description="when it was written (UTC, ISO 8601)")
+    record: Replication
+
+
+class InnovationReplications(BaseModel):
+    innovation_id: str
+    items: list[Replication] = Field(description="the registry's records, in id order")
+    adopters: list[AdopterOut] = Field(description="the records and legacy replicated_by "
+                                                   "entries, as the ranking counts them")
+    replicated_by: list[str] = Field(description="governments whose replication has not stopped")
 
 
 class Rejection(BaseModel):

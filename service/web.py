@@ -22,6 +22,7 @@ from recommender.errors import IndexNotReady, InvalidRecord, RecommenderError, U
 from recommender.explain import Passage
 from recommender.filters import STATUS_FILTER_VALUES, Asker, Filters
 from recommender.record import AWARD_TIERS, LEVELS, SECTORS, Innovation
+from recommender.replication import active_governments, adopters_of
 from recommender.results import Match
 from service.errors import STATUS_OF
 from service.routers.recommendations import log_request, recommender_of
@@ -95,7 +96,12 @@ COMPONENT_WORDS = {
     "recency": ("Inovasi lima tahun terakhir", "masih baru, konteksnya mirip keadaan sekarang"),
     "same_level": ("Sama tingkat pemerintahan", "setingkat dengan pemerintahan Anda"),
     "same_province": ("Sama provinsi", "berasal dari provinsi Anda"),
+    "adopter_level": ("Ditiru pemerintahan setingkat",
+                      "pemerintahan setingkat dengan Anda sudah menirunya"),
 }
+# A replication's status as the card lists it beside the adopter (None: not in the registry).
+ADOPTER_STATUS = {"direncanakan": "direncanakan", "berjalan": "berjalan",
+                  "berhenti": "sudah berhenti"}
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
           "September", "Oktober", "November", "Desember")
 
@@ -366,9 +372,11 @@ def angka(value: float, signed: bool = False) -> str:
     return (f"{value:+.3f}" if signed else f"{value:.3f}").replace(".", ",")
 
 
-def replication_count(item: Innovation) -> int:
-    # Counted as the ranking counts it (recommender/ranking.py value_components).
-    return len(item.replicated_by) + sum("replikasi" in a.lower() for a in item.awards)
+def replication_count(match: Match) -> int:
+    # Counted as the ranking counts it (recommender/ranking.py replication_count).
+    item = match.innovation
+    return len(active_governments(match.adopter_list())) + \
+        sum("replikasi" in a.lower() for a in item.awards)
 
 
 def score_rows(match: Match) -> list[dict[str, Any]]:
@@ -384,7 +392,7 @@ def score_rows(match: Match) -> list[dict[str, Any]]:
         elif kind == "award" and item.award_tier:
             label += f" {TIER_BADGES.get(item.award_tier, item.award_tier)}"
         elif kind == "replications":
-            label += f" {replication_count(item)} daerah"
+            label += f" {replication_count(match)} daerah"
         part = "relevance" if kind in ("relevance", "dense", "bm25", "chars") else \
             "bonus" if value > 0 else "penalty"
         if part == "relevance" or value:
@@ -402,6 +410,7 @@ templates.env.globals.update(
     LEVELS=LEVELS, SECTORS=SECTORS, AWARD_TIERS=AWARD_TIERS, STATUSES=STATUS_FILTER_VALUES,
     LEVEL_LABELS=LEVEL_LABELS, SECTOR_LABELS=SECTOR_LABELS, TIER_LABELS=TIER_LABELS,
     TIER_BADGES=TIER_BADGES, STATUS_LABELS=STATUS_LABELS, LIMITS=LIMITS, MAX_PROBLEM=MAX_PROBLEM,
+    ADOPTER_STATUS=ADOPTER_STATUS,
     kit_of=kit_of, score_rows=score_rows)
 
 
@@ -479,7 +488,8 @@ def innovation_page(request: Request, innovation_id: str) -> HTMLResponse:
         return render(request, "message.html", {"form": form, "error": page_error(exc, form),
                                                 "missing": isinstance(exc, UnknownInnovation)},
                       status_of(exc))
-    context: dict[str, Any] = {"form": form, "item": item, "sources": source_items(item.sources)}
+    context: dict[str, Any] = {"form": form, "item": item, "sources": source_items(item.sources),
+                               "adopters": adopters_of(item, rec.registry.ledger(innovation_id))}
     try:
         context["similar"] = rec.similar(innovation_id, limit=5).matches
     except RecommenderError:  # not indexed yet (a fresh write) or the index is loading

@@ -16,6 +16,7 @@ from recommender.filters import Filters
 from recommender.importing import ImportOptions, detect_format, export_csv, export_jsonl
 from recommender.record import Innovation as Record
 from recommender.record import validate_record
+from recommender.replication import Ledger, active_governments, adopters_of
 from service.auth import require_key
 from service.deps import recommender_of, writer_of
 from service.errors import responses
@@ -57,8 +58,16 @@ def filter_params(
     }.items() if v is not None})
 
 
-def _out(item: Record) -> dict[str, Any]:
-    return {**item.to_dict(), "award_tier": item.award_tier}
+def _out(item: Record, ledger: Ledger | None = None) -> dict[str, Any]:
+    """The record with its award tier and adopters; replicated_by derived from the registry."""
+    adopters = adopters_of(item, ledger)
+    return {**item.to_dict(), "replicated_by": active_governments(adopters),
+            "award_tier": item.award_tier, "adopters": [a.to_dict() for a in adopters]}
+
+
+def _outs(request: Request, items: list[Record]) -> list[dict[str, Any]]:
+    ledgers = recommender_of(request).registry.ledgers(i.id for i in items)
+    return [_out(i, ledgers.get(i.id)) for i in items]
 
 
 WAIT = Query(False, description="return only once the change is searchable (at most 30 s); "
@@ -82,7 +91,7 @@ def list_innovations(request: Request, filters: Filters = Depends(filter_params)
     """Innovations in stable id order, filtered, paginated by offset."""
     items, total = recommender_of(request).catalogue.list(filters, q, limit=limit, offset=offset)
     following = offset + len(items)
-    return {"items": [_out(i) for i in items], "total": total, "limit": limit, "offset": offset,
+    return {"items": _outs(request, items), "total": total, "limit": limit, "offset": offset,
             "next_offset": following if following < total else None}
 
 
@@ -177,7 +186,8 @@ def job_out(job: dict[str, Any] | None) -> dict[str, Any]:
 
 @router.get("/innovations/{innovation_id}", response_model=Innovation, responses=ONE_ERRORS)
 def get_innovation(request: Request, innovation_id: str) -> dict[str, Any]:
-    return _out(recommender_of(request).catalogue.get(innovation_id))
+    rec = recommender_of(request)
+    return _out(rec.catalogue.get(innovation_id), rec.registry.ledger(innovation_id))
 
 
 @router.get("/innovations/{innovation_id}/similar", response_model=RecommendationResponse,
@@ -200,7 +210,7 @@ def create(request: Request, response: Response, body: InnovationIn,
     response.headers["Location"] = f"/v1/innovations/{item.id}"
     if not outcome.created:
         response.status_code = 200
-    return _out(outcome.item or item)
+    return _outs(request, [outcome.item or item])[0]
 
 
 @router.put("/innovations/{innovation_id}", response_model=Innovation,
@@ -213,7 +223,7 @@ def replace(request: Request, innovation_id: str, body: InnovationIn,
     item = validate_record(body.model_dump())
     writer_of(request).replace(item)
     _settle(request, wait)
-    return _out(item)
+    return _outs(request, [item])[0]
 
 
 @router.delete("/innovations/{innovation_id}", status_code=204,

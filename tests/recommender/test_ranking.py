@@ -176,7 +176,8 @@ def test_context_fit_by_level_and_province(
 ) -> None:
     item = _item(level=level, province=province)
     components = context_components(item, asker, CONFIG)
-    assert components == pytest.approx({"same_level": expected[0], "same_province": expected[1]})
+    assert components == pytest.approx({"same_level": expected[0], "same_province": expected[1],
+                                        "adopter_level": 0.0})
 
 
 def test_an_item_without_a_province_never_matches_an_asker_without_one() -> None:
@@ -198,7 +199,8 @@ def test_without_adjustments_keeps_relevance_and_drops_everything_else() -> None
         plain.recency_bonus,
         plain.context_level_bonus,
         plain.context_province_bonus,
-    ) == (0,) * 6
+        plain.adopter_level_bonus,
+    ) == (0,) * 7
     assert plain.diversity is False
     changed = {
         "award_bonus",
@@ -208,6 +210,7 @@ def test_without_adjustments_keeps_relevance_and_drops_everything_else() -> None
         "recency_bonus",
         "context_level_bonus",
         "context_province_bonus",
+        "adopter_level_bonus",
         "diversity",
     }
     for f in dataclasses.fields(RankingConfig):
@@ -226,6 +229,7 @@ def test_without_adjustments_keeps_relevance_and_drops_everything_else() -> None
     assert context_components(item, Asker(level="kabupaten", province="Bali"), plain) == {
         "same_level": 0.0,
         "same_province": 0.0,
+        "adopter_level": 0.0,
     }
 
 

@@ -128,7 +128,9 @@ def test_a_problem_gets_cards_with_reasons_evidence_and_adopters(client: TestCli
     assert 'class="term">akta</span>' in first
     assert "Top 40/45" in first and "2018" in first and "status tidak diketahui" in first
     assert "naik dari 70% menjadi 98%" in first
-    assert "Kota Delta, Kabupaten Epsilon" in first
+    # Adopters from the registry (replicated_by was imported into it), each with its status.
+    assert '<li class="adopter">Kabupaten Epsilon <span class="adopter-facts">(berjalan)</span>' \
+        in first and '<li class="adopter">Kota Delta ' in first
     assert "Rincian skor" in first and ">relevance<" not in first
 
 
@@ -415,7 +417,7 @@ def test_the_innovation_page_holds_the_whole_record_and_the_kit(kit_client: Test
     assert '<h1 id="judul">Akta Lahir di Rumah Sakit Gamma</h1>' in html
     assert "Dukcapil Kota Gamma · Kota Gamma, Jawa Timur" in html
     for text in ("Bayi lahir tanpa akta kelahiran", "Akta kelahiran diterbitkan langsung",
-                 "naik dari 70% menjadi 98%", "Top 40 KIPP 2018", "Kota Delta, Kabupaten Epsilon",
+                 "naik dari 70% menjadi 98%", "Top 40 KIPP 2018", "Kabupaten Epsilon", "Kota Delta",
                  "Status tidak diketahui", "5 Maret 2024", "<code>akta-lahir-gamma</code>"):
         assert text in html, text
     kit = html[html.index('id="paket"'):html.index('id="judul-bukti"')]
