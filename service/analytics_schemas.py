@@ -15,11 +15,11 @@ class Region(BaseModel):
 
 class Week(BaseModel):
     week: str = Field(description="Monday of the ISO week (YYYY-MM-DD)")
-    queries: int
+    queries: int = Field(description='queries in that week')
 
 
 class ThemeInnovation(BaseModel):
-    id: str
+    id: str = Field(description="the innovation's id")
     name: str | None = Field(description="None when the innovation was deleted since")
     count: int = Field(description="queries of the theme that had it in their top 3")
 
@@ -49,7 +49,7 @@ class Theme(BaseModel):
 
 
 class ThemesOut(BaseModel):
-    themes: list[Theme]
+    themes: list[Theme] = Field(description='recurring problems, most queries first')
 
 
 class GapsOut(BaseModel):
@@ -58,15 +58,15 @@ class GapsOut(BaseModel):
 
 
 class DemandedInnovation(BaseModel):
-    id: str
-    name: str
-    government: str | None
+    id: str = Field(description="the innovation's id")
+    name: str = Field(description='its name')
+    government: str | None = Field(description='the government it belongs to')
     regions: int = Field(description="distinct asking regions that got it in their top 3")
     queries: int = Field(description="queries that had it in their top 3")
     interest: int = Field(description="planners' interest marks in the period")
-    award_tier: AwardTier | None
-    awards: list[str]
-    status: str | None
+    award_tier: AwardTier | None = Field(description='the highest tier its awards reach')
+    awards: list[str] = Field(description='its awards')
+    status: str | None = Field(description='berjalan, berhenti or null')
     evidence: list[str] = Field(description="sources documenting it")
     adopters: list[str] = Field(description="known adopters (replications)")
 
@@ -87,4 +87,4 @@ class Cluster(BaseModel):
 
 
 class ClustersOut(BaseModel):
-    clusters: list[Cluster]
+    clusters: list[Cluster] = Field(description='groups of innovations that are the same idea')

@@ -43,9 +43,9 @@ def key_error(authorization: str | None, known: Mapping[str, frozenset[str]],
     Parsed as HTTPBearer parses it, so the route dependency and the body guard agree.
     """
     scheme, key = get_authorization_scheme_param(authorization)
-    needed = f"the '{scope}' scope" if scope else "a key"
+    needed = f"an API key with the '{scope}' scope" if scope else "an API key"
     if scheme.lower() != "bearer" or not key.strip():
-        return HTTPException(401, f"authorization: an API key with {needed} is required "
+        return HTTPException(401, f"authorization: {needed} is required "
                                   "(Authorization: Bearer <key>)",
                              headers={"WWW-Authenticate": "Bearer"})
     if not known:

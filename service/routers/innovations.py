@@ -204,7 +204,7 @@ def create(request: Request, response: Response, body: InnovationIn,
            wait: bool = WAIT) -> dict[str, Any]:
     """Add one innovation. Repeating an identical create returns the stored record (200), so a
     client may retry after a lost answer; a different record under the same id is a 409."""
-    item = validate_record(body.model_dump())
+    item = validate_record(body.record())
     outcome = writer_of(request).create(item)
     _settle(request, wait)
     response.headers["Location"] = f"/v1/innovations/{item.id}"
@@ -220,7 +220,7 @@ def replace(request: Request, innovation_id: str, body: InnovationIn,
     """Replace an innovation (the body's id must be the path's id)."""
     if body.id != innovation_id:
         raise InvalidRecord("id", f"{body.id!r} differs from the id in the path {innovation_id!r}")
-    item = validate_record(body.model_dump())
+    item = validate_record(body.record())
     writer_of(request).replace(item)
     _settle(request, wait)
     return _outs(request, [item])[0]

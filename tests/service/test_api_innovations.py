@@ -436,3 +436,23 @@ def test_an_unknown_import_format_or_contradicting_options_are_422(
         client: TestClient, auth: dict, params: dict, field: str) -> None:
     response = client.post("/v1/innovations:import", params=params, content=b"{}", headers=auth)
     assert_error(response, 422, field)
+
+
+def test_every_record_read_can_be_written_back_unchanged(client: TestClient, auth: dict) -> None:
+    before = everything(client)
+    for innovation_id, item in before.items():
+        response = client.put(f"/v1/innovations/{innovation_id}", json=item, headers=auth)
+        assert response.status_code == 200, (innovation_id, response.text)
+    assert everything(client) == before
+
+
+def test_every_schema_field_is_described_and_the_main_requests_have_examples(
+        client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    missing = [f"{name}.{field}" for name, schema in spec["components"]["schemas"].items()
+               if not name.startswith(("HTTPValidationError", "ValidationError"))
+               for field, prop in schema.get("properties", {}).items()
+               if not prop.get("description")]
+    assert missing == []
+    for name in ("InnovationIn", "RecommendationRequest", "ReplicationIn"):
+        assert spec["components"]["schemas"][name].get("examples"), name
