@@ -181,7 +181,8 @@ class Innovation(InnovationIn):
 
     model_config = ConfigDict(extra="ignore")
     award_tier: AwardTier | None = Field(None, description="the highest tier its awards reach")
-    adopters: list[AdopterOut] = Field(  # type: ignore[assignment]  # narrower on outputdefault_factory=list,
+    adopters: list[AdopterOut] = Field(  # type: ignore[assignment]  # narrower on output
+                                       default_factory=list,
                                        description="every known adopter, with year and status")
 
 
