@@ -14,6 +14,8 @@ from typing import Any
 
 from recommender.evaluation import METRICS, SYSTEMS, load_qrels, load_queries, run_systems, summarise
 from recommender.workspace import BUNDLED_CATALOGUE, open_recommender
+from scripts.fit_no_match import NEGATIVES, cross_validated, labelled_rows
+from scripts.fit_no_match import report as no_match_report
 from scripts.lan_known_item import LAN, load_known_items
 from service.settings import Settings
 
@@ -151,13 +153,16 @@ def main(argv: list[str] | None = None) -> int:
         lan_started = time.perf_counter()
         summary["lan_known_item"] = known_item(recommender, args.lan)
         lan_took = time.perf_counter() - lan_started
+        rows = labelled_rows(recommender, queries, qrels, load_queries(NEGATIVES))
+        summary["no_match_cross_validated"] = cross_validated(rows)
     summary["encoders"] = [e.name for e in recommender.encoders]
     summary["seconds"] = {"index": round(built, 1),
                           "queries": round(time.perf_counter() - started - built - lan_took, 1),
                           "lan_known_item": round(lan_took, 1)}
     header = (f"encoders: {', '.join(summary['encoders'])}; index {built:.0f} s, "
               f"{len(queries)} queries x {len(SYSTEMS)} systems {summary['seconds']['queries']:.0f} s")
-    text = report(summary) + "\n" + known_item_report(summary["lan_known_item"])
+    text = "\n".join([report(summary), known_item_report(summary["lan_known_item"]),
+                      no_match_report(summary["no_match_cross_validated"])])
     print(header)
     print(text)
     if args.markdown:

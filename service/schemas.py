@@ -156,6 +156,9 @@ class MatchOut(BaseModel):
 class RecommendationResponse(BaseModel):
     matches: list[MatchOut]
     no_good_match: bool = Field(description="nothing in the catalogue fits this problem well")
+    match_probability: float = Field(
+        ge=0, le=1, description="estimated probability that the best result is relevant; "
+                                "no_good_match is this below the model's threshold")
     best_similarity: float
     candidates: int = Field(description="innovations that passed the filters")
     index_version: str
