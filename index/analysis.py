@@ -219,21 +219,33 @@ class Analyzer:
 
     def expand(self, tokens: list[str]) -> list[str]:
         """Add each abbreviation's expansion; a hyphenated compound also counts joined and split."""
-        out: list[str] = []
+        return [word for word, _ in self._expanded(tokens)]
+
+    def _expanded(self, tokens: list[str]) -> list[tuple[str, bool]]:
+        """(word, came from an expansion) for each token and expansion word, in order."""
+        out: list[tuple[str, bool]] = []
         for token in tokens:
             parts = [token]
             if "-" in token:
                 parts = [token.replace("-", ""), *token.split("-")]
-            out.extend(parts)
+            out.extend((part, False) for part in parts)
             for part in dict.fromkeys([token, *parts]):
                 expansion = self.abbreviations.get(part)
                 if expansion:
-                    out.extend(expansion.split())
+                    words = expansion.split()
+                    # A spelling variant of a function word ("yg": "yang") stays a stopword.
+                    content = not all(w in self.stopwords for w in words)
+                    out.extend((word, content) for word in words)
         return out
 
     def terms(self, text: str) -> list[str]:
-        """Index terms of a text, in order (duplicates kept for term frequency)."""
-        words = [t for t in self.expand(raw_tokens(text)) if t not in self.stopwords and len(t) > 1]
+        """Index terms of a text, in order (duplicates kept for term frequency).
+
+        Expansion words are never dropped as stopwords: "AKI" means "angka kematian ibu", and
+        without "ibu" it would match infant mortality (AKB) just as well.
+        """
+        words = [w for w, expanded in self._expanded(raw_tokens(text))
+                 if (expanded or w not in self.stopwords) and len(w) > 1]
         return [stem(w) for w in words] if self.stemming else words
 
     def term_of(self, word: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar, overload
 
 import numpy as np
 
-from index.analysis import Analyzer, raw_tokens
+from index.analysis import Analyzer
 from index.encoders import Encoder
 from index.lexical import CharNgramIndex, LexicalIndex
 from index.snapshot import Snapshot, SnapshotError, SnapshotStore
@@ -19,6 +19,7 @@ from recommender.catalogue import Catalogue
 from recommender.errors import IndexNotReady, InvalidRecord, UnknownInnovation
 from recommender.explain import Explainer
 from recommender.filters import Asker, Filters
+from recommender.nomatch import NoMatchModel, shipped_model
 from recommender.query import clean_problem
 from recommender.ranking import RankingConfig, context_components, value_components
 from recommender.record import Innovation
@@ -55,7 +56,7 @@ class Recommender:
 
     def __init__(self, catalogue: Catalogue, encoders: Encoder | list[Encoder],
                  snapshots: SnapshotStore, config: RankingConfig | None = None,
-                 analyzer: Analyzer | None = None) -> None:
+                 analyzer: Analyzer | None = None, no_match: NoMatchModel | None = None) -> None:
         self.catalogue = catalogue
         self.registry = Registry(catalogue)
         self.encoders = encoders if isinstance(encoders, list) else [encoders]
@@ -63,6 +64,7 @@ class Recommender:
         self.config = config or RankingConfig()
         self.analyzer = analyzer or Analyzer()
         self.explainer = Explainer(self.analyzer)
+        self.no_match = no_match or shipped_model()
         self._state: SearchState | None = None
         self._build_lock = threading.Lock()
         self._swap_lock = threading.Lock()
@@ -305,7 +307,8 @@ class Recommender:
     def with_config(self, config: RankingConfig) -> Recommender:
         """The same loaded index ranked with other parameters (used to compare systems)."""
         state = self._require_state()
-        other = Recommender(self.catalogue, self.encoders, self.snapshots, config, self.analyzer)
+        other = Recommender(self.catalogue, self.encoders, self.snapshots, config, self.analyzer,
+                            self.no_match)
         other._state = SearchState(state.snapshot, state.items, state.hashes, config,
                                    ledgers=state.ledgers, registry_seq=state.registry_seq)
         return other
@@ -374,12 +377,10 @@ class Recommender:
             twin_item = state.items[twin] if twin is not None else None
             matches.append(self._match(item, rank, ranked.final[row], components, set(terms),
                                        twin_item.id if twin_item is not None else None, ledger))
-        weak = bool(ranked.eligible) and ranked.best_similarity < self.config.no_match_cosine \
-            and len(raw_tokens(text)) >= self.config.no_match_min_words
-        if not ranked.eligible:
-            weak = True
-        return Recommendations(matches, weak, ranked.best_similarity, ranked.eligible,
-                               state.version, terms)
+        probability = self.no_match.probability(ranked.signals) if ranked.eligible else 0.0
+        return Recommendations(matches, self.no_match.flags(probability), ranked.best_similarity,
+                               ranked.eligible, state.version, terms, probability,
+                               ranked.signals)
 
     def _match(self, item: Innovation, rank: int, score: float, components: dict[str, float],
                terms: set[str], grouped_with: str | None, ledger: Ledger | None) -> Match:

@@ -49,10 +49,6 @@ class RankingConfig:
     context_province_bonus: float = 0.03
     diversity: bool = True
     near_duplicate_cosine: float = 0.95
-    # "No good match": the primary encoder's whole-text cosine of the best eligible result is
-    # below this, for a query long enough (keyword queries have low cosines by nature).
-    no_match_cosine: float = 0.32
-    no_match_min_words: int = 6
 
     def without_adjustments(self) -> RankingConfig:
         """Relevance only: the 'hybrid' system of the evaluation."""

@@ -53,11 +53,15 @@ class Recommendations:
     candidates: int  # innovations that passed the filters
     index_version: str
     query_terms: list[str]
+    # P(the best result is relevant), from the no-good-match model; the flag is it < threshold.
+    match_probability: float = 1.0
+    signals: dict[str, float] = field(default_factory=dict)  # the model's inputs
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "matches": [m.to_dict() for m in self.matches],
             "no_good_match": self.no_good_match,
+            "match_probability": round(self.match_probability, 6),
             "best_similarity": round(self.best_similarity, 6),
             "candidates": self.candidates,
             "index_version": self.index_version,

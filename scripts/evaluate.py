@@ -14,6 +14,9 @@ from typing import Any
 
 from recommender.evaluation import METRICS, SYSTEMS, load_qrels, load_queries, run_systems, summarise
 from recommender.workspace import BUNDLED_CATALOGUE, open_recommender
+from scripts.fit_no_match import NEGATIVES, cross_validated, labelled_rows
+from scripts.fit_no_match import report as no_match_report
+from scripts.lan_known_item import LAN, load_known_items
 from service.settings import Settings
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval"
@@ -30,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--encoder", help="overrides REPLIKASI_ENCODER")
     parser.add_argument("--sweep-candidates", help="comma-separated candidates per leg (K) to "
                         "compare; a K above the catalogue size ranks the whole catalogue")
+    parser.add_argument("--lan", type=Path, default=LAN,
+                        help="LAN export for the known-item table (skipped if absent)")
     parser.add_argument("--markdown", type=Path,
                         help="rewrite the measured section of this file (docs/quality.md)")
     return parser
@@ -83,6 +88,26 @@ def report(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def known_item(recommender: Any, path: Path) -> dict[str, Any] | None:
+    """MRR@10 (and the rest) of every system on the LAN known-item queries; None if absent."""
+    if not path.is_file():
+        return None
+    queries, qrels = load_known_items(path, recommender.items)
+    if not queries:
+        return None
+    summary = summarise(run_systems(recommender, queries), queries, qrels)
+    return {"queries": len(queries),
+            "systems": {n: {m: s[m] for m in METRICS} for n, s in summary["systems"].items()}}
+
+
+def known_item_report(figures: dict[str, Any] | None) -> str:
+    if figures is None:
+        return "\nLAN known-item queries: skipped (no LAN export found)"
+    lines = _table(figures["systems"], f"LAN known-item queries ({figures['queries']}: an "
+                   "innovator's own drivers (faktor_pendorong), answered by the entry citing it)")
+    return "\n".join(lines)
+
+
 def sweep(recommender: Any, queries: list[Any], qrels: dict[str, dict[str, int]],
           ks: list[int]) -> str:
     """The full ranker's figures for each candidates-per-leg K, side by side in one run."""
@@ -125,12 +150,19 @@ def main(argv: list[str] | None = None) -> int:
                         [int(k) for k in args.sweep_candidates.split(",")]))
             return 0
         summary = summarise(run_systems(recommender, queries), queries, qrels)
+        lan_started = time.perf_counter()
+        summary["lan_known_item"] = known_item(recommender, args.lan)
+        lan_took = time.perf_counter() - lan_started
+        rows = labelled_rows(recommender, queries, qrels, load_queries(NEGATIVES))
+        summary["no_match_cross_validated"] = cross_validated(rows)
     summary["encoders"] = [e.name for e in recommender.encoders]
     summary["seconds"] = {"index": round(built, 1),
-                          "queries": round(time.perf_counter() - started - built, 1)}
+                          "queries": round(time.perf_counter() - started - built - lan_took, 1),
+                          "lan_known_item": round(lan_took, 1)}
     header = (f"encoders: {', '.join(summary['encoders'])}; index {built:.0f} s, "
               f"{len(queries)} queries x {len(SYSTEMS)} systems {summary['seconds']['queries']:.0f} s")
-    text = report(summary)
+    text = "\n".join([report(summary), known_item_report(summary["lan_known_item"]),
+                      no_match_report(summary["no_match_cross_validated"])])
     print(header)
     print(text)
     if args.markdown:

@@ -212,6 +212,9 @@ class MatchOut(BaseModel):
 class RecommendationResponse(BaseModel):
     matches: list[MatchOut] = Field(description='best first')
     no_good_match: bool = Field(description="nothing in the catalogue fits this problem well")
+    match_probability: float = Field(
+        ge=0, le=1, description="estimated probability that the best result is relevant; "
+                                "no_good_match is this below the model's threshold")
     best_similarity: float = Field(description='the best dense cosine similarity, -1 to 1')
     candidates: int = Field(description="innovations that passed the filters")
     index_version: str = Field(description='the index snapshot that answered')

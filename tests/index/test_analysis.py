@@ -33,3 +33,15 @@ def test_term_of_maps_a_surface_word_to_its_index_term() -> None:
     analyzer = Analyzer()
     assert analyzer.term_of("Kelahiran") == analyzer.term_of("lahir")
     assert analyzer.term_of("yang") == ""
+
+
+def test_expansions_survive_stopword_removal() -> None:
+    # "ibu" is a Sastrawi stopword; without it AKI (maternal deaths) reads like AKB (infant).
+    analyzer = Analyzer(stemming=False)
+    assert analyzer.terms("AKI") == ["aki", "angka", "kematian", "ibu"]
+    assert "ibu" in analyzer.terms("target penurunan AKI")
+    assert "ibu" not in analyzer.terms("bapak dan ibu")  # plain text keeps its stopwords
+
+
+def test_spelling_variants_of_function_words_stay_stopwords() -> None:
+    assert Analyzer(stemming=False).terms("yg utk dgn") == ["yg", "utk", "dgn"]

@@ -121,3 +121,18 @@ def test_an_emptied_catalogue_still_indexes_and_answers_with_nothing(recommender
     assert result.matches == [] and result.no_good_match
     recommender.ensure_index()
     assert recommender.ready
+
+
+def test_nonsense_is_flagged_whatever_its_length(recommender: Recommender) -> None:
+    for repeat in (1, 5, 40):
+        result = recommender.recommend(" ".join(["xqzv blorp fnord"] * repeat))
+        assert result.no_good_match and result.match_probability == 0.0
+        assert result.signals["nonsense"] == 1.0
+
+
+def test_the_no_match_signals_are_reported(recommender: Recommender) -> None:
+    result = recommender.recommend("ambulans lambat datang saat darurat")
+    assert 0.0 < result.match_probability <= 1.0
+    assert {"dense_cosine", "bm25_normalised", "agreement", "known_share", "log_length",
+            "english"} <= set(result.signals)
+    assert result.signals["known_share"] == 1.0 and result.signals["nonsense"] == 0.0

@@ -22,9 +22,10 @@ def test_a_recommendation_has_every_documented_part(client: TestClient) -> None:
         "asker": {"level": "kota", "province": "Jawa Timur"}})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"matches", "no_good_match", "best_similarity", "candidates",
-                         "index_version", "query_terms"}
+    assert set(body) == {"matches", "no_good_match", "match_probability", "best_similarity",
+                         "candidates", "index_version", "query_terms"}
     assert body["index_version"] and body["no_good_match"] is False
+    assert 0.0 <= body["match_probability"] <= 1.0
     assert body["candidates"] == 2 and len(body["matches"]) == 2
     first = body["matches"][0]
     assert first["rank"] == 1 and first["id"] in {"psc-119-alpha", "psc-119-beta"}
@@ -42,6 +43,7 @@ def test_filters_nothing_passes_give_an_empty_answer(client: TestClient) -> None
     body = client.post("/v1/recommendations", json={
         "problem": AMBULANCE, "filters": {"province": ["Aceh"]}}).json()
     assert body["matches"] == [] and body["candidates"] == 0 and body["no_good_match"]
+    assert body["match_probability"] == 0.0
 
 
 def test_similar_ranks_the_family_first_and_not_itself(client: TestClient) -> None:
@@ -114,3 +116,9 @@ def test_health_and_readiness(client: TestClient, tmp_path: Path,
         assert response.status_code == 503
         assert response.json()["reason"] == "the index is loading"
         assert loading.get("/health").status_code == 200
+
+
+def test_nonsense_is_flagged_with_its_probability(client: TestClient) -> None:
+    for problem in ("xqzv blorp fnord", " ".join(["xqzv blorp fnord"] * 30)):
+        body = client.post("/v1/recommendations", json={"problem": problem}).json()
+        assert body["no_good_match"] is True and body["match_probability"] == 0.0

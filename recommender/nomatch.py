@@ -1,0 +1,110 @@
+"""Calibrated "no good match": a small logistic regression over query signals, saved as JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+MODEL_FILE = Path(__file__).with_name("no_match.json")
+# The signals the ranker reports for a query (SearchState.rank), in the model's order.
+FEATURES = ("dense_cosine", "bm25_normalised", "agreement", "known_share", "log_length",
+            "english")
+# Flag below this probability: on the cross-validated curve (docs/quality.md) it wrongly flags
+# about one judged query in ten; 0.5 would flag three in ten.
+THRESHOLD = 0.35
+
+
+@dataclass(frozen=True)
+class NoMatchModel:
+    """P(the best result is relevant) = sigmoid(intercept + coef . standardised features)."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float = THRESHOLD  # flag "no good match" below this probability
+
+    def probability(self, signals: dict[str, float]) -> float:
+        if signals.get("nonsense"):
+            return 0.0  # no word the catalogue or either language knows: nothing can fit
+        z = self.intercept + sum(
+            c * (signals.get(f, 0.0) - m) / s
+            for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def flags(self, probability: float) -> bool:
+        return probability < self.threshold
+
+    def save(self, path: Path = MODEL_FILE) -> None:
+        data = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> NoMatchModel:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return cls(tuple(raw["features"]), tuple(raw["mean"]), tuple(raw["scale"]),
+                   tuple(raw["coef"]), float(raw["intercept"]), float(raw["threshold"]))
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> NoMatchModel:
+    """The model fitted by ``python -m scripts.fit_no_match`` (docs/quality.md)."""
+    return NoMatchModel.load()
+
+
+def matrix(signals: Sequence[dict[str, float]]) -> np.ndarray:
+    """Feature rows of many queries: float64, (n, len(FEATURES))."""
+    return np.array([[s.get(f, 0.0) for f in FEATURES] for s in signals], dtype=np.float64)
+
+
+def fit(signals: Sequence[dict[str, float]], relevant: Sequence[bool],
+        threshold: float = THRESHOLD, c: float = 1.0) -> NoMatchModel:
+    """Fit on labelled queries (relevant: the best result is relevant); nonsense rows are left
+    out, the rule decides them."""
+    from sklearn.linear_model import LogisticRegression
+
+    keep = [i for i, s in enumerate(signals) if not s.get("nonsense")]
+    x = matrix([signals[i] for i in keep])
+    y = np.array([bool(relevant[i]) for i in keep])
+    mean, scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-9)
+    # Unweighted classes: the probability stays calibrated; the threshold sets the trade-off.
+    model = LogisticRegression(C=c, max_iter=1000)
+    model.fit((x - mean) / scale, y)
+    return NoMatchModel(FEATURES, tuple(float(v) for v in mean), tuple(float(v) for v in scale),
+                        tuple(float(v) for v in model.coef_[0]), float(model.intercept_[0]),
+                        threshold)
+
+
+def cross_validate(signals: Sequence[dict[str, float]], relevant: Sequence[bool],
+                   folds: int = 5, seed: int = 0) -> list[float]:
+    """Out-of-fold probabilities: each query scored by a model fitted without its fold."""
+    order = np.random.default_rng(seed).permutation(len(signals))
+    # Stratified: positives and negatives dealt round-robin over the folds.
+    fold_of = np.zeros(len(signals), dtype=np.int64)
+    for label in (True, False):
+        rows = [i for i in order if bool(relevant[i]) == label]
+        fold_of[rows] = np.arange(len(rows)) % folds
+    out = [0.0] * len(signals)
+    for k in range(folds):
+        train = [i for i in range(len(signals)) if fold_of[i] != k]
+        model = fit([signals[i] for i in train], [relevant[i] for i in train])
+        for i in np.flatnonzero(fold_of == k):
+            out[int(i)] = model.probability(signals[int(i)])
+    return out
+
+
+def flag_figures(probabilities: Sequence[float], relevant: Sequence[bool],
+                 threshold: float = THRESHOLD) -> dict[str, float]:
+    """Precision and recall of the flag, whose positive class is 'no good match'."""
+    flagged = [p < threshold for p in probabilities]
+    gaps = [not r for r in relevant]
+    hit = sum(f and g for f, g in zip(flagged, gaps, strict=True))
+    return {"precision": hit / max(sum(flagged), 1), "recall": hit / max(sum(gaps), 1),
+            "flagged": sum(flagged), "gaps": sum(gaps), "caught": hit}
