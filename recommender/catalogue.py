@@ -96,9 +96,15 @@ CREATE TABLE IF NOT EXISTS replication_history (
 );
 CREATE INDEX IF NOT EXISTS replication_history_id ON replication_history(replication_id);
 CREATE INDEX IF NOT EXISTS replication_history_innovation ON replication_history(innovation_id);
+CREATE TABLE IF NOT EXISTS reviews (
+    innovation_id TEXT PRIMARY KEY,
+    reasons TEXT NOT NULL,
+    details TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
 """
-# A database lacking one of these was damaged. The registry's tables (replications,
-# replication_history) are not listed: a database from before the registry simply gains them.
+# A database lacking one of these was damaged. Later tables (replications,
+# replication_history, reviews) are not listed: a database from before them simply gains them.
 TABLES = ("innovations", "recommendation_log", "changes", "meta", "jobs")
 # Columns added after a table first shipped: (table, column, declaration), added on open.
 ADDED_COLUMNS = (("recommendation_log", "request_id", "TEXT"),)

@@ -22,6 +22,7 @@ from recommender.engine import Recommender
 from recommender.errors import DuplicateInnovation, InvalidRecord, RecommenderError
 from recommender.importing import ImportOptions, ImportReport, TextIndex, validate_rows
 from recommender.record import Innovation
+from recommender.reviews import ReviewQueue
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class CatalogueWriter:
         self._texts: TextIndex | None = None
         self._texts_seq = -1
         self._texts_lock = threading.Lock()
+        self.reviews = ReviewQueue(self.catalogue)
 
     # -- locking and the near-duplicate index ---------------------------------------------
     def _locked(self) -> threading.RLock:
@@ -124,6 +126,7 @@ class CatalogueWriter:
             self.catalogue.get(item.id)  # 404 before anything else
             self._check_twin(item)
             self.catalogue.replace(item)
+            self.reviews.close([item.id])  # a person wrote it: what was guessed is checked
             self._committed([item], [item.id])
         finally:
             lock.release()
@@ -133,6 +136,7 @@ class CatalogueWriter:
         lock = self._locked()
         try:
             self.catalogue.delete(innovation_id)
+            self.reviews.close([innovation_id])
             self.recommender.forget([innovation_id])
             self._committed([], [innovation_id])
         finally:
@@ -166,6 +170,7 @@ class CatalogueWriter:
                 self._committed(chunk, [i.id for i in chunk])
                 if progress:
                     progress(min(start + IMPORT_CHUNK, total), total)
+            self.reviews.open(report.review)
         finally:
             lock.release()
         return report

@@ -320,6 +320,18 @@ class Review(BaseModel):
                                                               "probability, when it guessed")
 
 
+class OpenReview(BaseModel):
+    id: str = Field(description="the innovation to check")
+    reasons: list[str] = Field(description="what was guessed, and why it needs a person")
+    sector: str | None = Field(None, description="the sector stored when the import ran")
+    sector_confidence: float | None = Field(None, description="the classifier's probability")
+    created_at: str = Field(description="when the import flagged it (UTC, ISO 8601)")
+
+
+class ReviewPage(BaseModel):
+    items: list[OpenReview] = Field(description="open reviews, oldest first")
+
+
 class ImportResult(BaseModel):
     accepted: list[str] = Field(description="ids stored (or, in a dry run, that would be)")
     accepted_count: int = Field(description="len(accepted)")

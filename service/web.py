@@ -24,6 +24,7 @@ from recommender.filters import STATUS_FILTER_VALUES, Asker, Filters
 from recommender.record import AWARD_TIERS, LEVELS, SECTORS, Innovation
 from recommender.replication import active_governments, adopters_of
 from recommender.results import Match
+from recommender.reviews import ReviewQueue
 from service.errors import STATUS_OF
 from service.routers.recommendations import log_request, recommender_of
 
@@ -401,11 +402,26 @@ def score_rows(match: Match) -> list[dict[str, Any]]:
     return rows
 
 
+_SECTOR_GUESS = re.compile(r"sector guessed with confidence ([0-9.]+)")
+
+
+def review_reason(reason: str) -> str:
+    """An import adapter's review reason, for a planner."""
+    guess = _SECTOR_GUESS.match(reason)
+    if guess:
+        return f"sektornya ditebak otomatis (keyakinan {float(guess.group(1)):.0%})"
+    if reason == "province not found":
+        return "provinsinya tidak ditemukan"
+    if reason.startswith("LAN says province"):
+        return "provinsi di sumber tidak cocok dengan kabupaten/kotanya"
+    return reason
+
+
 # Trimmed blocks keep the served HTML readable for anyone who views the source.
 templates.env.trim_blocks = templates.env.lstrip_blocks = True
 templates.env.filters.update(highlight=highlight, field_label=field_label, web_link=web_link,
                              shorten=shorten, contact_html=contact_html, tanggal=tanggal,
-                             angka=angka)
+                             angka=angka, review_reason=review_reason)
 templates.env.globals.update(
     LEVELS=LEVELS, SECTORS=SECTORS, AWARD_TIERS=AWARD_TIERS, STATUSES=STATUS_FILTER_VALUES,
     LEVEL_LABELS=LEVEL_LABELS, SECTOR_LABELS=SECTOR_LABELS, TIER_LABELS=TIER_LABELS,
@@ -489,7 +505,8 @@ def innovation_page(request: Request, innovation_id: str) -> HTMLResponse:
                                                 "missing": isinstance(exc, UnknownInnovation)},
                       status_of(exc))
     context: dict[str, Any] = {"form": form, "item": item, "sources": source_items(item.sources),
-                               "adopters": adopters_of(item, rec.registry.ledger(innovation_id))}
+                               "adopters": adopters_of(item, rec.registry.ledger(innovation_id)),
+                               "review": ReviewQueue(rec.catalogue).of(innovation_id)}
     try:
         context["similar"] = rec.similar(innovation_id, limit=5).matches
     except RecommenderError:  # not indexed yet (a fresh write) or the index is loading

@@ -29,6 +29,7 @@ from service.schemas import (
     Job,
     Level,
     RecommendationResponse,
+    ReviewPage,
     Sector,
     StatusFilter,
 )
@@ -182,6 +183,14 @@ def job_out(job: dict[str, Any] | None) -> dict[str, Any]:
             "total": job["total"], "rejected": report.get("rejected", []),
             "report": job["report"], "error": job["error"],
             "created_at": job["created_at"], "updated_at": job["updated_at"]}
+
+
+@router.get("/reviews", response_model=ReviewPage, responses=READ_ERRORS)
+def reviews(request: Request, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
+    """Stored innovations a person should check, oldest first: what an import adapter guessed
+    (a low-confidence sector, a missing province). Editing the innovation (PUT) closes its
+    review."""
+    return {"items": writer_of(request).reviews.list(limit=limit)}
 
 
 @router.get("/innovations/{innovation_id}", response_model=Innovation, responses=ONE_ERRORS)

@@ -426,6 +426,15 @@ def test_another_portals_export_imports_through_its_adapter(client: TestClient, 
     page = client.get("/v1/innovations", params={"limit": 1}).json()
     assert page["total"] == len(before) + len(report["new"])
     assert client.get(f"/v1/innovations/{report['new'][0]}").status_code == 200
+    # What the adapter guessed waits for a person; their edit of the record closes it.
+    queue = client.get("/v1/reviews").json()["items"]
+    assert {r["id"] for r in queue} == {r["id"] for r in real["review"]} != set()
+    assert all(r["reasons"] and r["created_at"] for r in queue)
+    checked = queue[0]["id"]
+    record = client.get(f"/v1/innovations/{checked}").json()
+    assert client.put(f"/v1/innovations/{checked}", json={**record, "sector": "lainnya"},
+                      headers=auth).status_code == 200
+    assert checked not in {r["id"] for r in client.get("/v1/reviews").json()["items"]}
 
 
 @pytest.mark.parametrize(("params", "field"), [

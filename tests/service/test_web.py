@@ -519,3 +519,18 @@ def test_the_innovation_page_survives_an_index_that_is_not_ready(
     monkeypatch.setattr(recommender, "similar", loading)
     html = innovation(client, "akta-lahir-gamma")
     assert "Daftar inovasi serupa belum tersedia" in html and "Bayi lahir tanpa akta" in html
+
+
+def test_the_innovation_page_says_what_an_import_guessed_until_a_person_checks_it(
+        kit_client: TestClient) -> None:
+    from recommender.reviews import ReviewQueue
+
+    rec = kit_client.app.state.recommender  # type: ignore[attr-defined]
+    ReviewQueue(rec.catalogue).open([{"id": "akta-lahir-gamma", "row": 3, "sector": "lainnya",
+                                      "reasons": ["sector guessed with confidence 0.31 (< 0.50)",
+                                                  "province not found"]}])
+    html = innovation(kit_client, "akta-lahir-gamma")
+    assert "belum diperiksa" in html
+    assert "sektornya ditebak otomatis (keyakinan 31%); provinsinya tidak ditemukan" in html
+    ReviewQueue(rec.catalogue).close(["akta-lahir-gamma"])
+    assert "belum diperiksa" not in innovation(kit_client, "akta-lahir-gamma")
