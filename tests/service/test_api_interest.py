@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -89,3 +91,57 @@ def test_the_route_is_documented_without_a_key(api: TestClient) -> None:
                                                                      "{innovation_id}")]["post"]
     assert "security" not in operation
     assert {"201", "404", "422", "429"} <= set(operation["responses"])
+
+
+# -- the card's button on the web page --------------------------------------------------------
+PROBLEM = "balita stunting gizi buruk"
+SEARCH = {"problem": PROBLEM, "asker_level": "kabupaten", "asker_province": "Aceh"}
+
+
+def _back(html: str, key: str) -> str:
+    card = html.split(f'id="inovasi-{key}"')[1]
+    form = card.split('<form class="interest" method="post" action="')[1]
+    assert form.startswith(f"/inovasi/{key}/minat")
+    return unescape(form.split('name="back" value="')[1].split('"')[0])
+
+
+def test_a_card_posts_interest_and_comes_back_to_the_same_results_with_thanks(
+        api: TestClient, recommender: Recommender) -> None:
+    page = api.get("/", params=SEARCH)
+    assert "Kami tertarik mereplikasi ini" in page.text and "Terima kasih" not in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    logged = len(recommender.catalogue.recommendation_log())
+    posted = api.post("/inovasi/stunting-iota/minat", data={"back": _back(page.text,
+                                                                          "stunting-iota")},
+                      follow_redirects=False)
+    assert posted.status_code == 303
+    target = posted.headers["location"]
+    assert target.startswith("/?") and target.endswith("#inovasi-stunting-iota")
+    assert parse_qs(urlsplit(target).query) == {**{k: [v] for k, v in SEARCH.items()},
+                                                "minat": ["stunting-iota"]}
+    again = api.get(target.split("#")[0])
+    card = again.text.split('id="inovasi-stunting-iota"')[1].split("</article>")[0]
+    assert "Terima kasih, minat Anda sudah dicatat" in card
+    assert again.text.count("Terima kasih") == 1
+    assert len(recommender.catalogue.recommendation_log()) == logged  # the way back is not a query
+    with sqlite3.connect(recommender.catalogue.path) as db:
+        rows = db.execute("SELECT innovation_id, asker_level, asker_province FROM interest")
+        assert rows.fetchall() == [("stunting-iota", "kabupaten", "Aceh")]
+
+
+def test_the_web_form_is_limited_and_refuses_other_sites(api: TestClient) -> None:
+    other = api.post("/inovasi/stunting-iota/minat", data={"back": ""},
+                     headers={"Origin": "https://elsewhere.example"}, follow_redirects=False)
+    assert other.status_code == 403
+    assert [api.post("/inovasi/stunting-iota/minat", data={"back": ""},
+                     follow_redirects=False).status_code for _ in range(3)] == [303] * 3
+    refused = api.post("/inovasi/stunting-iota/minat", data={"back": ""}, follow_redirects=False)
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    assert "Coba lagi dalam" in refused.text
+
+
+def test_the_web_form_names_bad_input_and_unknown_innovations(api: TestClient) -> None:
+    bad = api.post("/inovasi/stunting-iota/minat", data={"back": "asker_province=Atlantis"})
+    assert bad.status_code == 422 and "Provinsi Anda" in bad.text
+    missing = api.post("/inovasi/tidak-ada/minat", data={"back": ""})
+    assert missing.status_code == 404 and "tidak ada di katalog" in missing.text
