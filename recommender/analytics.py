@@ -28,6 +28,7 @@ from recommender.grouping import (
     duplicate_similarity,
     theme_distance,
 )
+from recommender.interest import InterestStore
 from recommender.record import AWARD_TIERS, LEVELS, Innovation
 
 DEFAULT_DAYS = 90
@@ -209,8 +210,13 @@ def gaps(recommender: Recommender, period: Period,
 def innovations(recommender: Recommender, period: Period,
                 interest: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
     """Innovations by the number of distinct asking regions that got them in their top 3
-    (then by queries): the scaling-up candidates. ``interest`` holds planners' interest marks
-    per innovation id, where they are recorded (a hook: none are yet)."""
+    (then by queries, then interest marks): the scaling-up candidates. ``interest`` holds
+    planners' interest marks per innovation id; by default those of the period (and its
+    province and level) in the `interest` table. A marked innovation is listed even when no
+    query of the period had it in its top 3."""
+    if interest is None:
+        interest = InterestStore(recommender.catalogue).counts(*period.bounds(), period.province,
+                                                               period.level)
     regions: dict[str, set[tuple[str | None, str | None]]] = {}
     queries: Counter[str] = Counter()
     for row in log_rows(recommender, period):
@@ -218,9 +224,10 @@ def innovations(recommender: Recommender, period: Period,
             queries[key] += 1
             if (region := _region(row)) is not None:
                 regions.setdefault(key, set()).add(region)
-    records = recommender.catalogue.records(queries)
-    out = [_demanded(records[k], len(regions.get(k, ())), queries[k], (interest or {}).get(k, 0))
-           for k in queries if k in records]
+    keys = list(dict.fromkeys([*queries, *(k for k, n in interest.items() if n > 0)]))
+    records = recommender.catalogue.records(keys)
+    out = [_demanded(records[k], len(regions.get(k, ())), queries[k], interest.get(k, 0))
+           for k in keys if k in records]
     return sorted(out, key=lambda x: (-x["regions"], -x["queries"], -x["interest"], x["id"]))
 
 

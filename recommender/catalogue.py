@@ -102,9 +102,18 @@ CREATE TABLE IF NOT EXISTS reviews (
     details TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS interest (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    innovation_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    asker_level TEXT,
+    asker_province TEXT,
+    note TEXT
+);
+CREATE INDEX IF NOT EXISTS interest_created ON interest(created_at);
 """
 # A database lacking one of these was damaged. Later tables (replications,
-# replication_history, reviews) are not listed: a database from before them simply gains them.
+# replication_history, reviews, interest) are not listed: an older database simply gains them.
 TABLES = ("innovations", "recommendation_log", "changes", "meta", "jobs")
 # Columns added after a table first shipped: (table, column, declaration), added on open.
 ADDED_COLUMNS = (("recommendation_log", "request_id", "TEXT"),)

@@ -1,4 +1,4 @@
-"""The `replikasi` command: import, build-index, recommend, similar, serve."""
+"""The `replikasi` command: import, build-index, recommend, similar, report, serve."""
 
 from __future__ import annotations
 
@@ -62,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--asker-level")
         cmd.add_argument("--asker-province")
         cmd.add_argument("--json", action="store_true", help="print the JSON answer")
+    report = sub.add_parser("report", help="write the national team's demand report: one "
+                                           "self-contained, printable HTML file")
+    report.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default: 90 days "
+                                                     "before --to)")
+    report.add_argument("--to", dest="end", help="last day, YYYY-MM-DD (default: today)")
+    report.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    report.add_argument("--province", help="only requests from askers in this province")
+    report.add_argument("--level", help="only requests from askers of this level")
     serve = sub.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
@@ -172,6 +180,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace, recommender: Recommender) -> int:
+    from recommender.analytics import Period
+    from scripts.report import build
+
+    period = Period.parse(args.start, args.end, args.province, args.level)
+    args.out.write_text(build(recommender, period), encoding="utf-8")
+    print(f"report for {period.start} to {period.end} written to {args.out}")
+    return 0
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "import":
         return _import(args, settings)
@@ -185,6 +203,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"index snapshot {version} is live (a running server picks it up)")
         return 0
     recommender.ensure_index(progress=True)
+    if args.command == "report":
+        return _report(args, recommender)
     if args.command == "recommend":
         asker = Asker.from_mapping({k: v for k, v in {"level": args.asker_level,
                                     "province": args.asker_province}.items() if v})

@@ -16,7 +16,14 @@ from recommender.workspace import open_recommender
 from recommender.writer import CatalogueWriter, IndexUpdater, Jobs
 from service import errors
 from service.middleware import ErrorBoundary, HeadAsGet, IndexHeaders, RequestGuard
-from service.routers import analytics, health, innovations, recommendations, replications
+from service.routers import (
+    analytics,
+    health,
+    innovations,
+    interest,
+    recommendations,
+    replications,
+)
 from service.routers.recommendations import purge_log_if_due
 from service.settings import Settings
 
@@ -100,10 +107,12 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     app.include_router(recommendations.router)
     app.include_router(innovations.router)
     app.include_router(replications.router)
+    app.include_router(interest.router)
     app.include_router(analytics.router)
-    from service import web
+    from service import web, web_interest
 
     app.include_router(web.router)
+    app.include_router(web_interest.router)
     web.mount_static(app)
     return app
 

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
                                           "write before the index catches up")
     workers: int = Field(1, ge=1, le=32, description="server processes sharing the snapshot "
                                                      "(memory-mapped) on the machine's cores")
+    interest_burst: int = Field(10, ge=1, description="interest marks a client may send at "
+                                                     "once (per process, by a salted hash of "
+                                                     "its address, never stored)")
+    interest_refill_seconds: float = Field(30.0, gt=0, description="then one more mark every "
+                                                                   "this many seconds")
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from starlette.datastructures import QueryParams
 
 from recommender.engine import Recommender
 from recommender.errors import IndexNotReady, InvalidRecord, RecommenderError, UnknownInnovation
@@ -78,6 +79,7 @@ FIELD_LABELS = {"problem": "Masalah", "solution": "Solusi", "outcomes": "Hasil t
                 "filters.award_tier": "Penghargaan minimal", "filters.year_from": "Tahun dari",
                 "filters.year_to": "Tahun sampai", "filters.status": "Status",
                 "asker.level": "Tingkat pemerintahan Anda", "asker.province": "Provinsi Anda",
+                "asker_level": "Tingkat pemerintahan Anda", "asker_province": "Provinsi Anda",
                 "limit": "Jumlah hasil"}
 KIT_SECTIONS = (("prerequisites", "Yang harus tersedia"), ("steps", "Langkah-langkah"),
                 ("obstacles", "Kendala yang dihadapi"))
@@ -121,14 +123,18 @@ class Form:
     limit: str = "10"
     similar: str = ""
     submitted: bool = False
+    thanked: str = ""  # the innovation whose interest mark was just recorded (not carried on)
 
     @classmethod
     def from_request(cls, request: Request) -> Form:
-        q = request.query_params
+        return cls.from_query(request.query_params)
+
+    @classmethod
+    def from_query(cls, q: QueryParams) -> Form:
         lists = {name: [v for v in q.getlist(name) if v] for name in LIST_FILTERS}
         values = {name: q.get(name, "").strip() for name in (*TEXT_PARAMS, "similar")}
         return cls(problem=q.get("problem", ""), lists=lists, limit=q.get("limit", "") or "10",
-                   submitted="problem" in q, **values)
+                   submitted="problem" in q, thanked=q.get("minat", "").strip(), **values)
 
     def has_filters(self) -> bool:
         return any(self.lists.values()) or bool(self.award_tier or self.year_from or self.year_to)
@@ -161,6 +167,10 @@ class Form:
         """A link to ``path`` that carries the planner's query (with ``changes``) along."""
         query = urlencode(dataclasses.replace(self, **changes).pairs())
         return f"{path}{'?' + query if query else ''}{'#' + fragment if fragment else ''}"
+
+    def query(self) -> str:
+        """The query string this form stands for (the interest form sends it back)."""
+        return urlencode(self.pairs())
 
     def more(self, shown: int, candidates: int) -> int | None:
         """The next, larger result count worth offering, or None when all are shown."""
@@ -446,7 +456,8 @@ def _answer(request: Request, form: Form, facts: CatalogueFacts) -> dict[str, An
         problem = form.problem.strip()
         filters, asker, limit = form.filters(), form.asker(), form.count()
         result = rec.recommend(problem, filters, asker, limit)
-        log_request(request, "web", problem, filters, asker, result)
+        if not form.thanked:  # the way back after an interest mark repeats a logged query
+            log_request(request, "web", problem, filters, asker, result)
         answer = {"result": result}
     answer["words"] = {m.innovation.id: distinctive_words(m, facts.common_terms, rec)
                        for m in result.matches}

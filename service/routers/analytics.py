@@ -55,7 +55,8 @@ def gaps(request: Request, period: Period = Depends(period_params)) -> dict[str,
 
 @router.get("/innovations", response_model=InnovationsOut, responses=ERRORS)
 def innovations(request: Request, period: Period = Depends(period_params)) -> dict[str, Any]:
-    """Innovations by the number of distinct asking regions that got them in their top 3."""
+    """Innovations by the number of distinct asking regions that got them in their top 3,
+    with the planners' interest marks of the period (and its province and level)."""
     return {"innovations": analytics.innovations(recommender_of(request), period)}
 
 

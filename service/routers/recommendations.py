@@ -57,14 +57,9 @@ def log_request(request: Request, kind: str, problem: str, filters: Filters, ask
     if not state.settings.log_queries:
         return
     keep_text = state.settings.log_retention_days > 0
-    catalogue.log_recommendation({
-        "kind": kind, "problem": problem if keep_text else "", "filters": filters.to_dict(),
-        "asker_level": asker.level, "asker_province": asker.province,
-        "results": [{"id": m.innovation.id, "score": round(m.score, 6)} for m in result.matches],
-        "top_score": result.matches[0].score if result.matches else None,
-        "no_good_match": result.no_good_match, "index_version": result.index_version,
-        "request_id": getattr(request.state, "request_id", None),
-    })
+    catalogue.log_recommendation(result.log_entry(
+        kind, problem if keep_text else "", filters.to_dict(), asker.level, asker.province,
+        getattr(request.state, "request_id", None)))
 
 
 @router.post("/recommendations", response_model=RecommendationResponse, responses=ERRORS)
