@@ -101,9 +101,10 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     app.include_router(innovations.router)
     app.include_router(replications.router)
     app.include_router(analytics.router)
-    from service import web
+    from service import nasional, web
 
     app.include_router(web.router)
+    app.include_router(nasional.router)
     web.mount_static(app)
     return app
 
