@@ -53,7 +53,7 @@ def bar_chart(title: str, bars: Sequence[tuple[str, float]], *, unit: str = "",
     """Horizontal bars, one row per (label, value), largest scale at the widest bar."""
     row, top, left = 26, 32, 8 * min(label_width, max((len(b[0]) for b in bars), default=4))
     top_value = nice_ceiling(max((v for _, v in bars), default=0))
-    span = WIDTH - left - 60
+    span = WIDTH - left - 90  # room for the value after the longest bar
     body = []
     for i, (label, value) in enumerate(bars):
         y = top + i * row

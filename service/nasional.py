@@ -6,6 +6,7 @@ server-side SVG charts (`service.charts`) and a CSV download (`service.tables`).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from service.charts import bar_chart, line_chart
 from service.deps import recommender_of
 from service.routers.analytics import query_vectors
 from service.settings import Settings, hash_key
-from service.web import PROVINCES, page_error, render, status_of
+from service.web import MONTHS, PROVINCES, page_error, render, status_of
 from service.web import Form as PlannerForm
 
 router = APIRouter(include_in_schema=False)
@@ -87,7 +88,10 @@ def signed_in(request: Request) -> bool:
 
 
 def _login(request: Request, message: str | None = None, status: int = 200) -> HTMLResponse:
-    response = render(request, "nasional_masuk.html", {"message": message}, status)
+    # The filters ride along through the login, so a shared link opens on its view.
+    query = Filters.from_request(request).query()
+    response = render(request, "nasional_masuk.html", {"message": message, "query": query},
+                      status)
     response.headers["Cache-Control"] = "no-store"
     if message and request.cookies.get(session.COOKIE):
         response.delete_cookie(session.COOKIE, path="/nasional")
@@ -105,7 +109,8 @@ def login(request: Request, key: str = Form("", max_length=500)) -> Response:
     if session.SCOPE not in scopes:
         return _login(request, "Kunci API itu tidak memiliki izin “analytics” untuk melihat "
                                "analitik permintaan. Minta kunci tim replikasi nasional.", 403)
-    response = RedirectResponse("/nasional", status_code=303)
+    response = RedirectResponse("/nasional" + Filters.from_request(request).query(),
+                                status_code=303)
     response.set_cookie(session.COOKIE, session.issue(_secret(request), hash_key(key.strip())),
                         max_age=session.LIFETIME, path="/nasional", httponly=True,
                         samesite="strict", secure=request.url.scheme == "https")
@@ -134,6 +139,12 @@ def workspace(request: Request, period: Period) -> dict[str, Any]:
             "replications": replications, "names": names}
 
 
+def week_label(iso: str) -> str:
+    """A week's Monday as a short Indonesian date: "3 Mar"."""
+    day = dt.date.fromisoformat(iso)
+    return f"{day.day} {MONTHS[day.month - 1][:3]}"
+
+
 def charts(data: dict[str, Any]) -> dict[str, Any]:
     """The page's SVG charts (strings, marked safe by the template)."""
     weeks: dict[str, int] = {}
@@ -141,7 +152,8 @@ def charts(data: dict[str, Any]) -> dict[str, Any]:
         for week in theme["trend"]:
             weeks[week["week"]] = weeks.get(week["week"], 0) + week["queries"]
     return {
-        "weekly": line_chart("Pertanyaan bertema per minggu", list(weeks.items()),
+        "weekly": line_chart("Pertanyaan bertema per minggu (Senin awal pekan)",
+                             [(week_label(w), n) for w, n in weeks.items()],
                              y_label="pertanyaan", chart_id="grafik-mingguan"),
         "themes": bar_chart("Tema menurut jumlah pertanyaan",
                             [(t["label"], t["queries"]) for t in data["themes"][:BARS]],
@@ -150,7 +162,8 @@ def charts(data: dict[str, Any]) -> dict[str, Any]:
                             [(i["name"], i["regions"]) for i in data["innovations"][:BARS]],
                             unit="daerah", chart_id="grafik-inovasi"),
         "trends": {t["id"]: line_chart(f"Tren mingguan: {t['label']}",
-                                       [(w["week"][5:], w["queries"]) for w in t["trend"]],
+                                       [(week_label(w["week"]), w["queries"])
+                                        for w in t["trend"]],
                                        chart_id=f"tren-{t['id']}", height=160)
                    for t in data["themes"]},
     }

@@ -61,6 +61,15 @@ def test_a_wrong_key_gets_the_form_again_with_an_indonesian_error(
     assert session.COOKIE not in response.cookies
 
 
+def test_the_filters_of_a_shared_link_survive_the_login(web: TestClient) -> None:
+    form = web.get("/nasional", params={**MARCH, "province": "Papua"}).text
+    action = "/nasional/masuk?from=2025-03-01&amp;to=2025-03-31&amp;province=Papua"
+    assert f'action="{action}"' in form
+    response = web.post(action.replace("&amp;", "&"), data={"key": ANALYST},
+                        follow_redirects=False)
+    assert response.headers["location"] == "/nasional?from=2025-03-01&to=2025-03-31&province=Papua"
+
+
 def test_the_session_cookie_is_signed_httponly_strict_and_holds_no_key(web: TestClient) -> None:
     response = web.post("/nasional/masuk", data={"key": ANALYST}, follow_redirects=False)
     header = response.headers["set-cookie"]
