@@ -166,6 +166,14 @@ class Registry:
             rows = db.execute(f"SELECT record FROM replications{where} ORDER BY id", args).fetchall()
         return [_load(r[0]) for r in rows]
 
+    def latest(self, filters: RegistryFilters, limit: int = 20) -> builtins.list[Replication]:
+        """The records written most recently first (new or changed), at most ``limit``."""
+        where, args = filters.where()
+        with self.catalogue.transaction() as db:
+            rows = db.execute(f"SELECT record FROM replications{where} ORDER BY updated_at DESC, "
+                              "id LIMIT ?", [*args, limit]).fetchall()
+        return [_load(r[0]) for r in rows]
+
     def ledgers(self, ids: Iterable[str] | None = None) -> dict[str, Ledger]:
         """What the registry knows per innovation (all of them, or the given ids); innovations
         it never recorded are absent."""

@@ -109,10 +109,11 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     app.include_router(replications.router)
     app.include_router(interest.router)
     app.include_router(analytics.router)
-    from service import web, web_interest
+    from service import nasional, web, web_interest
 
     app.include_router(web.router)
     app.include_router(web_interest.router)
+    app.include_router(nasional.router)
     web.mount_static(app)
     return app
 

@@ -31,7 +31,7 @@ def period_params(
     return Period.parse(start, end, province, level)
 
 
-def _vectors(request: Request) -> QueryVectors:
+def query_vectors(request: Request) -> QueryVectors:
     """One cache of query vectors per encoder, so repeated calls encode only new texts."""
     encoder = recommender_of(request).encoders[0]
     cache: QueryVectors | None = getattr(request.app.state, "analytics_vectors", None)
@@ -44,13 +44,13 @@ def _vectors(request: Request) -> QueryVectors:
 @router.get("/themes", response_model=ThemesOut, responses=ERRORS)
 def themes(request: Request, period: Period = Depends(period_params)) -> dict[str, Any]:
     """Recurring problems of the period: the logged problem texts grouped by meaning."""
-    return {"themes": analytics.themes(recommender_of(request), period, _vectors(request))}
+    return {"themes": analytics.themes(recommender_of(request), period, query_vectors(request))}
 
 
 @router.get("/gaps", response_model=GapsOut, responses=ERRORS)
 def gaps(request: Request, period: Period = Depends(period_params)) -> dict[str, Any]:
     """Themes whose queries mostly found no good match: where a call for innovation should go."""
-    return {"gaps": analytics.gaps(recommender_of(request), period, _vectors(request))}
+    return {"gaps": analytics.gaps(recommender_of(request), period, query_vectors(request))}
 
 
 @router.get("/innovations", response_model=InnovationsOut, responses=ERRORS)
