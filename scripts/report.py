@@ -10,7 +10,7 @@ from typing import Any
 from recommender import analytics
 from recommender.analytics import Period, QueryVectors
 from recommender.engine import Recommender
-from scripts.svg_charts import bar_chart, line_chart
+from service.charts import bar_chart, lines_chart
 
 TOP_CHART = 10
 TREND_THEMES = 5
@@ -52,11 +52,12 @@ def themes_section(themes: list[dict[str, Any]]) -> str:
     if not themes:
         return '<section id="tema"><h2>Masalah yang berulang</h2><p>Belum ada permintaan ' \
                "dalam periode ini.</p></section>"
-    bars = bar_chart([(t["label"], t["queries"]) for t in themes[:TOP_CHART]],
-                     "Permintaan per tema")
+    bars = bar_chart("Permintaan per tema",
+                     [(t["label"], t["queries"]) for t in themes[:TOP_CHART]], chart_id="tema")
     weeks = [w["week"][5:] for w in themes[0]["trend"]]
-    trend = line_chart(weeks, [(t["label"], [w["queries"] for w in t["trend"]])
-                               for t in themes[:TREND_THEMES]], "Permintaan per minggu")
+    trend = lines_chart("Permintaan per minggu", weeks,
+                        [(t["label"], [w["queries"] for w in t["trend"]])
+                         for t in themes[:TREND_THEMES]], chart_id="tren")
     rows = [(escape(t["label"]), t["queries"], t["region_count"], t["province_count"],
              _share(t["no_good_match_share"]),
              escape("; ".join(i["name"] or i["id"] for i in t["top_innovations"][:3])))
@@ -72,8 +73,8 @@ def innovations_section(items: list[dict[str, Any]]) -> str:
     head = '<section id="inovasi"><h2>Inovasi paling dicari</h2>'
     if not items:
         return head + "<p>Belum ada inovasi yang muncul di tiga teratas.</p></section>"
-    bars = bar_chart([(i["name"], i["regions"]) for i in items[:TOP_CHART]],
-                     "Daerah yang mendapatkannya di tiga teratas")
+    bars = bar_chart("Daerah yang mendapatkannya di tiga teratas",
+                     [(i["name"], i["regions"]) for i in items[:TOP_CHART]], chart_id="dicari")
     rows = [(escape(i["name"]), escape(i["government"] or ""), i["regions"], i["queries"],
              i["interest"], escape(i["award_tier"] or "-"), len(i["evidence"]),
              escape(i["status"] or "-"), escape(", ".join(i["adopters"]) or "-"))

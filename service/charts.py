@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from html import escape
 
 INK, MUTED, GRID, BAR, LINE = "#1d2430", "#5b6473", "#d8dde5", "#0b5cab", "#0b5cab"
+# Further lines of a chart with several: told apart in print and with the common colour-vision
+# deficiencies (Okabe-Ito), after the first line's colour.
+PALETTE = (LINE, "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#000000")
 WIDTH = 640
 FONT = 'font-family="system-ui, sans-serif"'
 
@@ -76,28 +79,48 @@ def bar_chart(title: str, bars: Sequence[tuple[str, float]], *, unit: str = "",
 def line_chart(title: str, points: Sequence[tuple[str, float]], *, y_label: str = "",
                chart_id: str = "line", height: int = 200) -> str:
     """A line over evenly spaced x labels (e.g. weeks), y from zero, with a marker per point."""
+    return lines_chart(title, [label for label, _ in points], [("", [v for _, v in points])],
+                       y_label=y_label, chart_id=chart_id, height=height)
+
+
+def lines_chart(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]],
+                *, y_label: str = "", chart_id: str = "lines", height: int = 200) -> str:
+    """One line per (name, values) over shared x labels, each as long as ``labels``; a legend
+    under the chart names them when there are several."""
     left, right, top, bottom = 44, 16, 40, 36
-    top_value = nice_ceiling(max((v for _, v in points), default=0))
+    named = [name for name, _ in series if name]
+    legend = 18 * len(named) if len(series) > 1 else 0
+    peak = max((max(values, default=0) for _, values in series), default=0)
+    top_value = nice_ceiling(peak)
     inner_w, inner_h = WIDTH - left - right, height - top - bottom
-    step = inner_w / max(len(points) - 1, 1)
-
-    def xy(i: int, value: float) -> tuple[float, float]:
-        return left + i * step, top + inner_h * (1 - value / top_value)
-
+    step = inner_w / max(len(labels) - 1, 1)
     body = [_y_axis(left, top, inner_w, inner_h, top_value, y_label)]
-    coords = [xy(i, v) for i, (_, v) in enumerate(points)]
-    if len(coords) > 1:
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-        body.append(f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="2"/>')
-    every = max(1, math.ceil(len(points) / 8))  # at most about eight x labels fit
-    for i, ((label, value), (x, y)) in enumerate(zip(points, coords, strict=True)):
-        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{LINE}"><title>'
-                    f'{_e(label)}: {_e(_number(value))}</title></circle>')
-        if i % every == 0 or i == len(points) - 1:
-            body.append(f'<text x="{x:.1f}" y="{top + inner_h + 18}" font-size="11" '
-                        f'text-anchor="middle" fill="{MUTED}">{_e(label)}</text>')
-    description = "; ".join(f"{label}: {_number(value)}" for label, value in points) or "kosong"
-    return _frame(title, description, height, body, chart_id)
+    every = max(1, math.ceil(len(labels) / 8))  # at most about eight x labels fit
+    for i, label in enumerate(labels):
+        if i % every == 0 or i == len(labels) - 1:
+            body.append(f'<text x="{left + i * step:.1f}" y="{top + inner_h + 18}" '
+                        f'font-size="11" text-anchor="middle" fill="{MUTED}">{_e(label)}</text>')
+    for n, (name, values) in enumerate(series):
+        colour = PALETTE[n % len(PALETTE)]
+        coords = [(left + i * step, top + inner_h * (1 - v / top_value)) for i, v in enumerate(values)]
+        if len(coords) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+            body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" '
+                        f'stroke-width="2"/>')
+        prefix = f"{name}, " if name else ""
+        body += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>{_e(prefix)}'
+                 f"{_e(labels[i])}: {_e(_number(values[i]))}</title></circle>"
+                 for i, (x, y) in enumerate(coords)]
+        if legend:
+            y = height + 14 + 18 * n
+            body.append(f'<rect x="{left}" y="{y - 10}" width="12" height="10" fill="{colour}"/>'
+                        f'<text x="{left + 18}" y="{y}" font-size="12" fill="{INK}">{_e(name)}'
+                        "</text>")
+    description = "; ".join(
+        f"{name + ': ' if name else ''}" + ", ".join(f"{label} {_number(v)}"
+                                                  for label, v in zip(labels, values, strict=False))
+        for name, values in series) or "kosong"
+    return _frame(title, description, height + legend, body, chart_id)
 
 
 def _y_axis(left: int, top: int, width: float, height: float, top_value: float,

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from service.charts import bar_chart, line_chart, nice_ceiling
+from service.charts import bar_chart, line_chart, lines_chart, nice_ceiling
 from service.tables import to_csv
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -47,3 +47,14 @@ def test_axes_end_at_a_round_number(value: float, ceiling: float) -> None:
 def test_csv_neutralises_formula_cells_and_keeps_numbers() -> None:
     text = to_csv((["a", "b", "c"], [["=1+1", 3, None], ["-x", 0.5, "ok"]]))
     assert text.splitlines() == ["a,b,c", "'=1+1,3,", "'-x,0.5,ok"]
+
+
+def test_several_lines_share_the_axis_and_get_a_legend() -> None:
+    svg = lines_chart("Tren", ["03-03", "03-10", "03-17"], [("a<b", [0, 2, 1]), ("c", [4, 1, 1])])
+    tree = ET.fromstring(svg)
+    lines = tree.findall(".//{http://www.w3.org/2000/svg}polyline")
+    assert len(lines) == 2 and lines[0].get("stroke") != lines[1].get("stroke")
+    assert "a&lt;b" in svg and "<b" not in svg.replace("<b>", "")
+    # One scale for both: up to nice_ceiling(4) = 5 over the 124 px between y 40 and y 164.
+    ys = [float(c.get("cy")) for c in tree.findall(".//{http://www.w3.org/2000/svg}circle")]
+    assert ys == pytest.approx([164.0, 114.4, 139.2, 64.8, 139.2, 139.2])
