@@ -21,6 +21,8 @@ class RankingConfig:
     bm25_weight: float = 0.3
     chars_weight: float = 0.2
     english_lexical: bool = False  # English queries share few words with Indonesian texts
+    # Correct the fused relevance with the learned fusion (recommender/fusion.json) if shipped.
+    learned_fusion: bool = True
     # A document's dense score mixes its whole text with its best single passage.
     whole_weight: float = 0.5
     passages: tuple[tuple[str, ...], ...] = (
