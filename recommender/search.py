@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.analysis import ENGLISH_STOPWORDS, indonesian_stopwords, looks_english, raw_tokens
+from index.analysis import (
+    ENGLISH_STOPWORDS,
+    indonesian_stopwords,
+    looks_english,
+    raw_tokens,
+    translate_english,
+)
 from index.snapshot import Snapshot
 from recommender.filters import UNKNOWN_STATUS, Asker, Filters
 from recommender.fusion import FEATURES, log_rank, query_length, shipped_fusion
@@ -100,6 +106,7 @@ class Candidates:
     english: bool
     lexical_on: float
     z: list[np.ndarray]  # each leg z-scored: the dense legs, BM25, chars
+    lexical_text: str  # what the lexical legs read (an English query: its Indonesian terms)
 
 
 @dataclass
@@ -273,6 +280,11 @@ class SearchState:
             if model is not None and learned is not None:
                 components[row].update(fused=float(fused[i]), **model.contributions(learned[i]))
         best = float(dense[0][1].max()) if len(docs) else 0.0
+        if c.lexical_text != text:
+            # The no-good-match model reads the query's own words, as it was fitted: a
+            # translated English query must not look better matched than it is.
+            bm25_all = self.snapshot.lexical.scores(text)
+            chars = self.snapshot.chars.scores(text, docs)
         legs = [dense[0][0], bm25_all[docs], chars]
         signals = self._signals(text, c.english, float(bm25_all[c.allowed].max()), fused, legs)
         return Ranked(order, grouped, {int(docs[i]): float(final[i]) for i in range(len(docs))},
@@ -290,6 +302,11 @@ class SearchState:
             return None
         english = looks_english(text)
         lexical_on = 0.0 if english and not cfg.english_lexical else 1.0
+        if english and not cfg.english_lexical and cfg.english_lexicon_weight:
+            # Weighted by the share translated: a few generic words alone ("district",
+            # "school") match much of the catalogue and would only add noise.
+            text, share = translate_english(text)
+            lexical_on = cfg.english_lexicon_weight * share ** cfg.english_lexicon_power
         bm25_all = self.snapshot.lexical.scores(text)
         bm25_stats = (float(bm25_all.mean()), float(bm25_all.std()))
         pool = [self._retrieve(q, i, allowed) for i, q in enumerate(queries)]
@@ -315,7 +332,7 @@ class SearchState:
                 if w:
                     fused += (w / total) * z[-1]
             return Candidates(docs, fused, dense, chars, bm25_all, allowed, eligible, english,
-                              lexical_on, z)
+                              lexical_on, z, text)
 
         c = fuse(docs, queries)
         if cfg.feedback_docs:
@@ -334,7 +351,7 @@ class SearchState:
     def features(self, text: str, c: Candidates) -> np.ndarray:
         """The learned fusion's features of every candidate: float64, (m, len(FEATURES))."""
         lexical = self.snapshot.lexical
-        terms = lexical.query_terms(text)
+        terms = lexical.query_terms(c.lexical_text)
         coverage = np.zeros(len(c.docs))
         if terms:
             columns = [lexical.vocabulary[t] for t in terms]

@@ -105,3 +105,19 @@ def test_fitting_finds_the_feature_that_predicts_the_grades(method: str) -> None
     model = fit([_sample(s) for s in range(8)], method, c=10.0)
     coef = np.abs(model.coef)
     assert int(np.argmax(coef)) == AT and model.coef[AT] > 0
+
+
+def test_an_english_query_reaches_the_lexical_legs_through_the_lexicon(
+        recommender: Recommender) -> None:
+    text = "birth certificate at the hospital"
+    result = recommender.recommend(text, limit=3)
+    assert result.matches[0].innovation.id == "akta-lahir-gamma"
+    assert result.matches[0].components["bm25"] > 0
+
+
+def test_the_no_match_signals_read_the_query_not_its_translation(
+        recommender: Recommender) -> None:
+    text = "the akta for a birth at the hospital"  # "akta" is known untranslated too
+    on = recommender.recommend(text, limit=3).signals
+    off = recommender.with_config(replace(recommender.config, english_lexicon_weight=0.0))
+    assert 0 < on["bm25_normalised"] == off.recommend(text, limit=3).signals["bm25_normalised"]
