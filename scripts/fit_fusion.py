@@ -165,10 +165,19 @@ def cross_validated(recommender: Any, rows: list[Sample], qrels: dict[str, dict[
             for k in range(FOLDS):
                 train = [s for s, f in zip(judged, fold, strict=True) if f != k]
                 test = [s for s, f in zip(judged, fold, strict=True) if f == k]
-                per_query.update(evaluate(recommender, test, qrels, fit(train, method)))
+                per_query.update(evaluate(recommender, test, qrels, _fit_or_none(train, method)))
             runs.append(_figures(per_query, judged))
         result[method] = _mean_of(runs)
     return result
+
+
+def _fit_or_none(rows: list[Sample], method: str) -> FusionModel | None:
+    """A fold's fit; a model that gives the fused score no positive weight would not be
+    shipped, so that fold keeps the z-score fusion."""
+    try:
+        return fit(rows, method)
+    except ValueError:
+        return None
 
 
 def _mean_of(runs: list[dict[str, Any]]) -> dict[str, Any]:

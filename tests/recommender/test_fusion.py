@@ -121,3 +121,18 @@ def test_the_no_match_signals_read_the_query_not_its_translation(
     on = recommender.recommend(text, limit=3).signals
     off = recommender.with_config(replace(recommender.config, english_lexicon_weight=0.0))
     assert 0 < on["bm25_normalised"] == off.recommend(text, limit=3).signals["bm25_normalised"]
+
+
+def test_cross_validation_reports_every_method_per_kind(recommender: Recommender) -> None:
+    from scripts.fit_fusion import METHODS, cross_validated, report, samples
+
+    ids = [i.id for i in recommender.items]
+    queries = [Query(f"q{n}", text, kind) for n, (text, kind) in enumerate(
+        [("antrean puskesmas", "keywords"), ("akta kelahiran bayi", "keywords"),
+         ("sampah rumah tangga", "paraphrase"), ("pajak daerah online", "paraphrase"),
+         ("gawat darurat ambulans", "keywords")] * 2)]
+    qrels = {q.id: {ids[n % len(ids)]: 2} for n, q in enumerate(queries)}
+    figures = cross_validated(recommender, samples(recommender, queries, qrels), qrels)
+    assert set(METHODS) <= set(figures) and figures["queries"] == len(queries)
+    assert set(figures["z-score"]["by_kind"]) == {"keywords", "paraphrase"}
+    assert "| anchored |" in report(figures)
