@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from pathlib import Path
 
 _TOKEN = re.compile(r"[0-9a-z]+(?:-[0-9a-z]+)*")
 
@@ -36,6 +38,49 @@ def looks_english(text: str) -> bool:
     words = raw_tokens(text)
     english = sum(w in ENGLISH_STOPWORDS for w in words)
     return english > sum(w in indonesian_stopwords() for w in words)
+
+
+LEXICON_FILE = Path(__file__).with_name("english_lexicon.json")
+
+
+@lru_cache(maxsize=1)
+def english_lexicon() -> dict[str, str]:
+    """English -> Indonesian public-service terms (phrases of up to three words)."""
+    raw = json.loads(LEXICON_FILE.read_text(encoding="utf-8"))
+    return {k: v for k, v in raw.items() if not k.startswith("_")}
+
+
+def _singular(word: str) -> str:
+    for suffix, stem in (("ies", "y"), ("ches", "ch"), ("shes", "sh"), ("ses", "s"), ("s", "")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2 and not word.endswith("ss"):
+            return word[: -len(suffix)] + stem
+    return word
+
+
+def translate_english(text: str) -> tuple[str, float]:
+    """The Indonesian terms of an English text, for the lexical legs, and the share of its
+    content words the lexicon translated. Lexicon phrases (longest first, plurals folded)
+    become their Indonesian words; other words stay (loanwords such as "online" or "stunting"
+    are shared), English function words go."""
+    lexicon, words = english_lexicon(), raw_tokens(text)
+    out: list[str] = []
+    i = translated = content = 0
+    while i < len(words):
+        for n in (3, 2, 1):
+            span = words[i:i + n]
+            hit = next((lexicon[p] for p in (" ".join(span), " ".join(map(_singular, span)))
+                        if p in lexicon), None) if len(span) == n else None
+            if hit is not None:
+                out.append(hit)
+                words_in = sum(w not in ENGLISH_STOPWORDS for w in span)
+                translated, content, i = translated + words_in, content + words_in, i + n
+                break
+        else:
+            if words[i] not in ENGLISH_STOPWORDS:
+                out.append(words[i])
+                content += 1
+            i += 1
+    return " ".join(out), translated / max(content, 1)
 
 
 # Common abbreviations of Indonesian public administration, expanded on both the query and

@@ -371,6 +371,9 @@ class Recommender:
                              for i, enc in enumerate(self.encoders)},
                           "bm25": raw["bm25"], "chars": raw["chars"],
                           "relevance": raw["relevance"],
+                          # The learned fusion's parts, when one is shipped (recommender/fusion.py).
+                          **{k: v for k, v in raw.items() if k == "fused" or
+                             k.startswith("learned_")},
                           **value_components(item, self.config, ledger),
                           **context_components(item, asker, self.config, ledger)}
             twin = ranked.grouped.get(row)

@@ -21,6 +21,12 @@ class RankingConfig:
     bm25_weight: float = 0.3
     chars_weight: float = 0.2
     english_lexical: bool = False  # English queries share few words with Indonesian texts
+    # ...unless translated: with the lexicon (index/english_lexicon.json) the lexical legs of an
+    # English query read its Indonesian terms, at this share of their usual weight (0: off).
+    english_lexicon_weight: float = 0.5
+    english_lexicon_power: float = 1.0  # ... times (share of its words translated) ** this
+    # Correct the fused relevance with the learned fusion (recommender/fusion.json) if shipped.
+    learned_fusion: bool = True
     # A document's dense score mixes its whole text with its best single passage.
     whole_weight: float = 0.5
     passages: tuple[tuple[str, ...], ...] = (

@@ -14,9 +14,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.analysis import ENGLISH_STOPWORDS, indonesian_stopwords, looks_english, raw_tokens
+from index.analysis import (
+    ENGLISH_STOPWORDS,
+    indonesian_stopwords,
+    looks_english,
+    raw_tokens,
+    translate_english,
+)
 from index.snapshot import Snapshot
 from recommender.filters import UNKNOWN_STATUS, Asker, Filters
+from recommender.fusion import FEATURES, log_rank, query_length, shipped_fusion
 from recommender.ranking import RankingConfig, adopter_levels, diversify, value_components
 from recommender.record import AWARD_TIERS, LEVELS, SECTORS, STATUSES, Innovation
 from recommender.replication import Ledger
@@ -86,6 +93,23 @@ class Columns:
 
 
 @dataclass
+class Candidates:
+    """One query's candidate documents and each leg's scores of them (aligned with docs)."""
+
+    docs: np.ndarray  # int64 rows, ascending
+    fused: np.ndarray  # the z-score fusion
+    dense: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # per encoder: mix, whole, passage
+    chars: np.ndarray
+    bm25_all: np.ndarray  # BM25 of every document
+    allowed: np.ndarray
+    eligible: int
+    english: bool
+    lexical_on: float
+    z: list[np.ndarray]  # each leg z-scored: the dense legs, BM25, chars
+    lexical_text: str  # what the lexical legs read (an English query: its Indonesian terms)
+
+
+@dataclass
 class Ranked:
     """The ranked candidates of one query, with every raw signal for the chosen rows."""
 
@@ -140,6 +164,7 @@ class SearchState:
         # The statistics sample's rows gathered once per state, not once per query.
         self.sample_chars = snapshot.chars.matrix[self.sample]
         self.sample_passages = self._passage_rows(self.sample)
+        self._names: dict[int, frozenset[str]] = {}  # analysed names, filled as rows are ranked
         self.sample_vectors = [np.ascontiguousarray(d.vectors[self.sample_passages[0]])
                                for d in snapshot.dense]
 
@@ -195,8 +220,9 @@ class SearchState:
         return passage_rows, np.repeat(np.arange(len(docs)), lengths)
 
     def _dense(self, position: int, query: np.ndarray,
-               docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """(mix of whole and best-passage cosine, whole cosine) of the given documents
+               docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(mix of whole and best-passage cosine, whole cosine, best passage cosine) of the given
+        documents
         (None: the statistics sample, from its pre-gathered vectors)."""
         if docs is None:
             passage_rows, owner = self.sample_passages
@@ -213,7 +239,7 @@ class SearchState:
         firsts = np.flatnonzero(np.diff(owner, prepend=-1))
         best = np.maximum.reduceat(scores, firsts).astype(np.float32) if len(scores) else whole
         w = self.config.whole_weight
-        return (w * whole + (1 - w) * best).astype(np.float32), whole
+        return (w * whole + (1 - w) * best).astype(np.float32), whole, best
 
     def dense_scores(self, position: int, query: np.ndarray, docs: np.ndarray) -> np.ndarray:
         return self._dense(position, query, docs)[0]
@@ -227,15 +253,60 @@ class SearchState:
 
     def rank(self, text: str, queries: list[np.ndarray], filters: Filters, asker: Asker,
              limit: int, exclude: int | None = None) -> Ranked:
+        c = self.candidates(text, queries, filters, exclude)
+        if c is None:
+            return Ranked([], {}, {}, {}, 0.0, 0)
+        docs, fused, dense, chars, bm25_all = c.docs, c.fused, c.dense, c.chars, c.bm25_all
+        relevance, learned = fused, None
+        model = shipped_fusion() if self.config.learned_fusion else None
+        if model is not None:
+            learned = self.features(text, c)
+            relevance = model.score(learned)
+        context = self._context(docs, asker)
+        final = relevance + self.value[docs] + context
+        order_idx = np.lexsort((docs, -final))
+        order = [int(docs[i]) for i in order_idx]
+        grouped: dict[int, int] = {}
+        if self.config.diversity:
+            order, grouped = self._diversify(order, limit)
+        where = {int(r): i for i, r in enumerate(docs)}
+        components: dict[int, dict[str, float]] = {}
+        for row in order[:limit]:
+            i = where[row]
+            components[row] = {
+                **{f"dense_{j}": float(d[0][i]) for j, d in enumerate(dense)},
+                "bm25": float(bm25_all[row]), "chars": float(chars[i]),
+                "relevance": float(relevance[i])}
+            if model is not None and learned is not None:
+                components[row].update(fused=float(fused[i]), **model.contributions(learned[i]))
+        best = float(dense[0][1].max()) if len(docs) else 0.0
+        if c.lexical_text != text:
+            # The no-good-match model reads the query's own words, as it was fitted: a
+            # translated English query must not look better matched than it is.
+            bm25_all = self.snapshot.lexical.scores(text)
+            chars = self.snapshot.chars.scores(text, docs)
+        legs = [dense[0][0], bm25_all[docs], chars]
+        signals = self._signals(text, c.english, float(bm25_all[c.allowed].max()), fused, legs)
+        return Ranked(order, grouped, {int(docs[i]): float(final[i]) for i in range(len(docs))},
+                      components, best, c.eligible, {"dense_cosine": best, **signals})
+
+    def candidates(self, text: str, queries: list[np.ndarray], filters: Filters,
+                   exclude: int | None = None) -> Candidates | None:
+        """Each leg's own top documents, re-scored and z-score fused (None: none eligible)."""
         cfg = self.config
         allowed = self.columns.mask(filters)
         if exclude is not None:
             allowed[exclude] = False
         eligible = int(allowed.sum())
         if not eligible:
-            return Ranked([], {}, {}, {}, 0.0, 0)
+            return None
         english = looks_english(text)
         lexical_on = 0.0 if english and not cfg.english_lexical else 1.0
+        if english and not cfg.english_lexical and cfg.english_lexicon_weight:
+            # Weighted by the share translated: a few generic words alone ("district",
+            # "school") match much of the catalogue and would only add noise.
+            text, share = translate_english(text)
+            lexical_on = cfg.english_lexicon_weight * share ** cfg.english_lexicon_power
         bm25_all = self.snapshot.lexical.scores(text)
         bm25_stats = (float(bm25_all.mean()), float(bm25_all.std()))
         pool = [self._retrieve(q, i, allowed) for i, q in enumerate(queries)]
@@ -246,7 +317,7 @@ class SearchState:
         chars_sample = self.snapshot.chars.scores(char_query, matrix=self.sample_chars)
         chars_stats = (float(chars_sample.mean()), float(chars_sample.std()))
 
-        def fuse(docs: np.ndarray, queries: list[np.ndarray]) -> tuple[np.ndarray, list, np.ndarray]:
+        def fuse(docs: np.ndarray, queries: list[np.ndarray]) -> Candidates:
             dense = [self._dense(i, q, docs) for i, q in enumerate(queries)]
             stats = [_stats(self._dense(i, q, None)[0]) for i, q in enumerate(queries)]
             chars = self.snapshot.chars.scores(char_query, docs)
@@ -255,14 +326,17 @@ class SearchState:
                       (cfg.chars_weight * lexical_on, chars, chars_stats)]
             total = sum(w for w, _, _ in parts) or 1.0
             fused = np.zeros(len(docs), dtype=np.float32)
+            z = []
             for w, values, (mean, std) in parts:
+                z.append(((values - mean) / max(std, 1e-9)).astype(np.float32))
                 if w:
-                    fused += (w / total) * ((values - mean) / max(std, 1e-9)).astype(np.float32)
-            return fused, dense, chars
+                    fused += (w / total) * z[-1]
+            return Candidates(docs, fused, dense, chars, bm25_all, allowed, eligible, english,
+                              lexical_on, z, text)
 
-        fused, dense, chars = fuse(docs, queries)
+        c = fuse(docs, queries)
         if cfg.feedback_docs:
-            top = docs[np.lexsort((docs, -fused))[: cfg.feedback_docs]]
+            top = docs[np.lexsort((docs, -c.fused))[: cfg.feedback_docs]]
             moved = []
             for position, query in enumerate(queries):
                 shifted = query + cfg.feedback_weight * self.whole_vectors(position, top).mean(axis=0)
@@ -270,28 +344,43 @@ class SearchState:
             extra = [self._retrieve(q, i, allowed) for i, q in enumerate(moved)]
             docs = np.unique(np.concatenate([docs, *extra])).astype(np.int64)
             whole_first = [self._dense(i, q, docs)[1] for i, q in enumerate(queries)]
-            fused, dense, chars = fuse(docs, moved)
-            dense = [(d[0], w) for d, w in zip(dense, whole_first, strict=True)]
-        context = self._context(docs, asker)
-        final = fused + self.value[docs] + context
-        order_idx = np.lexsort((docs, -final))
-        order = [int(docs[i]) for i in order_idx]
-        grouped: dict[int, int] = {}
-        if cfg.diversity:
-            order, grouped = self._diversify(order, limit)
-        where = {int(r): i for i, r in enumerate(docs)}
-        components: dict[int, dict[str, float]] = {}
-        for row in order[:limit]:
-            i = where[row]
-            components[row] = {
-                **{f"dense_{j}": float(d[0][i]) for j, d in enumerate(dense)},
-                "bm25": float(bm25_all[row]), "chars": float(chars[i]),
-                "relevance": float(fused[i])}
-        best = float(dense[0][1].max()) if len(docs) else 0.0
-        legs = [dense[0][0], bm25_all[docs], chars]
-        signals = self._signals(text, english, float(bm25_all[allowed].max()), fused, legs)
-        return Ranked(order, grouped, {int(docs[i]): float(final[i]) for i in range(len(docs))},
-                      components, best, eligible, {"dense_cosine": best, **signals})
+            c = fuse(docs, moved)
+            c.dense = [(d[0], w, d[2]) for d, w in zip(c.dense, whole_first, strict=True)]
+        return c
+
+    def features(self, text: str, c: Candidates) -> np.ndarray:
+        """The learned fusion's features of every candidate: float64, (m, len(FEATURES))."""
+        lexical = self.snapshot.lexical
+        terms = lexical.query_terms(c.lexical_text)
+        coverage = np.zeros(len(c.docs))
+        if terms:
+            columns = [lexical.vocabulary[t] for t in terms]
+            idf = lexical.idf[columns].astype(np.float64)
+            present = (lexical.tf[c.docs][:, columns] > 0).toarray()
+            coverage = present @ idf / max(float(idf.sum()), 1e-9)
+        wanted = set(terms)
+        names = np.array([len(wanted & self._name_terms(int(r))) / max(len(wanted), 1)
+                          for r in c.docs])
+        dense_z, bm25_z, chars_z = c.z[0], c.z[-2] * c.lexical_on, c.z[-1] * c.lexical_on
+        length = query_length(len(raw_tokens(text)))
+        values = {
+            "fused": c.fused, "dense": dense_z, "bm25": bm25_z, "chars": chars_z,
+            "cos_whole": c.dense[0][1], "cos_passage": c.dense[0][2],
+            "rank_dense": log_rank(c.dense[0][0]),
+            "rank_bm25": log_rank(c.bm25_all[c.docs]) * c.lexical_on,
+            "rank_chars": log_rank(c.chars) * c.lexical_on,
+            "coverage": coverage, "name_match": names,
+            "english_dense": dense_z * float(c.english), "length_bm25": bm25_z * length,
+            "length_coverage": coverage * length}
+        return np.column_stack([np.asarray(values[f], dtype=np.float64) for f in FEATURES])
+
+    def _name_terms(self, row: int) -> frozenset[str]:
+        terms = self._names.get(row)
+        if terms is None:
+            item = self.items[row]
+            terms = frozenset(self.snapshot.lexical.analyzer.terms(item.name if item else ""))
+            self._names[row] = terms  # a benign race: both writers store the same set
+        return terms
 
     def _signals(self, text: str, english: bool, best_bm25: float, fused: np.ndarray,
                  legs: list[np.ndarray]) -> dict[str, float]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from recommender.evaluation import METRICS, SYSTEMS, load_qrels, load_queries, run_systems, summarise
 from recommender.workspace import BUNDLED_CATALOGUE, open_recommender
+from scripts import fit_fusion
 from scripts.fit_no_match import NEGATIVES, cross_validated, labelled_rows
 from scripts.fit_no_match import report as no_match_report
 from scripts.lan_known_item import LAN, load_known_items
@@ -155,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         lan_took = time.perf_counter() - lan_started
         rows = labelled_rows(recommender, queries, qrels, load_queries(NEGATIVES))
         summary["no_match_cross_validated"] = cross_validated(rows)
+        candidates = fit_fusion.samples(recommender, queries, qrels)
+        summary["learned_fusion_cross_validated"] = \
+            fit_fusion.cross_validated(recommender, candidates, qrels)
     summary["encoders"] = [e.name for e in recommender.encoders]
     summary["seconds"] = {"index": round(built, 1),
                           "queries": round(time.perf_counter() - started - built - lan_took, 1),
@@ -162,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     header = (f"encoders: {', '.join(summary['encoders'])}; index {built:.0f} s, "
               f"{len(queries)} queries x {len(SYSTEMS)} systems {summary['seconds']['queries']:.0f} s")
     text = "\n".join([report(summary), known_item_report(summary["lan_known_item"]),
-                      no_match_report(summary["no_match_cross_validated"])])
+                      no_match_report(summary["no_match_cross_validated"]),
+                      fit_fusion.report(summary["learned_fusion_cross_validated"])])
     print(header)
     print(text)
     if args.markdown:

@@ -404,7 +404,9 @@ def score_rows(match: Match) -> list[dict[str, Any]]:
             label += f" {TIER_BADGES.get(item.award_tier, item.award_tier)}"
         elif kind == "replications":
             label += f" {replication_count(match)} daerah"
-        part = "relevance" if kind in ("relevance", "dense", "bm25", "chars") else \
+        # The learned fusion's parts (if one is shipped) explain relevance too.
+        part = "relevance" if kind in ("relevance", "dense", "bm25", "chars", "fused") or \
+            kind.startswith("learned_") else \
             "bonus" if value > 0 else "penalty"
         if part == "relevance" or value:
             rows.append({"name": name, "label": label, "meaning": meaning, "value": value,
