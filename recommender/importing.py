@@ -268,7 +268,7 @@ def _line_of(fmt: str, options: ImportOptions, row: int) -> int:
     return row + 1 if fmt == "csv" else row  # a spreadsheet's row number counts the header
 
 
-def _check_rows(catalogue: Catalogue, data: bytes, fmt: str, texts: TextIndex,
+def _check_rows(data: bytes, fmt: str, texts: TextIndex, stored: set[str],
                 options: ImportOptions) -> _Checked:
     adapter = options.adapter
     rows = adapter.rows(data) if adapter is not None else read_rows(data, fmt)
@@ -280,12 +280,16 @@ def _check_rows(catalogue: Catalogue, data: bytes, fmt: str, texts: TextIndex,
             if error is not None:
                 raise error
             item = validate_record(raw)
+            _check_encodable(item.to_dict())  # an adapter's rows come from JSON too
             if item.id in seen:
                 raise InvalidRecord("id", f"duplicate of row {seen[item.id]} in this file")
             twin = texts.twin_of(item)
-            if twin is not None and options.merge and not catalogue.exists(item.id) \
-                    and twin not in seen:
-                checked.twins[number] = Duplicate(number, item.id, twin, 1.0)
+            if twin is not None and options.compares and twin in stored \
+                    and item.id not in stored:
+                # The same text as a stored innovation: the plainest duplicate, reported as one.
+                checked.twins[number] = Duplicate(number, item.id, twin,
+                                                  round(texts.similarity(item, twin), 4),
+                                                  _line_of(fmt, options, number))
             elif twin is not None:
                 raise InvalidRecord("problem", f"(nearly) the same problem and solution text "
                                                f"as {twin!r}")
@@ -295,16 +299,18 @@ def _check_rows(catalogue: Catalogue, data: bytes, fmt: str, texts: TextIndex,
                                                      _line_of(fmt, options, number)))
             continue
         seen[item.id] = number
-        texts.add(item)
+        if number not in checked.twins:
+            texts.add(item)
         checked.good.append((number, item))
     return checked
 
 
-def _review(options: ImportOptions, row: int, item: Innovation) -> dict[str, Any] | None:
+def _review(options: ImportOptions, row: int, line: int, item: Innovation
+            ) -> dict[str, Any] | None:
     flags = options.adapter.flags.get(row, {}) if options.adapter is not None else {}
     if not flags.get("needs_review"):
         return None
-    return {"row": row, "id": item.id, "reasons": list(flags.get("review_reasons", [])),
+    return {"row": row, "line": line, "id": item.id, "reasons": list(flags.get("review_reasons", [])),
             "sector": item.sector, "sector_confidence": flags.get("sector_confidence")}
 
 
@@ -319,23 +325,24 @@ def validate_rows(catalogue: Catalogue, data: bytes, fmt: str,
     """
     options = options or ImportOptions()
     stored = catalogue.all()
-    checked = _check_rows(catalogue, data, fmt, texts or TextIndex(stored), options)
-    report = checked.report
-    found = {**(duplicates_of(checked.good, stored) if options.compares else {}),
-             **checked.twins}
     by_id = {item.id: item for item in stored}
+    checked = _check_rows(data, fmt, texts or TextIndex(stored), set(by_id), options)
+    report = checked.report
+    lines = {number: _line_of(fmt, options, number) for number, _ in checked.good}
+    found = {**(duplicates_of(checked.good, stored, lines=lines) if options.compares else {}),
+             **checked.twins}
     store: dict[str, Innovation] = {}
     for number, item in checked.good:
         duplicate = found.get(number)
         if options.adapter is not None and item.id in by_id:
             # An id another portal's row was given collides with ours: the same innovation,
             # never a replacement of our record.
-            duplicate = Duplicate(number, item.id, item.id, 1.0)
+            duplicate = Duplicate(number, item.id, item.id, 1.0, lines[number])
         if duplicate is not None:
             report.duplicates.append(duplicate)
         if duplicate is not None and not options.merge and (
-                duplicate.of == item.id or not options.keep_duplicates):
-            continue
+                duplicate.of == item.id or not options.keep_duplicates or number in checked.twins):
+            continue  # a twin's text may not be stored twice, kept or not
         if duplicate is not None and options.merge:
             target = store.get(duplicate.of) or by_id[duplicate.of]
             merged = merge_into(target, item)
@@ -347,7 +354,7 @@ def validate_rows(catalogue: Catalogue, data: bytes, fmt: str,
         store[item.id] = item
         (report.updated if item.id in by_id else
          report.new if duplicate is None else []).append(item.id)
-        flagged = _review(options, number, item)
+        flagged = _review(options, number, lines[number], item)
         if flagged is not None:
             report.review.append(flagged)
     report.duplicates.sort(key=lambda d: d.row)

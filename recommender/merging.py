@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,13 +19,16 @@ class Duplicate:
     id: str  # the imported row's id
     of: str  # the stored innovation it describes
     similarity: float
+    line: int | None = None  # where a person finds the row (JSONL line, spreadsheet row)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "id": self.id, "of": self.of, "similarity": self.similarity}
+        return {"row": self.row, "line": self.line if self.line is not None else self.row,
+                "id": self.id, "of": self.of, "similarity": self.similarity}
 
 
 def duplicates_of(rows: Sequence[tuple[int, Innovation]], stored: Sequence[Innovation],
-                  threshold: float = DUPLICATE_THRESHOLD) -> dict[int, Duplicate]:
+                  threshold: float = DUPLICATE_THRESHOLD, *, lines: Mapping[int, int] | None = None
+                  ) -> dict[int, Duplicate]:
     """Row number -> the stored innovation that row most likely describes (name + text).
 
     Only rows whose id is not stored are compared: a row with a stored id is an update of it.
@@ -36,7 +39,8 @@ def duplicates_of(rows: Sequence[tuple[int, Innovation]], stored: Sequence[Innov
         return {}
     ids = {row: item.id for row, item in fresh}
     found = find_duplicates(fresh, stored, threshold)
-    return {row: Duplicate(row, ids[row], of, sim) for row, of, sim in found}
+    lines = lines or {}
+    return {row: Duplicate(row, ids[row], of, sim, lines.get(row)) for row, of, sim in found}
 
 
 def merge_into(existing: Innovation, incoming: Innovation) -> Innovation:

@@ -24,7 +24,7 @@ class ReviewQueue:
         """``entries``: the import report's ``review`` items ({id, reasons, …})."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         rows = [(e["id"], json.dumps(e["reasons"], ensure_ascii=False),
-                 json.dumps({k: v for k, v in e.items() if k not in ("id", "reasons", "row")},
+                 json.dumps({k: v for k, v in e.items() if k not in ("id", "reasons", "row", "line")},
                             ensure_ascii=False), now) for e in entries]
         if not rows:
             return

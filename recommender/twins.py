@@ -68,6 +68,13 @@ class TextIndex:
         return min(found)[1] if found else None
 
 
+    def similarity(self, item: Innovation, other_id: str) -> float:
+        """Word 3-gram Jaccard of ``item`` and the indexed ``other_id`` (0 when not indexed)."""
+        mine, theirs = _shingles(item), self._shingles.get(other_id, frozenset())
+        common = len(mine & theirs)
+        return common / (len(mine) + len(theirs) - common) if common else 0.0
+
+
 def check_near_duplicate(catalogue: Catalogue, item: Innovation) -> None:
     """Raise InvalidRecord when another stored innovation has (nearly) the same text."""
     twin = TextIndex(catalogue.all()).twin_of(item)

@@ -114,11 +114,11 @@ def _print_report(report: ImportReport) -> None:
           f"{len(report.updated)} updated; {len(report.duplicates)} rows possibly duplicate "
           f"stored ones ({len(report.merged)} of those merged); {len(report.rejected)} rejected")
     for d in report.duplicates:
-        print(f"  row {d.row} ({d.id}): possible duplicate of {d.of} (similarity {d.similarity})")
+        print(f"  line {d.line} ({d.id}): possible duplicate of {d.of} (similarity {d.similarity})")
     for r in report.rejected:
         print(f"  line {r.line} ({r.id or 'no id'}): rejected: {r.field}: {r.reason}")
     for flagged in report.review:
-        print(f"  row {flagged['row']} ({flagged['id']}): to review: "
+        print(f"  line {flagged['line']} ({flagged['id']}): to review: "
               + "; ".join(flagged["reasons"]))
 
 

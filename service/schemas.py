@@ -306,6 +306,7 @@ class Rejection(BaseModel):
 
 class Duplicate(BaseModel):
     row: int = Field(description="the imported row's number")
+    line: int = Field(description="where a person finds it: the JSONL line or spreadsheet row")
     id: str = Field(description="the id the imported row has or was given")
     of: str = Field(description="the stored innovation it likely describes")
     similarity: float = Field(description="name and text similarity, 0-1 (1: the same text or id)")
@@ -313,6 +314,7 @@ class Duplicate(BaseModel):
 
 class Review(BaseModel):
     row: int = Field(description="the imported row's number")
+    line: int = Field(description="where a person finds it: the JSONL line or spreadsheet row")
     id: str = Field(description="the stored innovation's id")
     reasons: list[str] = Field(description="what the adapter had to guess")
     sector: str = Field(description="the sector stored (a guess when the reasons say so)")

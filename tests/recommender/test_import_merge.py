@@ -122,3 +122,35 @@ def test_merge_into_fills_only_what_is_empty_and_caps_lists() -> None:
     assert (merged.id, merged.name, merged.level, merged.problem) == ("a", "A", "kota", "ours")
     assert (merged.solution, merged.year) == ("their way", 2019)
     assert len(merged.sources) == MAX_LIST and merged.replication_of is None
+
+
+def test_an_adapter_row_with_a_lone_surrogate_is_rejected_alone(kitless: Catalogue,
+                                                                lan_bytes: bytes) -> None:
+    first, second = (json.loads(line) for line in lan_bytes.splitlines()[5:7])
+    data = (json.dumps({**first, "nama_inovasi": "Inovasi \ud800 X"}) + "\n"
+            + json.dumps(second) + "\n").encode()
+    report = import_rows(kitless, data, "lan", lan(keep=True))
+    assert [(r.row, r.field) for r in report.rejected] == [(1, "record")]
+    assert "surrogate" in report.rejected[0].reason
+    assert len(report.accepted) + len(report.duplicates) >= 1
+
+
+def test_the_same_text_under_a_new_id_is_a_duplicate_and_never_stored_twice(
+        tmp_path: Path) -> None:
+    store = Catalogue(tmp_path / "one.sqlite3")
+    original = validate_record({"id": "asli", "name": "Asli", "level": "kota", "sector": "lainnya",
+                                "problem": "Antrean panjang di kantor layanan kota setiap hari.",
+                                "solution": "Antrean daring dengan nomor urut lewat ponsel."})
+    store.create(original)
+    copy = {**original.to_dict(), "id": "salinan", "name": "Salinan", "contact": "Kantor, 0271"}
+    data = (json.dumps(copy) + "\n").encode()
+    for options in (ImportOptions(merge=True), ImportOptions(merge=False)):
+        report, _ = validate_rows(store, data, "jsonl", options)
+        if options.merge:  # compared: reported as the duplicate it is, and merged
+            assert [(d.id, d.of) for d in report.duplicates] == [("salinan", "asli")]
+            assert report.merged == ["asli"] and report.rejected == []
+        else:  # our own format, not compared: the near-duplicate text rule refuses it
+            assert [r.field for r in report.rejected] == ["problem"]
+    merged = import_rows(store, data, "jsonl", ImportOptions(merge=True))
+    assert store.count() == 1 and store.get("asli").contact == "Kantor, 0271"
+    assert merged.duplicates[0].similarity == 1.0
