@@ -38,6 +38,8 @@ TOP = 3  # "in its top 3": the results a planner reads
 GAP_SHARE = 0.5
 MAX_TEXTS = 4000  # distinct texts clustered per call (newest first): pairwise memory is n^2
 EXAMPLES = 3
+EARLIEST = dt.date(2000, 1, 1)  # before any logged request; bounds keep date arithmetic finite
+MAX_DAYS = 3 * 366  # a longer period would draw thousands of weekly points per theme
 
 
 @dataclass(frozen=True)
@@ -53,10 +55,19 @@ class Period:
     def parse(cls, start: str | None, end: str | None, province: str | None = None,
               level: str | None = None, *, today: dt.date | None = None) -> Period:
         """From ISO dates (``to`` defaults to today, ``from`` to 90 days before ``to``)."""
-        last = _date("to", end) or today or dt.datetime.now(dt.UTC).date()
-        first = _date("from", start) or last - dt.timedelta(days=DEFAULT_DAYS)
+        now = today or dt.datetime.now(dt.UTC).date()
+        latest = now + dt.timedelta(days=1)
+        last = _date("to", end) or now
+        if not EARLIEST <= last <= latest:
+            raise InvalidRecord("to", f"{last} is outside {EARLIEST}..{latest}")
+        first = _date("from", start) or max(EARLIEST, last - dt.timedelta(days=DEFAULT_DAYS))
+        if not EARLIEST <= first <= latest:
+            raise InvalidRecord("from", f"{first} is outside {EARLIEST}..{latest}")
         if first > last:
             raise InvalidRecord("from", f"{first} is after to={last}")
+        if (last - first).days > MAX_DAYS:
+            raise InvalidRecord("from", f"the period is {(last - first).days} days long; "
+                                        f"at most {MAX_DAYS}")
         if level is not None and level not in LEVELS:
             raise InvalidRecord("level", f"{level!r} is not one of: {', '.join(LEVELS)}")
         return cls(first, last, (province or "").strip() or None, level)
@@ -168,9 +179,13 @@ def theme(rows: list[dict[str, Any]], terms: list[str], inside: np.ndarray, text
         "id": "t-" + hashlib.sha1(label.encode()).hexdigest()[:10],
         "label": label, "terms": terms, "queries": len(rows), "region_count": len(regions),
         "province_count": len({p for p, _ in regions if p}),
+        # Privacy: no cell (theme x region) of fewer than MIN_BREAKDOWN queries is shown; those
+        # are counted together, and a theme that small is not broken down at all.
         "regions": [{"province": p, "level": lv, "queries": n}
-                    for (p, lv), n in sorted(regions.items(), key=lambda x: (-x[1], str(x[0])))]
-        if len(rows) >= MIN_BREAKDOWN else [],
+                    for (p, lv), n in sorted(regions.items(), key=lambda x: (-x[1], str(x[0])))
+                    if n >= MIN_BREAKDOWN] if len(rows) >= MIN_BREAKDOWN else [],
+        "regions_withheld": sum(n for n in regions.values() if n < MIN_BREAKDOWN)
+        if len(rows) >= MIN_BREAKDOWN else len(rows),
         "regions_suppressed": len(rows) < MIN_BREAKDOWN,
         "trend": [{"week": w.isoformat(), "queries": weekly.get(w, 0)} for w in period.weeks()],
         "top_innovations": [{"id": i, "name": names.get(i), "count": n}

@@ -44,8 +44,10 @@ def _share(value: float) -> str:
 def _regions(theme: dict[str, Any]) -> str:
     if theme["regions_suppressed"]:
         return '<span class="muted">tidak dirinci (kurang dari 3 permintaan)</span>'
-    return escape(", ".join(f"{r['province'] or '?'} ({r['level'] or '?'}) {r['queries']}"
-                            for r in theme["regions"]))
+    cells = [f"{r['province'] or '?'} ({r['level'] or '?'}) {r['queries']}" for r in theme["regions"]]
+    if theme["regions_withheld"]:
+        cells.append(f"daerah lain, masing-masing < 3: {theme['regions_withheld']}")
+    return escape(", ".join(cells))
 
 
 def themes_section(themes: list[dict[str, Any]]) -> str:

@@ -37,6 +37,8 @@ class Theme(BaseModel):
     regions: list[Region] = Field(description="the breakdown by region; empty when the theme "
                                               "has fewer than 3 queries (privacy)")
     regions_suppressed: bool = Field(description="the breakdown was withheld (under 3 queries)")
+    regions_withheld: int = Field(description="queries from regions that asked this theme fewer "
+                                              "than 3 times: counted, not broken down")
     trend: list[Week] = Field(description="queries per ISO week of the period, zeros included")
     top_innovations: list[ThemeInnovation] = Field(
         description="innovations most often in the theme's top 3 results")

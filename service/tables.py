@@ -36,7 +36,9 @@ def themes_table(themes: Sequence[Mapping[str, Any]]) -> Table:
              t["province_count"], t["no_good_match_share"],
              _joined(f"{i['name'] or i['id']} ({i['count']})" for i in t["top_innovations"]),
              "(disembunyikan: kurang dari 3 pertanyaan)" if t["regions_suppressed"]
-             else _joined(region_text(r) for r in t["regions"]),
+             else _joined([*(region_text(r) for r in t["regions"]),
+                           *([f"lainnya (< 3 per daerah): {t['regions_withheld']}"]
+                             if t["regions_withheld"] else [])]),
              _joined(f"{w['week']}: {w['queries']}" for w in t["trend"]),
              _joined(t["examples"])] for t in themes]
     return THEME_HEADERS, rows

@@ -62,7 +62,8 @@ def test_filters_narrow_the_answer(api: TestClient) -> None:
 
 @pytest.mark.parametrize(("params", "field"), [
     ({"from": "2025-02-30"}, "from"), ({"to": "maret"}, "to"),
-    ({"from": "2025-03-05", "to": "2025-03-01"}, "from"), ({"level": "desa"}, "level")])
+    ({"from": "2025-03-05", "to": "2025-03-01"}, "from"), ({"level": "desa"}, "level"),
+    ({"to": "9999-12-31"}, "to"), ({"to": "0001-01-01"}, "to"), ({"from": "0001-01-01"}, "from")])
 def test_a_bad_parameter_is_a_422_naming_it(api: TestClient, params: dict[str, str],
                                             field: str) -> None:
     response = api.get("/v1/analytics/themes", params=params)
