@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from fastapi import Request
 
 from recommender.engine import Recommender
@@ -21,3 +23,13 @@ def writer_of(request: Request) -> CatalogueWriter:
     if writer is None:
         raise IndexNotReady("the service is still starting")
     return writer
+
+
+def cross_site(request: Request) -> bool:
+    """A browser names the page a POST came from (Origin); one from another site, or from an
+    opaque origin ("null": a sandboxed frame, a data: page), is not our user's. Callers that
+    are not browsers (other portals' servers, curl) send no Origin and pass."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    return origin == "null" or urlsplit(origin).netloc != request.url.netloc

@@ -22,7 +22,7 @@ from recommender.registry import RegistryFilters
 from service import session, tables
 from service.auth import key_scopes
 from service.charts import bar_chart, line_chart
-from service.deps import recommender_of
+from service.deps import cross_site, recommender_of
 from service.routers.analytics import query_vectors
 from service.settings import Settings, hash_key
 from service.web import MONTHS, PROVINCES, page_error, render, status_of
@@ -101,6 +101,8 @@ def _login(request: Request, message: str | None = None, status: int = 200) -> H
 @router.post("/nasional/masuk", response_class=HTMLResponse)
 def login(request: Request, key: str = Form("", max_length=500)) -> Response:
     """Check the key once; a session cookie carries the login for LIFETIME seconds."""
+    if cross_site(request):  # another site signing a browser in (login CSRF)
+        return _login(request, "Masuk hanya dari halaman Replikasi sendiri.", 403)
     known = request.app.state.key_hashes
     scopes = key_scopes(f"Bearer {key.strip()}", known) if key.strip() else None
     if scopes is None:
@@ -118,7 +120,9 @@ def login(request: Request, key: str = Form("", max_length=500)) -> Response:
 
 
 @router.post("/nasional/keluar")
-def logout() -> Response:
+def logout(request: Request) -> Response:
+    if cross_site(request):
+        return _login(request, "Keluar hanya dari halaman Replikasi sendiri.", 403)
     response = RedirectResponse("/nasional", status_code=303)
     response.delete_cookie(session.COOKIE, path="/nasional")
     return response

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,20 +23,29 @@ SCOPE = "analytics"
 
 def load_secret(data_dir: Path) -> bytes:
     """The data directory's secret, created (owner-only) on first use; every worker on the
-    directory reads the same one, so a cookie signed by one is valid in all."""
+    directory reads the same one, so a cookie signed by one is valid in all.
+
+    Written to a temporary file and linked into place, so no reader ever sees it half written
+    and a crash leaves no empty secret behind; the first link wins a race between workers.
+    """
     path = data_dir / SECRET_FILE
     data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        secret = path.read_bytes().strip()
-        if len(secret) >= 32:
-            return secret
-        raise RuntimeError(f"{path} is shorter than 32 bytes: delete it to make a new one") \
-            from None
-    with os.fdopen(fd, "wb") as out:
-        out.write(secrets.token_hex(32).encode())
-    return path.read_bytes().strip()
+    if not path.exists():
+        fd, temp = tempfile.mkstemp(prefix=".session-secret-", dir=data_dir)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(secrets.token_hex(32).encode())
+                out.flush()
+                os.fsync(out.fileno())
+            os.link(temp, path)
+        except FileExistsError:
+            pass  # another worker linked its own first: use that one
+        finally:
+            os.unlink(temp)
+    secret = path.read_bytes().strip()
+    if len(secret) < 32:
+        raise RuntimeError(f"{path} is shorter than 32 bytes: delete it to make a new one")
+    return secret
 
 
 def _mac(secret: bytes, message: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from recommender.errors import RecommenderError
 from service import web
+from service.deps import cross_site
 from service.routers.interest import record_interest
 
 router = APIRouter(include_in_schema=False)
@@ -24,10 +25,6 @@ def _refusal(request: Request, form: web.Form, status: int, message: str,
     return response
 
 
-def _foreign(request: Request) -> bool:
-    """A browser says where a form was posted from; another site's form is not a planner's."""
-    origin = request.headers.get("origin")
-    return bool(origin) and origin != "null" and urlsplit(origin).netloc != request.url.netloc
 
 
 @router.post("/inovasi/{innovation_id}/minat", response_model=None)
@@ -35,7 +32,7 @@ def mark_interest(request: Request, innovation_id: str, back: str = Form("")) ->
     """Record the mark with the asker's level and province from the search, then show the same
     results again (303, so a reload does not post twice) with a thank-you on the card."""
     form = web.Form.from_query(QueryParams(back))
-    if _foreign(request):
+    if cross_site(request):
         return _refusal(request, form, 403, "Tanda minat hanya dapat dikirim dari halaman "
                                             "Replikasi sendiri.")
     raw = {"asker_level": form.asker_level or None, "asker_province": form.asker_province or None}

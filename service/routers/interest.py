@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
 from recommender.interest import MAX_NOTE, InterestStore, validate_interest
-from service.deps import recommender_of
+from service.deps import cross_site, recommender_of
 from service.errors import responses
 from service.ratelimit import TokenBuckets, spend
 from service.schemas import NO_CONTROL, Level, Strict
@@ -56,11 +57,14 @@ def record_interest(request: Request, innovation_id: str, raw: dict[str, Any]) -
 
 
 @router.post("/innovations/{innovation_id}/interest", status_code=201,
-             response_model=InterestOut, responses=responses(404, 422, 429, 503))
+             response_model=InterestOut, responses=responses(403, 404, 422, 429, 503))
 def interest(request: Request, innovation_id: str,
              body: InterestIn | None = Body(None)) -> dict[str, Any]:
     """Mark interest in replicating an innovation: a demand signal for the national team,
     kept apart from the verified replication registry. No key needed; each client may mark a
     few at once, then one more every so often (429 with Retry-After beyond that)."""
+    if cross_site(request):  # another site's page making its visitors' browsers post marks
+        raise HTTPException(403, "origin: interest marks are not accepted from another site's "
+                                 "pages")
     raw = body.model_dump(exclude_none=True) if body else {}
     return record_interest(request, innovation_id, raw)

@@ -145,3 +145,13 @@ def test_the_web_form_names_bad_input_and_unknown_innovations(api: TestClient) -
     assert bad.status_code == 422 and "Provinsi Anda" in bad.text
     missing = api.post("/inovasi/tidak-ada/minat", data={"back": ""})
     assert missing.status_code == 404 and "tidak ada di katalog" in missing.text
+
+
+@pytest.mark.parametrize("origin", ["https://elsewhere.example", "null"])
+def test_no_page_elsewhere_can_make_a_browser_mark_interest(api: TestClient, origin: str) -> None:
+    for path, kwargs in (("/inovasi/stunting-iota/minat", {"data": {"back": ""}}),
+                         ("/v1/innovations/stunting-iota/interest", {})):
+        response = api.post(path, headers={"Origin": origin}, follow_redirects=False, **kwargs)
+        assert response.status_code == 403, (path, response.text)
+    with sqlite3.connect(api.app.state.recommender.catalogue.path) as db:  # type: ignore[attr-defined]
+        assert db.execute("SELECT count(*) FROM interest").fetchone() == (0,)

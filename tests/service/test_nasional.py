@@ -211,3 +211,11 @@ def test_the_registry_lists_the_latest_written_first(team: TestClient, recommend
     assert registry.index("Kota Baru Sekali") < registry.index("Kab. Sleman")
     assert [r.id for r in recommender.registry.latest(
         RegistryFilters(province="di yogyakarta"), limit=1)] == ["aaa-baru"]
+
+
+def test_another_site_can_neither_sign_a_browser_in_nor_out(web: TestClient) -> None:
+    for path in ("/nasional/masuk", "/nasional/keluar"):
+        response = web.post(path, data={"key": ANALYST},
+                                 headers={"Origin": "https://elsewhere.example"},
+                                 follow_redirects=False)
+        assert response.status_code == 403 and session.COOKIE not in response.cookies
