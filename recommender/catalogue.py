@@ -421,6 +421,31 @@ class Catalogue:
                            "(?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             _note(db, [r[0] for r in rows], "upsert")
 
+    def upsert_unchanged(self, items: Iterable[Innovation], expected: Mapping[str, str]
+                         ) -> builtins.list[str]:
+        """Store the items whose stored content hash is still ``expected[id]`` (absent from
+        ``expected``: the id must still be free), checked and written in one transaction that
+        holds the database's write lock throughout, so a write another process made since the
+        caller read the catalogue is never overwritten. Returns the ids not stored for that."""
+        items = builtins.list(items)
+        if not items:
+            return []
+        with self._lock, self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            ids = [i.id for i in items]
+            current: dict[str, str] = {}
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                current.update(db.execute("SELECT id, content_hash FROM innovations WHERE id IN "
+                                          f"({','.join('?' * len(chunk))})", chunk))
+            changed = {key for key in ids if current.get(key) != expected.get(key)}
+            rows = [_row(i) for i in items if i.id not in changed]
+            if rows:
+                db.executemany("INSERT OR REPLACE INTO innovations VALUES "
+                               "(?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                _note(db, [r[0] for r in rows], "upsert")
+        return [key for key in ids if key in changed]
+
     def versions(self, ids: Iterable[str]) -> dict[str, Innovation | None]:
         """The stored version of each id (None where there is none), to restore later."""
         wanted = list(dict.fromkeys(ids))

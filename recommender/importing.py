@@ -68,6 +68,9 @@ class ImportReport:
     merged: list[str] = field(default_factory=list)
     review: list[dict[str, Any]] = field(default_factory=list)
     dry_run: bool = False
+    # Stored id -> the row (and line) it came from; not part of the report's JSON.
+    rows: dict[str, int] = field(default_factory=dict, repr=False)
+    lines: dict[str, int] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "accepted_count": len(self.accepted),
@@ -348,10 +351,12 @@ def validate_rows(catalogue: Catalogue, data: bytes, fmt: str,
             merged = merge_into(target, item)
             if content_hash(merged) != content_hash(target):
                 store[merged.id] = merged
+                report.rows[merged.id], report.lines[merged.id] = number, lines[number]
                 if merged.id not in report.merged:
                     report.merged.append(merged.id)
             continue
         store[item.id] = item
+        report.rows[item.id], report.lines[item.id] = number, lines[number]
         (report.updated if item.id in by_id else
          report.new if duplicate is None else []).append(item.id)
         flagged = _review(options, number, lines[number], item)

@@ -20,7 +20,7 @@ from index.snapshot import SnapshotError
 from recommender.catalogue import Catalogue, content_hash
 from recommender.engine import Recommender
 from recommender.errors import DuplicateInnovation, InvalidRecord, RecommenderError
-from recommender.importing import ImportOptions, ImportReport, TextIndex, validate_rows
+from recommender.importing import ImportOptions, ImportReport, Rejection, TextIndex, validate_rows
 from recommender.record import Innovation
 from recommender.reviews import ReviewQueue
 
@@ -158,22 +158,44 @@ class CatalogueWriter:
             return report
         lock = self._locked()
         try:
+            # Read before validating: a row is stored only if its record is still as read then
+            # (another process may write meanwhile; its write is never overwritten).
+            seen = self.catalogue.content_hashes()
             report, good = validate_rows(self.catalogue, data, fmt, options)
-            stored = self.catalogue.content_hashes()
-            changed = [i for i in good if stored.get(i.id) != content_hash(i)]
+            changed = [i for i in good if seen.get(i.id) != content_hash(i)]
             total = len(changed)
             if progress:
                 progress(0, total)
+            lost: list[str] = []
             for start in range(0, total, IMPORT_CHUNK):
                 chunk = changed[start:start + IMPORT_CHUNK]
-                self.catalogue.upsert(chunk)
-                self._committed(chunk, [i.id for i in chunk])
+                conflicts = self.catalogue.upsert_unchanged(chunk, seen)
+                stored = [i for i in chunk if i.id not in set(conflicts)]
+                self._committed(stored, [i.id for i in stored])
+                lost += conflicts
                 if progress:
                     progress(min(start + IMPORT_CHUNK, total), total)
-            self.reviews.open(report.review)
+            _refuse_conflicts(report, lost)
+            self.reviews.open([r for r in report.review if r["id"] not in set(lost)])
         finally:
             lock.release()
         return report
+
+
+def _refuse_conflicts(report: ImportReport, ids: list[str]) -> None:
+    """Rows whose innovation another writer changed during the import: not stored, reported."""
+    if not ids:
+        return
+    gone = set(ids)
+    report.accepted = [i for i in report.accepted if i not in gone]
+    for name in ("new", "updated", "merged"):
+        setattr(report, name, [i for i in getattr(report, name) if i not in gone])
+    for key in ids:
+        row = report.rows.get(key, 0)
+        report.rejected.append(Rejection(row, key, "id", "changed by another writer while this "
+                                         "import ran; nothing was overwritten: import it again",
+                                         report.lines.get(key, row)))
+    report.rejected.sort(key=lambda r: r.row)
 
 
 class IndexUpdater:

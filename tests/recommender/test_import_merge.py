@@ -154,3 +154,31 @@ def test_the_same_text_under_a_new_id_is_a_duplicate_and_never_stored_twice(
     merged = import_rows(store, data, "jsonl", ImportOptions(merge=True))
     assert store.count() == 1 and store.get("asli").contact == "Kantor, 0271"
     assert merged.duplicates[0].similarity == 1.0
+
+
+def test_a_write_another_process_makes_during_an_import_is_never_overwritten(
+        kitless: Catalogue, lan_bytes: bytes, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from index.snapshot import SnapshotStore
+    from recommender import writer as writer_module
+    from recommender.engine import Recommender
+    from recommender.writer import CatalogueWriter
+
+    other = Catalogue(kitless.path)  # its own connection, as another process has
+    validate = writer_module.validate_rows
+
+    def validate_then_someone_edits(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        result = validate(*args, **kwargs)
+        edited = other.get("ktp-1-jam-surakarta")
+        other.replace(replace(edited, contact="Loket Dukcapil, telepon 0271-111"))
+        return result
+
+    monkeypatch.setattr(writer_module, "validate_rows", validate_then_someone_edits)
+    writer = CatalogueWriter(Recommender(kitless, [], SnapshotStore(tmp_path / "snapshots")))
+    report = writer.import_rows(lan_bytes, "lan", options=lan(merge=True))
+    assert kitless.get("ktp-1-jam-surakarta").contact == "Loket Dukcapil, telepon 0271-111"
+    assert not kitless.get("ktp-1-jam-surakarta").prerequisites  # the merge did not land
+    [conflict] = [r for r in report.rejected if r.id == "ktp-1-jam-surakarta"]
+    assert "another writer" in conflict.reason and conflict.row > 0
+    assert "ktp-1-jam-surakarta" not in report.merged + report.accepted
+    assert report.merged  # the other merges went in
