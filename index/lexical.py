@@ -11,6 +11,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from index.analysis import Analyzer
+from index.rows import assemble_rows
 
 FieldTexts = Sequence[tuple[str, str]]
 
@@ -75,14 +76,18 @@ class LexicalIndex:
         shape = (len(documents), len(vocabulary))
         data = np.asarray(vals, dtype=np.float32)
         r, c = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-        if kept and reuse is not None:
-            new_rows, old_rows = (np.array(x, dtype=np.int64) for x in zip(*kept, strict=True))
-            carried = reuse.tf[old_rows].tocoo()
-            data = np.concatenate([data, carried.data.astype(np.float32)])
-            r = np.concatenate([r, new_rows[carried.row]])
-            c = np.concatenate([c, carried.col.astype(np.int64)])
         self.vocabulary = vocabulary
-        self.tf = sparse.csr_matrix((data, (r, c)), shape=shape, dtype=np.float32)
+        if kept and reuse is not None and reuse_rows is not None:
+            # The new rows, numbered in their order among the documents, then every row in
+            # place: one copy of the carried term frequencies instead of a gather and a sort.
+            fresh_ids = np.flatnonzero(np.fromiter((x is None for x in reuse_rows), dtype=bool,
+                                                   count=len(reuse_rows)))
+            position = np.searchsorted(fresh_ids, r)
+            fresh = sparse.csr_matrix((data, (position, c)), shape=(len(fresh_ids), shape[1]),
+                                      dtype=np.float32)
+            self.tf = assemble_rows(reuse_rows, reuse.tf, fresh, shape[1])
+        else:
+            self.tf = sparse.csr_matrix((data, (r, c)), shape=shape, dtype=np.float32)
         self._derive()
         return self
 
@@ -171,21 +176,11 @@ class CharNgramIndex:
         if reuse is not None and reuse.fitted and reuse_rows is not None and \
                 tuple(reuse.ngram_range) == tuple(self.ngram_range):
             self._vectorizer = reuse._vectorizer
+            columns = reuse.matrix.shape[1]
             fresh_rows = [i for i, r in enumerate(reuse_rows) if r is None]
-            kept = [(i, r) for i, r in enumerate(reuse_rows) if r is not None]
-            parts = []
-            order = []
-            if fresh_rows:
-                parts.append(self._vectorizer.transform([texts[i] for i in fresh_rows]))
-                order += fresh_rows
-            if kept:
-                parts.append(reuse.matrix[np.array([r for _, r in kept], dtype=np.int64)])
-                order += [i for i, _ in kept]
-            stacked = sparse.vstack(parts).tocsr() if parts else \
-                sparse.csr_matrix((0, reuse.matrix.shape[1]), dtype=np.float32)
-            inverse = np.empty(len(order), dtype=np.int64)
-            inverse[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
-            self.matrix = stacked[inverse].astype(np.float32) if len(order) else stacked
+            fresh = self._vectorizer.transform([texts[i] for i in fresh_rows]).tocsr() \
+                if fresh_rows else sparse.csr_matrix((0, columns), dtype=np.float32)
+            self.matrix = assemble_rows(reuse_rows, reuse.matrix, fresh, columns)
             return self
         try:
             self.matrix = self._vectorizer.fit_transform(list(texts)).tocsr()
