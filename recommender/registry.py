@@ -140,6 +140,20 @@ class Registry:
                        "government, op, record, at) VALUES (?,?,?,?,?,?)",
                        (item.id, item.innovation_id, item.government, "delete", row[0], _now()))
 
+    def delete_of(self, innovation_id: str) -> int:
+        """Remove every record of a deleted innovation (their versions stay, the last marked as
+        deleted), so none is left pointing at nothing; returns how many."""
+        with self.catalogue.transaction(write=True) as db:
+            rows = db.execute("SELECT id, government, record FROM replications WHERE "
+                              "innovation_id = ?", (innovation_id,)).fetchall()
+            db.execute("DELETE FROM replications WHERE innovation_id = ?", (innovation_id,))
+            now = _now()
+            db.executemany("INSERT INTO replication_history (replication_id, innovation_id, "
+                           "government, op, record, at) VALUES (?,?,?,?,?,?)",
+                           [(key, innovation_id, government, "delete", record, now)
+                            for key, government, record in rows])
+        return len(rows)
+
     def history(self, replication_id: str) -> builtins.list[dict[str, Any]]:
         """Every version of a record, oldest first: {seq, op, at, record}."""
         with self.catalogue.transaction() as db:

@@ -137,6 +137,7 @@ class CatalogueWriter:
         try:
             self.catalogue.delete(innovation_id)
             self.reviews.close([innovation_id])
+            self.recommender.registry.delete_of(innovation_id)  # no replication of nothing
             self.recommender.forget([innovation_id])
             self._committed([], [innovation_id])
         finally:

@@ -218,3 +218,14 @@ def test_the_registry_is_documented_with_an_example_and_its_security(api: TestCl
     assert "security" not in paths["/v1/replications"]["get"]
     assert {"get", "put", "delete"} <= set(paths["/v1/replications/{replication_id}"])
     assert "/v1/innovations/{innovation_id}/replications" in paths
+
+
+def test_deleting_an_innovation_removes_its_replications_and_keeps_their_history(
+        api: TestClient) -> None:
+    assert api.post("/v1/replications", json=sleman(id="r-hapus"), headers=REGISTRY).status_code == 201
+    assert api.delete("/v1/innovations/psc-119-beta", headers=WRITE_ONLY).status_code == 204
+    assert api.get("/v1/replications/r-hapus").status_code == 404
+    assert api.get("/v1/replications", params={"innovation_id": "psc-119-beta"}).json()["total"] == 0
+    history = api.get("/v1/replications/r-hapus/history").json()
+    ops = [v["op"] for v in (history["versions"] if isinstance(history, dict) else history)]
+    assert ops[-1] == "delete"
