@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -12,12 +12,27 @@ from pathlib import Path
 import numpy as np
 
 MODEL_FILE = Path(__file__).with_name("no_match.json")
-# The signals the ranker reports for a query (SearchState.rank), in the model's order.
-FEATURES = ("dense_cosine", "bm25_normalised", "agreement", "known_share", "log_length",
-            "english")
+# The model's inputs, in its order: signals the ranker reports (recommender/signals.py) or
+# DERIVED from them. Chosen by repeated k-fold CV against the other sets in scripts.fit_no_match.
+FEATURES = ("dense_cosine", "idf_coverage_indonesian", "english", "dense_cosine_english")
+# English words are mostly unknown to the Indonesian lexical index, so its coverage says nothing
+# about an English query: coverage counts for Indonesian queries only, and English queries get
+# a cosine slope of their own.
+DERIVED: dict[str, Callable[[Mapping[str, float]], float]] = {
+    "idf_coverage_indonesian": lambda s: s.get("idf_coverage", 0.0) * (1 - s.get("english", 0.0)),
+    "dense_cosine_english": lambda s: s.get("dense_cosine", 0.0) * s.get("english", 0.0),
+    "known_share_x_bm25": lambda s: s.get("known_share", 0.0) * s.get("bm25_normalised", 0.0),
+    "low_dense": lambda s: max(0.0, 0.3 - s.get("dense_cosine", 0.0)),
+}
 # Flag below this probability: on the cross-validated curve (docs/quality.md) it wrongly flags
-# about one judged query in ten; 0.5 would flag three in ten.
-THRESHOLD = 0.35
+# fewer than one judged query in ten; 0.3 would flag one in seven.
+THRESHOLD = 0.25
+
+
+def value(signals: Mapping[str, float], feature: str) -> float:
+    """One model input: a reported signal, or one DERIVED from them (0 when absent)."""
+    derive = DERIVED.get(feature)
+    return derive(signals) if derive else signals.get(feature, 0.0)
 
 
 @dataclass(frozen=True)
@@ -35,7 +50,7 @@ class NoMatchModel:
         if signals.get("nonsense"):
             return 0.0  # no word the catalogue or either language knows: nothing can fit
         z = self.intercept + sum(
-            c * (signals.get(f, 0.0) - m) / s
+            c * (value(signals, f) - m) / s
             for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True))
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
@@ -59,31 +74,34 @@ def shipped_model() -> NoMatchModel:
     return NoMatchModel.load()
 
 
-def matrix(signals: Sequence[dict[str, float]]) -> np.ndarray:
-    """Feature rows of many queries: float64, (n, len(FEATURES))."""
-    return np.array([[s.get(f, 0.0) for f in FEATURES] for s in signals], dtype=np.float64)
+def matrix(signals: Sequence[dict[str, float]],
+           features: Sequence[str] = FEATURES) -> np.ndarray:
+    """Feature rows of many queries: float64, (n, len(features))."""
+    return np.array([[value(s, f) for f in features] for s in signals], dtype=np.float64)
 
 
 def fit(signals: Sequence[dict[str, float]], relevant: Sequence[bool],
-        threshold: float = THRESHOLD, c: float = 1.0) -> NoMatchModel:
+        threshold: float = THRESHOLD, c: float = 1.0,
+        features: Sequence[str] = FEATURES) -> NoMatchModel:
     """Fit on labelled queries (relevant: the best result is relevant); nonsense rows are left
     out, the rule decides them."""
     from sklearn.linear_model import LogisticRegression
 
     keep = [i for i, s in enumerate(signals) if not s.get("nonsense")]
-    x = matrix([signals[i] for i in keep])
+    x = matrix([signals[i] for i in keep], features)
     y = np.array([bool(relevant[i]) for i in keep])
     mean, scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-9)
     # Unweighted classes: the probability stays calibrated; the threshold sets the trade-off.
     model = LogisticRegression(C=c, max_iter=1000)
     model.fit((x - mean) / scale, y)
-    return NoMatchModel(FEATURES, tuple(float(v) for v in mean), tuple(float(v) for v in scale),
+    return NoMatchModel(tuple(features), tuple(float(v) for v in mean), tuple(float(v) for v in scale),
                         tuple(float(v) for v in model.coef_[0]), float(model.intercept_[0]),
                         threshold)
 
 
 def cross_validate(signals: Sequence[dict[str, float]], relevant: Sequence[bool],
-                   folds: int = 5, seed: int = 0) -> list[float]:
+                   folds: int = 5, seed: int = 0,
+                   features: Sequence[str] = FEATURES) -> list[float]:
     """Out-of-fold probabilities: each query scored by a model fitted without its fold."""
     order = np.random.default_rng(seed).permutation(len(signals))
     # Stratified: positives and negatives dealt round-robin over the folds.
@@ -94,7 +112,8 @@ def cross_validate(signals: Sequence[dict[str, float]], relevant: Sequence[bool]
     out = [0.0] * len(signals)
     for k in range(folds):
         train = [i for i in range(len(signals)) if fold_of[i] != k]
-        model = fit([signals[i] for i in train], [relevant[i] for i in train])
+        model = fit([signals[i] for i in train], [relevant[i] for i in train],
+                    features=features)
         for i in np.flatnonzero(fold_of == k):
             out[int(i)] = model.probability(signals[int(i)])
     return out

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.analysis import (
-    ENGLISH_STOPWORDS,
-    indonesian_stopwords,
     looks_english,
     raw_tokens,
     translate_english,
@@ -27,6 +24,7 @@ from recommender.fusion import FEATURES, log_rank, query_length, shipped_fusion
 from recommender.ranking import RankingConfig, adopter_levels, diversify, value_components
 from recommender.record import AWARD_TIERS, LEVELS, SECTORS, STATUSES, Innovation
 from recommender.replication import Ledger
+from recommender.signals import query_signals
 
 WHOLE = "whole"
 # z-score statistics come from this many documents (all of them in a smaller catalogue), so
@@ -286,7 +284,8 @@ class SearchState:
             bm25_all = self.snapshot.lexical.scores(text)
             chars = self.snapshot.chars.scores(text, docs)
         legs = [dense[0][0], bm25_all[docs], chars]
-        signals = self._signals(text, c.english, float(bm25_all[c.allowed].max()), fused, legs)
+        signals = query_signals(self.snapshot.lexical, text, c.english, bm25_all, c.allowed,
+                                fused, legs, dense[0][1])
         return Ranked(order, grouped, {int(docs[i]): float(final[i]) for i in range(len(docs))},
                       components, best, c.eligible, {"dense_cosine": best, **signals})
 
@@ -381,25 +380,6 @@ class SearchState:
             terms = frozenset(self.snapshot.lexical.analyzer.terms(item.name if item else ""))
             self._names[row] = terms  # a benign race: both writers store the same set
         return terms
-
-    def _signals(self, text: str, english: bool, best_bm25: float, fused: np.ndarray,
-                 legs: list[np.ndarray]) -> dict[str, float]:
-        """What tells a query the catalogue answers from one it does not (besides the cosine)."""
-        lexical = self.snapshot.lexical
-        distinct = set(lexical.analyzer.terms(text))
-        known = [t for t in distinct if t in lexical.vocabulary]
-        # The most a document could score: every known term at saturated term frequency.
-        ceiling = sum(float(lexical.idf[lexical.vocabulary[t]]) for t in known) * (lexical.k1 + 1)
-        top = int(np.argmax(fused)) if len(fused) else -1
-        agreement = float(np.mean([top in np.argsort(-leg, kind="stable")[:5] for leg in legs]))
-        tokens = raw_tokens(text)
-        function_words = indonesian_stopwords() | ENGLISH_STOPWORDS
-        return {"bm25_normalised": best_bm25 / ceiling if ceiling else 0.0,
-                "agreement": agreement if len(fused) else 0.0,
-                "known_share": len(known) / max(len(distinct), 1),
-                "log_length": math.log1p(len(tokens)), "english": float(english),
-                # Not one word the catalogue or either language knows: "xqzv blorp fnord".
-                "nonsense": float(not known and not any(t in function_words for t in tokens))}
 
     def _context(self, docs: np.ndarray, asker: Asker) -> np.ndarray:
         out = np.zeros(len(docs), dtype=np.float32)

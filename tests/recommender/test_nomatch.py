@@ -2,12 +2,20 @@ from pathlib import Path
 
 import pytest
 
-from recommender.nomatch import FEATURES, NoMatchModel, cross_validate, fit, flag_figures, shipped_model
+from recommender.nomatch import (
+    FEATURES,
+    NoMatchModel,
+    cross_validate,
+    fit,
+    flag_figures,
+    shipped_model,
+    value,
+)
 
 
-def _signals(cosine: float, bm25: float, **extra: float) -> dict[str, float]:
-    base = {"dense_cosine": cosine, "bm25_normalised": bm25, "agreement": 1.0,
-            "known_share": 1.0, "log_length": 2.0, "english": 0.0}
+def _signals(cosine: float, coverage: float, **extra: float) -> dict[str, float]:
+    base = {"dense_cosine": cosine, "idf_coverage": coverage, "bm25_normalised": coverage,
+            "agreement": 1.0, "known_share": 1.0, "log_length": 2.0, "english": 0.0}
     return {**base, **extra}
 
 
@@ -23,9 +31,34 @@ def test_the_shipped_model_is_json_over_the_documented_features() -> None:
     assert 0 < model.threshold < 1
 
 
-def test_a_higher_cosine_and_bm25_mean_a_likelier_match() -> None:
+def test_a_higher_cosine_and_idf_coverage_mean_a_likelier_match() -> None:
     model = shipped_model()
     assert model.probability(_signals(0.6, 0.6)) > model.probability(_signals(0.2, 0.1))
+    assert model.probability(_signals(0.4, 0.5)) > model.probability(_signals(0.4, 0.2))
+    assert model.probability(_signals(0.5, 0.3)) > model.probability(_signals(0.3, 0.3))
+
+
+def test_a_very_low_cosine_is_flagged_even_when_the_few_known_words_all_match() -> None:
+    # Few known words, all in one document: the BM25 ceiling ratio is high, the IDF mass the
+    # document covers is not, since the query's unknown words weigh as words in no document.
+    signals = _signals(0.18, 0.35, bm25_normalised=0.6, known_share=0.5)
+    model = shipped_model()
+    assert model.flags(model.probability(signals))
+
+
+def test_english_queries_are_not_penalised_for_their_lexical_coverage() -> None:
+    assert value(_signals(0.5, 0.4, english=1.0), "idf_coverage_indonesian") == 0.0
+    assert value(_signals(0.5, 0.4), "idf_coverage_indonesian") == 0.4
+    assert value(_signals(0.5, 0.4, english=1.0), "dense_cosine_english") == 0.5
+    model = shipped_model()
+    assert not model.flags(model.probability(_signals(0.55, 0.0, english=1.0)))
+
+
+def test_a_model_over_other_features_fits_and_reads_reported_signals() -> None:
+    signals, labels = _labelled()
+    model = fit(signals, labels, features=("dense_cosine", "agreement"))
+    assert model.features == ("dense_cosine", "agreement") and len(model.coef) == 2
+    assert value({"dense_cosine": 0.3}, "agreement") == 0.0  # an absent signal reads as 0
 
 
 def test_nonsense_has_probability_zero_whatever_the_other_signals() -> None:

@@ -388,12 +388,18 @@ def test_export_imports_back_unchanged(client: TestClient, auth: dict, fmt: str)
     report = client.post("/v1/innovations:import", params=WAIT, content=exported.content,
                          headers={**auth, "content-type": media}).json()
     assert report["rejected"] == [] and report["accepted"] == sorted(original)
-    assert everything(client) == original
+    # Deleting an innovation ended its registry replications (kept in their history), so
+    # the adopters derived from the registry are not part of the round trip; the record is.
+    def records(items: dict[str, dict]) -> dict[str, dict]:
+        return {k: {f: v for f, v in item.items() if f not in ("adopters", "replicated_by")}
+                for k, item in items.items()}
+
+    assert records(everything(client)) == records(original)
     assert client.get("/v1/innovations:export", params={"format": fmt}).content == \
         exported.content
     again = client.post("/v1/innovations:import", params=WAIT, content=exported.content,
                         headers={**auth, "content-type": media}).json()
-    assert again["rejected"] == [] and everything(client) == original
+    assert again["rejected"] == [] and records(everything(client)) == records(original)
 
 
 def test_export_applies_the_filters(client: TestClient) -> None:
