@@ -8,27 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Quiet, offline Chromium: no sandbox (root in CI), no GPU, no background calls home.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from tests.live.conftest import ARTIFACTS
+
 PROBLEM = "Ambulans sering terlambat datang saat ada warga gawat darurat di desa"
 CATALOGUE = Path(__file__).resolve().parents[2] / "data" / "innovations.jsonl"
 BRIEF_FIELDS = ("problem", "solution", "outcomes", "prerequisites", "steps", "obstacles", "contact")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: run `make browser` (apt-get install chromium)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -6,13 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Route, sync_playwright
+from playwright.sync_api import Browser, Route
 from playwright.sync_api import Request as BrowserRequest
 
 from recommender.workspace import open_catalogue
 from tests.conftest import TINY
 from tests.live.conftest import ARTIFACTS, serve
-from tests.live.test_browser import ARGS, CHROMIUM
 from tests.recommender.demand import build_log
 
 KEY = "kunci-tim-nasional"
@@ -28,17 +27,6 @@ def nasional_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serve(data, f"{KEY}:analytics", "nasional-server.log", encoder="hashing-256",
                extra_env={"REPLIKASI_LOG_RETENTION_DAYS": "3650"}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: run `make browser` (apt-get install chromium)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 def test_the_team_logs_in_once_and_sees_the_charts_with_no_network(
