@@ -67,9 +67,15 @@ def translate_english(text: str) -> tuple[str, float]:
     i = translated = content = 0
     while i < len(words):
         for n in (3, 2, 1):
-            span = words[i:i + n]
-            hit = next((lexicon[p] for p in (" ".join(span), " ".join(map(_singular, span)))
-                        if p in lexicon), None) if len(span) == n else None
+            span = words[i : i + n]
+            hit = (
+                next(
+                    (lexicon[p] for p in (" ".join(span), " ".join(map(_singular, span))) if p in lexicon),
+                    None,
+                )
+                if len(span) == n
+                else None
+            )
             if hit is not None:
                 out.append(hit)
                 words_in = sum(w not in ENGLISH_STOPWORDS for w in span)
@@ -289,8 +295,11 @@ class Analyzer:
         Expansion words are never dropped as stopwords: "AKI" means "angka kematian ibu", and
         without "ibu" it would match infant mortality (AKB) just as well.
         """
-        words = [w for w, expanded in self._expanded(raw_tokens(text))
-                 if (expanded or w not in self.stopwords) and len(w) > 1]
+        words = [
+            w
+            for w, expanded in self._expanded(raw_tokens(text))
+            if (expanded or w not in self.stopwords) and len(w) > 1
+        ]
         return [stem(w) for w in words] if self.stemming else words
 
     def term_of(self, word: str) -> str:

@@ -39,13 +39,15 @@ class DenseIndex:
         self.nprobe = nprobe or (max(32, _nlist(len(vectors)) // 6) if ann is not None else 0)
         if ann is not None:
             if ann.ntotal != len(vectors) or ann.d != self.dim:
-                raise ValueError(f"ANN index holds {ann.ntotal} x {ann.d}, vectors are "
-                                 f"{len(vectors)} x {self.dim}")
+                raise ValueError(
+                    f"ANN index holds {ann.ntotal} x {ann.d}, vectors are {len(vectors)} x {self.dim}"
+                )
             faiss.extract_index_ivf(ann).nprobe = self.nprobe
 
     @classmethod
-    def build(cls, vectors: np.ndarray, *, ann_min_rows: int = ANN_MIN_ROWS,
-              reuse: DenseIndex | None = None) -> DenseIndex:
+    def build(
+        cls, vectors: np.ndarray, *, ann_min_rows: int = ANN_MIN_ROWS, reuse: DenseIndex | None = None
+    ) -> DenseIndex:
         """Exact below ``ann_min_rows`` vectors, IVF above (reusing a trained quantizer)."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if len(vectors) < ann_min_rows or len(vectors) == 0:
@@ -59,12 +61,11 @@ class DenseIndex:
                 ann.reset()
         if ann is None:
             quantizer = faiss.IndexFlatIP(vectors.shape[1])
-            ann = faiss.IndexIVFScalarQuantizer(quantizer, vectors.shape[1], nlist,
-                                                faiss.ScalarQuantizer.QT_8bit,
-                                                faiss.METRIC_INNER_PRODUCT)
+            ann = faiss.IndexIVFScalarQuantizer(
+                quantizer, vectors.shape[1], nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+            )
             rng = np.random.default_rng(0)
-            sample = vectors[np.sort(rng.choice(len(vectors), min(len(vectors), nlist * 40),
-                                                replace=False))]
+            sample = vectors[np.sort(rng.choice(len(vectors), min(len(vectors), nlist * 40), replace=False))]
             # Trained once, then reused by incremental builds (see ``reuse`` above).
             ann.train(sample)
         ann.add(vectors)
@@ -88,8 +89,9 @@ class DenseIndex:
         matrix = self.vectors if rows is None else self.vectors[rows]
         return (matrix @ np.asarray(query, dtype=np.float32)).astype(np.float32, copy=False)
 
-    def top(self, query: np.ndarray, k: int,
-            allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def top(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The k best rows (int64) and their exact cosines (float32), best first.
 
         ``allowed`` (bool, (n,)) restricts the search exactly: every allowed row can be returned,
@@ -129,8 +131,7 @@ class DenseIndex:
     @classmethod
     def load(cls, folder: Path, position: int) -> DenseIndex:
         # A plain ndarray view of the map: numpy's memmap subclass makes every gather slower.
-        vectors = np.asarray(np.load(folder / f"dense-{position}.npy", mmap_mode="r",
-                                     allow_pickle=False))
+        vectors = np.asarray(np.load(folder / f"dense-{position}.npy", mmap_mode="r", allow_pickle=False))
         ann_path = folder / f"dense-{position}.ivf"
         ann = faiss.read_index(str(ann_path)) if ann_path.is_file() else None
         return cls(vectors, ann)

@@ -89,9 +89,14 @@ class SentenceTransformerEncoder:
         # The lock is taken per chunk, so a query waits for one chunk of a build, not all of it.
         for start in tqdm(starts, disable=not progress, unit="chunk", desc="encoding"):
             with self._lock:
-                out[start:start + ENCODE_CHUNK] = self.model.encode(
-                    texts[start:start + ENCODE_CHUNK], prompt_name=prompt, batch_size=32,
-                    normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+                out[start : start + ENCODE_CHUNK] = self.model.encode(
+                    texts[start : start + ENCODE_CHUNK],
+                    prompt_name=prompt,
+                    batch_size=32,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
         return out
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:

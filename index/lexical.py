@@ -37,8 +37,13 @@ class LexicalIndex:
         self.lengths = np.zeros(0, dtype=np.float32)
 
     def describe(self) -> dict[str, object]:
-        return {"k1": self.k1, "b": self.b, "fields": self.field_weights,
-                "analyzer": self.analyzer.describe(), "terms": len(self.vocabulary)}
+        return {
+            "k1": self.k1,
+            "b": self.b,
+            "fields": self.field_weights,
+            "analyzer": self.analyzer.describe(),
+            "terms": len(self.vocabulary),
+        }
 
     def _weighted_counts(self, fields: FieldTexts) -> dict[str, float]:
         counts: dict[str, float] = {}
@@ -50,15 +55,19 @@ class LexicalIndex:
                 counts[term] = counts.get(term, 0.0) + weight
         return counts
 
-    def fit(self, documents: Sequence[FieldTexts], *, reuse: LexicalIndex | None = None,
-            reuse_rows: Sequence[int | None] | None = None) -> LexicalIndex:
+    def fit(
+        self,
+        documents: Sequence[FieldTexts],
+        *,
+        reuse: LexicalIndex | None = None,
+        reuse_rows: Sequence[int | None] | None = None,
+    ) -> LexicalIndex:
         """Index documents given as lists of (field, text).
 
         With ``reuse``, document i whose ``reuse_rows[i]`` is a row of that index keeps the row's
         term frequencies (no re-analysis); the vocabulary only grows, so old columns stay valid.
         """
-        usable = reuse is not None and reuse_rows is not None and \
-            reuse.field_weights == self.field_weights
+        usable = reuse is not None and reuse_rows is not None and reuse.field_weights == self.field_weights
         vocabulary = dict(reuse.vocabulary) if usable and reuse is not None else {}
         rows: list[int] = []
         cols: list[int] = []
@@ -80,11 +89,13 @@ class LexicalIndex:
         if kept and reuse is not None and reuse_rows is not None:
             # The new rows, numbered in their order among the documents, then every row in
             # place: one copy of the carried term frequencies instead of a gather and a sort.
-            fresh_ids = np.flatnonzero(np.fromiter((x is None for x in reuse_rows), dtype=bool,
-                                                   count=len(reuse_rows)))
+            fresh_ids = np.flatnonzero(
+                np.fromiter((x is None for x in reuse_rows), dtype=bool, count=len(reuse_rows))
+            )
             position = np.searchsorted(fresh_ids, r)
-            fresh = sparse.csr_matrix((data, (position, c)), shape=(len(fresh_ids), shape[1]),
-                                      dtype=np.float32)
+            fresh = sparse.csr_matrix(
+                (data, (position, c)), shape=(len(fresh_ids), shape[1]), dtype=np.float32
+            )
             self.tf = assemble_rows(reuse_rows, reuse.tf, fresh, shape[1])
         else:
             self.tf = sparse.csr_matrix((data, (r, c)), shape=shape, dtype=np.float32)
@@ -101,8 +112,9 @@ class LexicalIndex:
         norm = self.k1 * (1 - self.b + self.b * self.lengths / (avg or 1.0))
         tf = self.tf.tocoo()
         weight = tf.data * (self.k1 + 1) / (tf.data + norm[tf.row]) * self.idf[tf.col]
-        self.weights = sparse.csc_matrix((weight.astype(np.float32), (tf.row, tf.col)),
-                                         shape=self.tf.shape, dtype=np.float32)
+        self.weights = sparse.csc_matrix(
+            (weight.astype(np.float32), (tf.row, tf.col)), shape=self.tf.shape, dtype=np.float32
+        )
 
     def query_terms(self, text: str) -> list[str]:
         """Distinct analysed query terms known to the index."""
@@ -128,15 +140,22 @@ class LexicalIndex:
 
     def same_meta(self, other: LexicalIndex) -> bool:
         """Whether ``other`` saves the same META_FILES (an incremental fit that added no term)."""
-        return (self.k1, self.b, self.field_weights) == (other.k1, other.b, other.field_weights) \
-            and self.vocabulary == other.vocabulary
+        return (self.k1, self.b, self.field_weights) == (
+            other.k1,
+            other.b,
+            other.field_weights,
+        ) and self.vocabulary == other.vocabulary
 
     def save(self, folder: Path, *, meta: bool = True) -> None:
         """Write the index; ``meta=False`` leaves out META_FILES (the caller links them)."""
         sparse.save_npz(folder / "lexical_tf.npz", self.tf, compressed=False)
         if meta:
-            data = {"vocabulary": self.vocabulary, "k1": self.k1, "b": self.b,
-                    "field_weights": self.field_weights}
+            data = {
+                "vocabulary": self.vocabulary,
+                "k1": self.k1,
+                "b": self.b,
+                "field_weights": self.field_weights,
+            }
             (folder / "lexical.json").write_text(json.dumps(data, ensure_ascii=False))
 
     @classmethod
@@ -159,27 +178,46 @@ class CharNgramIndex:
         self.matrix = sparse.csr_matrix((0, 0), dtype=np.float32)
 
     def _make(self, vocabulary: dict[str, int] | None) -> TfidfVectorizer:
-        return TfidfVectorizer(analyzer="char_wb", ngram_range=self.ngram_range,
-                               sublinear_tf=True, vocabulary=vocabulary, dtype=np.float32)
+        return TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=self.ngram_range,
+            sublinear_tf=True,
+            vocabulary=vocabulary,
+            dtype=np.float32,
+        )
 
     def describe(self) -> dict[str, object]:
-        return {"ngram_range": list(self.ngram_range),
-                "features": len(getattr(self._vectorizer, "vocabulary_", {}))}
+        return {
+            "ngram_range": list(self.ngram_range),
+            "features": len(getattr(self._vectorizer, "vocabulary_", {})),
+        }
 
-    def fit(self, texts: Sequence[str], *, reuse: CharNgramIndex | None = None,
-            reuse_rows: Sequence[int | None] | None = None) -> CharNgramIndex:
+    def fit(
+        self,
+        texts: Sequence[str],
+        *,
+        reuse: CharNgramIndex | None = None,
+        reuse_rows: Sequence[int | None] | None = None,
+    ) -> CharNgramIndex:
         """Fit on the texts; with ``reuse``, keep its n-gram vocabulary and IDF, carry the rows
         of unchanged texts (``reuse_rows[i]``) and transform only the others.
 
         An incremental fit ignores n-grams the previous fit never saw until the next full fit.
         """
-        if reuse is not None and reuse.fitted and reuse_rows is not None and \
-                tuple(reuse.ngram_range) == tuple(self.ngram_range):
+        if (
+            reuse is not None
+            and reuse.fitted
+            and reuse_rows is not None
+            and tuple(reuse.ngram_range) == tuple(self.ngram_range)
+        ):
             self._vectorizer = reuse._vectorizer
             columns = reuse.matrix.shape[1]
             fresh_rows = [i for i, r in enumerate(reuse_rows) if r is None]
-            fresh = self._vectorizer.transform([texts[i] for i in fresh_rows]).tocsr() \
-                if fresh_rows else sparse.csr_matrix((0, columns), dtype=np.float32)
+            fresh = (
+                self._vectorizer.transform([texts[i] for i in fresh_rows]).tocsr()
+                if fresh_rows
+                else sparse.csr_matrix((0, columns), dtype=np.float32)
+            )
             self.matrix = assemble_rows(reuse_rows, reuse.matrix, fresh, columns)
             return self
         try:
@@ -214,11 +252,16 @@ class CharNgramIndex:
         norm = float(np.sqrt(np.dot(values, values)))
         if norm > 0:
             values /= norm
-        return sparse.csr_matrix((values.astype(np.float32), columns, [0, len(columns)]),
-                                 shape=(1, len(vocabulary)))
+        return sparse.csr_matrix(
+            (values.astype(np.float32), columns, [0, len(columns)]), shape=(1, len(vocabulary))
+        )
 
-    def scores(self, text: str | sparse.csr_matrix, rows: np.ndarray | None = None,
-               matrix: sparse.csr_matrix | None = None) -> np.ndarray:
+    def scores(
+        self,
+        text: str | sparse.csr_matrix,
+        rows: np.ndarray | None = None,
+        matrix: sparse.csr_matrix | None = None,
+    ) -> np.ndarray:
         """Cosine of the query's n-gram vector with ``rows`` (every document when None), or with
         the rows of a given ``matrix`` (a pre-gathered slice of this index)."""
         if matrix is None:
@@ -244,8 +287,10 @@ class CharNgramIndex:
         idf = self._vectorizer.idf_ if self.fitted else np.zeros(0, dtype=np.float32)
         np.save(folder / "chars_idf.npy", idf, allow_pickle=False)
         vocabulary = self._vectorizer.vocabulary_ if self.fitted else {}
-        data = {"ngram_range": list(self.ngram_range),
-                "vocabulary": {k: int(v) for k, v in vocabulary.items()}}
+        data = {
+            "ngram_range": list(self.ngram_range),
+            "vocabulary": {k: int(v) for k, v in vocabulary.items()},
+        }
         (folder / "chars.json").write_text(json.dumps(data, ensure_ascii=False))
 
     @classmethod

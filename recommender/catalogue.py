@@ -137,20 +137,43 @@ def _record_json(item: Innovation) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
         # Lone surrogates (from JSON escapes such as \ud800) cannot be stored as UTF-8 text.
-        raise InvalidRecord("record", "contains an unpaired surrogate, which is not valid "
-                                      "Unicode text") from exc
+        raise InvalidRecord(
+            "record", "contains an unpaired surrogate, which is not valid Unicode text"
+        ) from exc
     return text
 
 
 def _row(item: Innovation) -> tuple[Any, ...]:
     tier = item.award_tier
     record = _record_json(item)
-    search = " ".join(x for x in (item.name, item.agency, item.government, item.province,
-                                  item.problem, item.solution, item.outcomes) if x).casefold()
-    return (item.id, item.name, item.level, item.sector, item.province, item.year, item.status,
-            AWARD_TIERS.index(tier) if tier else -1, item.replication_of, search,
-            content_hash(item), record,
-            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    search = " ".join(
+        x
+        for x in (
+            item.name,
+            item.agency,
+            item.government,
+            item.province,
+            item.problem,
+            item.solution,
+            item.outcomes,
+        )
+        if x
+    ).casefold()
+    return (
+        item.id,
+        item.name,
+        item.level,
+        item.sector,
+        item.province,
+        item.year,
+        item.status,
+        AWARD_TIERS.index(tier) if tier else -1,
+        item.replication_of,
+        search,
+        content_hash(item),
+        record,
+        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
 
 
 def _load(record: str) -> Innovation:
@@ -164,8 +187,9 @@ def _now() -> str:
 def _note(db: sqlite3.Connection, ids: Iterable[str], op: str) -> None:
     """Record changed ids in the same transaction: the index catches up from this sequence."""
     at = _now()
-    db.executemany("INSERT INTO changes (innovation_id, op, at) VALUES (?,?,?)",
-                   [(key, op, at) for key in ids])
+    db.executemany(
+        "INSERT INTO changes (innovation_id, op, at) VALUES (?,?,?)", [(key, op, at) for key in ids]
+    )
 
 
 def _where(filters: Filters, q: str | None) -> tuple[str, list[Any]]:
@@ -269,16 +293,16 @@ class Catalogue:
 
     def get(self, innovation_id: str) -> Innovation:
         with self._connect() as db:
-            row = db.execute("SELECT record FROM innovations WHERE id = ?",
-                             (innovation_id,)).fetchone()
+            row = db.execute("SELECT record FROM innovations WHERE id = ?", (innovation_id,)).fetchone()
         if row is None:
             raise UnknownInnovation(innovation_id)
         return _load(row[0])
 
     def exists(self, innovation_id: str) -> bool:
         with self._connect() as db:
-            return db.execute("SELECT 1 FROM innovations WHERE id = ?",
-                              (innovation_id,)).fetchone() is not None
+            return (
+                db.execute("SELECT 1 FROM innovations WHERE id = ?", (innovation_id,)).fetchone() is not None
+            )
 
     def all(self) -> list[Innovation]:
         """Every decodable innovation in id order; undecodable rows are skipped and reported."""
@@ -286,8 +310,9 @@ class Catalogue:
             rows = db.execute("SELECT id, record FROM innovations ORDER BY id").fetchall()
         return self._decode(rows)
 
-    def all_with_hashes(self, known: Mapping[str, tuple[str, Innovation]] | None = None
-                        ) -> tuple[builtins.list[Innovation], builtins.list[str]]:
+    def all_with_hashes(
+        self, known: Mapping[str, tuple[str, Innovation]] | None = None
+    ) -> tuple[builtins.list[Innovation], builtins.list[str]]:
         """Every decodable innovation in id order with its stored content hash.
 
         ``known`` maps ids to (hash, record) already decoded (the live index's): rows whose
@@ -297,13 +322,15 @@ class Catalogue:
         known = known or {}
         with self._connect() as db:
             listed = db.execute("SELECT id, content_hash FROM innovations ORDER BY id").fetchall()
-            wanted = [str(key) for key, digest in listed
-                      if (k := known.get(key)) is None or k[0] != digest]
+            wanted = [str(key) for key, digest in listed if (k := known.get(key)) is None or k[0] != digest]
             fetched: builtins.list[tuple[str, str, str]] = []
             for start in range(0, len(wanted), 900):
-                chunk = wanted[start:start + 900]
-                fetched += db.execute(f"SELECT id, record, content_hash FROM innovations WHERE id "
-                                      f"IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+                chunk = wanted[start : start + 900]
+                fetched += db.execute(
+                    f"SELECT id, record, content_hash FROM innovations WHERE id "
+                    f"IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
         decoded = {i.id: i for i in self._decode([(r[0], r[1]) for r in fetched])}
         hashes = {str(key): str(digest) for key, digest in listed}
         hashes.update({str(r[0]): str(r[2]) for r in fetched})  # as of the record read
@@ -335,9 +362,10 @@ class Catalogue:
         rows: builtins.list[tuple[str, str]] = []
         with self._connect() as db:
             for start in range(0, len(wanted), 900):
-                chunk = wanted[start:start + 900]
-                rows += db.execute(f"SELECT id, record FROM innovations WHERE id IN "
-                                   f"({','.join('?' * len(chunk))})", chunk).fetchall()
+                chunk = wanted[start : start + 900]
+                rows += db.execute(
+                    f"SELECT id, record FROM innovations WHERE id IN ({','.join('?' * len(chunk))})", chunk
+                ).fetchall()
         found: dict[str, Innovation] = {}
         for key, record in rows:
             try:
@@ -354,22 +382,27 @@ class Catalogue:
     def pending(self, since: int) -> int:
         """Distinct innovations changed after sequence number ``since``."""
         with self._connect() as db:
-            return int(db.execute("SELECT count(DISTINCT innovation_id) FROM changes WHERE seq > ?",
-                                  (since,)).fetchone()[0])
+            return int(
+                db.execute(
+                    "SELECT count(DISTINCT innovation_id) FROM changes WHERE seq > ?", (since,)
+                ).fetchone()[0]
+            )
 
     def changed_since(self, since: int) -> builtins.list[str]:
         """Distinct ids created, replaced or deleted after sequence number ``since``."""
         with self._connect() as db:
-            rows = db.execute("SELECT DISTINCT innovation_id FROM changes WHERE seq > ?",
-                              (since,)).fetchall()
+            rows = db.execute("SELECT DISTINCT innovation_id FROM changes WHERE seq > ?", (since,)).fetchall()
         return [str(r[0]) for r in rows]
 
     def deleted_since(self, since: int) -> builtins.list[str]:
         """Ids deleted after sequence number ``since`` that do not exist now."""
         with self._connect() as db:
-            rows = db.execute("SELECT DISTINCT c.innovation_id FROM changes c WHERE c.seq > ? AND "
-                              "c.op = 'delete' AND NOT EXISTS (SELECT 1 FROM innovations i "
-                              "WHERE i.id = c.innovation_id)", (since,)).fetchall()
+            rows = db.execute(
+                "SELECT DISTINCT c.innovation_id FROM changes c WHERE c.seq > ? AND "
+                "c.op = 'delete' AND NOT EXISTS (SELECT 1 FROM innovations i "
+                "WHERE i.id = c.innovation_id)",
+                (since,),
+            ).fetchall()
         return [str(r[0]) for r in rows]
 
     def get_meta(self, key: str) -> str | None:
@@ -377,15 +410,26 @@ class Catalogue:
             row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
-    def save_job(self, job_id: str, kind: str, state: str, done: int, total: int, *,
-                 report: str | None = None, error: str | None = None) -> None:
+    def save_job(
+        self,
+        job_id: str,
+        kind: str,
+        state: str,
+        done: int,
+        total: int,
+        *,
+        report: str | None = None,
+        error: str | None = None,
+    ) -> None:
         now = _now()
         with self._connect() as db:
-            db.execute("INSERT INTO jobs VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-                       "state=excluded.state, done=excluded.done, total=excluded.total, "
-                       "report=coalesce(excluded.report, report), "
-                       "error=coalesce(excluded.error, error), updated_at=excluded.updated_at",
-                       (job_id, kind, state, done, total, report, error, now, now))
+            db.execute(
+                "INSERT INTO jobs VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                "state=excluded.state, done=excluded.done, total=excluded.total, "
+                "report=coalesce(excluded.report, report), "
+                "error=coalesce(excluded.error, error), updated_at=excluded.updated_at",
+                (job_id, kind, state, done, total, report, error, now, now),
+            )
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         with self._connect() as db:
@@ -401,15 +445,17 @@ class Catalogue:
         with self._lock, self._connect() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
-    def list(self, filters: Filters, q: str | None = None, *, limit: int = 20,
-             offset: int = 0) -> tuple[list[Innovation], int]:
+    def list(
+        self, filters: Filters, q: str | None = None, *, limit: int = 20, offset: int = 0
+    ) -> tuple[list[Innovation], int]:
         """A page of innovations in id order, and the total that match."""
         where, args = _where(filters, q)
         with self._connect() as db:
             db.execute("BEGIN")  # one read snapshot for the count and the page
             total = int(db.execute(f"SELECT count(*) FROM innovations{where}", args).fetchone()[0])
-            rows = db.execute(f"SELECT record FROM innovations{where} ORDER BY id LIMIT ? OFFSET ?",
-                              [*args, limit, offset]).fetchall()
+            rows = db.execute(
+                f"SELECT record FROM innovations{where} ORDER BY id LIMIT ? OFFSET ?", [*args, limit, offset]
+            ).fetchall()
         return [_load(r[0]) for r in rows], total
 
     def upsert(self, items: Iterable[Innovation]) -> None:
@@ -417,12 +463,12 @@ class Catalogue:
         if not rows:
             return
         with self._lock, self._connect() as db:
-            db.executemany("INSERT OR REPLACE INTO innovations VALUES "
-                           "(?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            db.executemany("INSERT OR REPLACE INTO innovations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             _note(db, [r[0] for r in rows], "upsert")
 
-    def upsert_unchanged(self, items: Iterable[Innovation], expected: Mapping[str, str]
-                         ) -> builtins.list[str]:
+    def upsert_unchanged(
+        self, items: Iterable[Innovation], expected: Mapping[str, str]
+    ) -> builtins.list[str]:
         """Store the items whose stored content hash is still ``expected[id]`` (absent from
         ``expected``: the id must still be free), checked and written in one transaction that
         holds the database's write lock throughout, so a write another process made since the
@@ -435,14 +481,18 @@ class Catalogue:
             ids = [i.id for i in items]
             current: dict[str, str] = {}
             for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                current.update(db.execute("SELECT id, content_hash FROM innovations WHERE id IN "
-                                          f"({','.join('?' * len(chunk))})", chunk))
+                chunk = ids[start : start + 500]
+                current.update(
+                    db.execute(
+                        "SELECT id, content_hash FROM innovations WHERE id IN "
+                        f"({','.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                )
             changed = {key for key in ids if current.get(key) != expected.get(key)}
             rows = [_row(i) for i in items if i.id not in changed]
             if rows:
-                db.executemany("INSERT OR REPLACE INTO innovations VALUES "
-                               "(?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                db.executemany("INSERT OR REPLACE INTO innovations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
                 _note(db, [r[0] for r in rows], "upsert")
         return [key for key in ids if key in changed]
 
@@ -452,9 +502,10 @@ class Catalogue:
         found: dict[str, Innovation | None] = dict.fromkeys(wanted)
         with self._connect() as db:
             for start in range(0, len(wanted), 500):
-                chunk = wanted[start:start + 500]
-                rows = db.execute(f"SELECT id, record FROM innovations WHERE id IN "
-                                  f"({','.join('?' * len(chunk))})", chunk).fetchall()
+                chunk = wanted[start : start + 500]
+                rows = db.execute(
+                    f"SELECT id, record FROM innovations WHERE id IN ({','.join('?' * len(chunk))})", chunk
+                ).fetchall()
                 found.update({key: _load(record) for key, record in rows})
         return found
 
@@ -464,8 +515,7 @@ class Catalogue:
         drop = [(key,) for key, item in versions.items() if item is None]
         with self._lock, self._connect() as db:
             db.executemany("DELETE FROM innovations WHERE id = ?", drop)
-            db.executemany("INSERT OR REPLACE INTO innovations VALUES "
-                           "(?,?,?,?,?,?,?,?,?,?,?,?,?)", keep)
+            db.executemany("INSERT OR REPLACE INTO innovations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", keep)
             _note(db, versions, "restore")
 
     def create(self, item: Innovation) -> None:
@@ -481,8 +531,7 @@ class Catalogue:
         with self._lock, self._connect() as db:
             if not db.execute("SELECT 1 FROM innovations WHERE id = ?", (item.id,)).fetchone():
                 raise UnknownInnovation(item.id)
-            db.execute("INSERT OR REPLACE INTO innovations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                       row)
+            db.execute("INSERT OR REPLACE INTO innovations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
             _note(db, [item.id], "replace")
 
     def delete(self, innovation_id: str) -> None:
@@ -518,12 +567,21 @@ class Catalogue:
                     "INSERT INTO recommendation_log (created_at, kind, problem, filters, "
                     "asker_level, asker_province, result_count, top_score, no_good_match, results,"
                     " index_version, request_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (entry.get("created_at") or _now(), entry["kind"],
-                     scrub(entry["problem"]), json.dumps(entry["filters"], ensure_ascii=False),
-                     entry.get("asker_level"), entry.get("asker_province"),
-                     len(entry["results"]), entry.get("top_score"), int(entry["no_good_match"]),
-                     json.dumps(entry["results"]), entry.get("index_version"),
-                     entry.get("request_id")))
+                    (
+                        entry.get("created_at") or _now(),
+                        entry["kind"],
+                        scrub(entry["problem"]),
+                        json.dumps(entry["filters"], ensure_ascii=False),
+                        entry.get("asker_level"),
+                        entry.get("asker_province"),
+                        len(entry["results"]),
+                        entry.get("top_score"),
+                        int(entry["no_good_match"]),
+                        json.dumps(entry["results"]),
+                        entry.get("index_version"),
+                        entry.get("request_id"),
+                    ),
+                )
         except (sqlite3.Error, UnicodeEncodeError) as exc:
             logger.warning("could not record a recommendation request: %s", exc)
 
@@ -532,8 +590,9 @@ class Catalogue:
         before scrubbing existed."""
         with self._connect() as db:
             db.row_factory = sqlite3.Row
-            rows = db.execute("SELECT * FROM recommendation_log ORDER BY id DESC LIMIT ?",
-                              (limit,)).fetchall()
+            rows = db.execute(
+                "SELECT * FROM recommendation_log ORDER BY id DESC LIMIT ?", (limit,)
+            ).fetchall()
         return [{**dict(r), "problem": scrub(r["problem"])} for r in rows]
 
     def log_between(self, start: str, end: str) -> builtins.list[dict[str, Any]]:
@@ -541,10 +600,20 @@ class Catalogue:
         problems scrubbed again, results decoded."""
         with self._connect() as db:
             db.row_factory = sqlite3.Row
-            rows = db.execute("SELECT * FROM recommendation_log WHERE created_at >= ? AND "
-                              "created_at < ? ORDER BY created_at, id", (start, end)).fetchall()
-        return [{**dict(r), "problem": scrub(r["problem"]), "results": json.loads(r["results"]),
-                 "no_good_match": bool(r["no_good_match"])} for r in rows]
+            rows = db.execute(
+                "SELECT * FROM recommendation_log WHERE created_at >= ? AND "
+                "created_at < ? ORDER BY created_at, id",
+                (start, end),
+            ).fetchall()
+        return [
+            {
+                **dict(r),
+                "problem": scrub(r["problem"]),
+                "results": json.loads(r["results"]),
+                "no_good_match": bool(r["no_good_match"]),
+            }
+            for r in rows
+        ]
 
     def purge_log(self, older_than_days: int) -> int:
         """Blank the free problem text of requests logged over `older_than_days` days ago
@@ -552,9 +621,10 @@ class Catalogue:
         demand analytics. Returns how many rows lost their text."""
         if older_than_days < 0:
             raise ValueError(f"older_than_days must be >= 0, got {older_than_days}")
-        cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                               time.gmtime(time.time() - older_than_days * 86400))
+        cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - older_than_days * 86400))
         with self._connect() as db:
-            cursor = db.execute("UPDATE recommendation_log SET problem = '' "
-                                "WHERE created_at <= ? AND problem != ''", (cutoff,))
+            cursor = db.execute(
+                "UPDATE recommendation_log SET problem = '' WHERE created_at <= ? AND problem != ''",
+                (cutoff,),
+            )
         return cursor.rowcount

@@ -54,9 +54,15 @@ class Recommender:
     and loading snapshots swap it; nothing on the query path re-reads it.
     """
 
-    def __init__(self, catalogue: Catalogue, encoders: Encoder | list[Encoder],
-                 snapshots: SnapshotStore, config: RankingConfig | None = None,
-                 analyzer: Analyzer | None = None, no_match: NoMatchModel | None = None) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        encoders: Encoder | list[Encoder],
+        snapshots: SnapshotStore,
+        config: RankingConfig | None = None,
+        analyzer: Analyzer | None = None,
+        no_match: NoMatchModel | None = None,
+    ) -> None:
         self.catalogue = catalogue
         self.registry = Registry(catalogue)
         self.encoders = encoders if isinstance(encoders, list) else [encoders]
@@ -128,8 +134,7 @@ class Recommender:
         if name is None or (state is not None and state.version == name):
             return False
         try:
-            snapshot = self.snapshots.load_path(self.snapshots.root / name, self.encoders,
-                                                self.analyzer)
+            snapshot = self.snapshots.load_path(self.snapshots.root / name, self.encoders, self.analyzer)
         except SnapshotError as exc:
             logger.warning("not switching to snapshot %s: %s", name, exc)
             if str(exc) not in self.problems:
@@ -156,39 +161,63 @@ class Recommender:
                     return state.version
             seq = self.catalogue.seq()  # read first: changes made during the build stay pending
             state = self._state
-            known = {} if state is None or full else \
-                {d: (state.hashes[d], item) for d, item in zip(state.snapshot.doc_ids, state.items,
-                                                              strict=True)
-                 if item is not None and d in state.hashes}
+            known = (
+                {}
+                if state is None or full
+                else {
+                    d: (state.hashes[d], item)
+                    for d, item in zip(state.snapshot.doc_ids, state.items, strict=True)
+                    if item is not None and d in state.hashes
+                }
+            )
             items, keys = self.catalogue.all_with_hashes(known)
             reuse = state.snapshot if state is not None else None
             old_rows: list[int | None] | None = None
             if reuse is not None and not full:
-                where = {(d, k): r for r, (d, k) in enumerate(zip(reuse.doc_ids, reuse.doc_keys,
-                                                                  strict=True))}
+                where = {
+                    (d, k): r for r, (d, k) in enumerate(zip(reuse.doc_ids, reuse.doc_keys, strict=True))
+                }
                 old_rows = [where.get((i.id, k)) for i, k in zip(items, keys, strict=True)]
                 if sum(r is None for r in old_rows) > FULL_REFIT_SHARE * max(len(items), 1):
                     old_rows = None
             cfg = self.config
             lexical = LexicalIndex(self.analyzer, cfg.lexical_fields, k1=cfg.bm25_k1, b=cfg.bm25_b)
             # Lazy views: an incremental fit reads only the changed documents' texts.
-            lexical.fit(_Lazy(items, self._fields),
-                        reuse=reuse.lexical if reuse and old_rows else None, reuse_rows=old_rows)
-            chars = CharNgramIndex().fit(_Lazy(items, self.whole_text),
-                                         reuse=reuse.chars if reuse and old_rows else None,
-                                         reuse_rows=old_rows)
+            lexical.fit(
+                _Lazy(items, self._fields),
+                reuse=reuse.lexical if reuse and old_rows else None,
+                reuse_rows=old_rows,
+            )
+            chars = CharNgramIndex().fit(
+                _Lazy(items, self.whole_text),
+                reuse=reuse.chars if reuse and old_rows else None,
+                reuse_rows=old_rows,
+            )
             snapshot = self.snapshots.build(
-                doc_ids=[i.id for i in items], doc_keys=keys,
-                passages=[self._passages(i) for i in items], lexical=lexical, chars=chars,
-                encoders=self.encoders, catalogue_hash=_hash_of(items, keys),
-                catalogue_seq=seq, analyzer=self.analyzer, reuse=reuse, progress=progress)
-            self._swap(snapshot, {i.id: i for i in items},
-                       {i.id: k for i, k in zip(items, keys, strict=True)})
+                doc_ids=[i.id for i in items],
+                doc_keys=keys,
+                passages=[self._passages(i) for i in items],
+                lexical=lexical,
+                chars=chars,
+                encoders=self.encoders,
+                catalogue_hash=_hash_of(items, keys),
+                catalogue_seq=seq,
+                analyzer=self.analyzer,
+                reuse=reuse,
+                progress=progress,
+            )
+            self._swap(
+                snapshot, {i.id: i for i in items}, {i.id: k for i, k in zip(items, keys, strict=True)}
+            )
             self.problems = []
             return snapshot.version
 
-    def _swap(self, snapshot: Snapshot, records: dict[str, Innovation] | None = None,
-              hashes: dict[str, str] | None = None) -> None:
+    def _swap(
+        self,
+        snapshot: Snapshot,
+        records: dict[str, Innovation] | None = None,
+        hashes: dict[str, str] | None = None,
+    ) -> None:
         """Make a snapshot live with the catalogue's current records for its documents."""
         try:
             new = self._state_for(snapshot, records, hashes)
@@ -197,8 +226,11 @@ class Recommender:
             raise
         with self._swap_lock:
             current = self._state
-            if current is not None and current.snapshot is not snapshot and \
-                    snapshot.catalogue_seq < current.snapshot.catalogue_seq:
+            if (
+                current is not None
+                and current.snapshot is not snapshot
+                and snapshot.catalogue_seq < current.snapshot.catalogue_seq
+            ):
                 snapshot.release()  # a slower concurrent load must not replace a newer state
                 return
             # Deletes committed while this snapshot was built must not come back to life.
@@ -208,8 +240,9 @@ class Recommender:
         if old is not None and old.snapshot is not snapshot:
             old.snapshot.release()
 
-    def _state_for(self, snapshot: Snapshot, records: dict[str, Innovation] | None,
-                   hashes: dict[str, str] | None) -> SearchState:
+    def _state_for(
+        self, snapshot: Snapshot, records: dict[str, Innovation] | None, hashes: dict[str, str] | None
+    ) -> SearchState:
         """A search state over a snapshot, re-reading only records that changed since the live
         state (or all of them, on first load)."""
         if records is None or hashes is None:
@@ -227,8 +260,15 @@ class Recommender:
                             records[key] = item
         items = [records.get(d) for d in snapshot.doc_ids]
         seq = self.registry.seq()  # read first: a registry write meanwhile is synced later
-        return SearchState(snapshot, items, hashes, self.config, previous=self._state,
-                           ledgers=self.registry.ledgers(), registry_seq=seq)
+        return SearchState(
+            snapshot,
+            items,
+            hashes,
+            self.config,
+            previous=self._state,
+            ledgers=self.registry.ledgers(),
+            registry_seq=seq,
+        )
 
     def sync_registry(self) -> bool:
         """Rescore the innovations whose registry entries changed since the live state (by a
@@ -262,8 +302,11 @@ class Recommender:
         state = self._state
         if state is None:
             return 0
-        gone = [d for d in self.catalogue.deleted_since(state.snapshot.catalogue_seq)
-                if (row := state.rows.get(d)) is not None and state.items[row] is not None]
+        gone = [
+            d
+            for d in self.catalogue.deleted_since(state.snapshot.catalogue_seq)
+            if (row := state.rows.get(d)) is not None and state.items[row] is not None
+        ]
         if gone:
             self.forget(gone)
         return len(gone)
@@ -273,8 +316,7 @@ class Recommender:
 
     @staticmethod
     def whole_text(item: Innovation) -> str:
-        return f"{item.name}. " + " ".join(
-            t for t in (item.problem, item.solution, item.outcomes) if t)
+        return f"{item.name}. " + " ".join(t for t in (item.problem, item.solution, item.outcomes) if t)
 
     def _passages(self, item: Innovation) -> list[tuple[str, str]]:
         out = [(WHOLE, self.whole_text(item))]
@@ -300,17 +342,27 @@ class Recommender:
         state = self._require_state()
         rows = np.array([r for r, i in enumerate(state.items) if i is not None], dtype=np.int64)
         items = [state.items[r] for r in rows.tolist()]
-        vectors = state.whole_vectors(position, rows) if len(rows) else \
-            np.zeros((0, self.encoders[position].dim), dtype=np.float32)
+        vectors = (
+            state.whole_vectors(position, rows)
+            if len(rows)
+            else np.zeros((0, self.encoders[position].dim), dtype=np.float32)
+        )
         return [i for i in items if i is not None], vectors
 
     def with_config(self, config: RankingConfig) -> Recommender:
         """The same loaded index ranked with other parameters (used to compare systems)."""
         state = self._require_state()
-        other = Recommender(self.catalogue, self.encoders, self.snapshots, config, self.analyzer,
-                            self.no_match)
-        other._state = SearchState(state.snapshot, state.items, state.hashes, config,
-                                   ledgers=state.ledgers, registry_seq=state.registry_seq)
+        other = Recommender(
+            self.catalogue, self.encoders, self.snapshots, config, self.analyzer, self.no_match
+        )
+        other._state = SearchState(
+            state.snapshot,
+            state.items,
+            state.hashes,
+            config,
+            ledgers=state.ledgers,
+            registry_seq=state.registry_seq,
+        )
         return other
 
     def _require_state(self) -> SearchState:
@@ -320,19 +372,23 @@ class Recommender:
         return state
 
     # -- queries ---------------------------------------------------------------------------
-    def recommend(self, problem: str, filters: Filters | None = None, asker: Asker | None = None,
-                  limit: int = 10, queries: list[np.ndarray] | None = None) -> Recommendations:
+    def recommend(
+        self,
+        problem: str,
+        filters: Filters | None = None,
+        asker: Asker | None = None,
+        limit: int = 10,
+        queries: list[np.ndarray] | None = None,
+    ) -> Recommendations:
         """Top ``limit`` innovations for a problem text, with score components and reasons."""
         text = validate_problem(problem)
         limit = validate_limit(limit)
         state = self._require_state()
         if queries is None:
             queries = [enc.encode_queries([text])[0] for enc in self.encoders]
-        return self._answer(state, text, queries, filters or Filters(), asker or Asker(), limit,
-                            None)
+        return self._answer(state, text, queries, filters or Filters(), asker or Asker(), limit, None)
 
-    def similar(self, innovation_id: str, filters: Filters | None = None,
-                limit: int = 10) -> Recommendations:
+    def similar(self, innovation_id: str, filters: Filters | None = None, limit: int = 10) -> Recommendations:
         """Innovations most like a given one (itself excluded)."""
         limit = validate_limit(limit)
         state = self._require_state()
@@ -341,8 +397,9 @@ class Recommender:
         if row is None or item is None:
             raise UnknownInnovation(innovation_id)
         queries = [state.whole_vectors(i, np.array([row]))[0] for i in range(len(self.encoders))]
-        return self._answer(state, self.whole_text(item), queries, filters or Filters(), Asker(),
-                            limit, exclude=row)
+        return self._answer(
+            state, self.whole_text(item), queries, filters or Filters(), Asker(), limit, exclude=row
+        )
 
     def eligible(self, filters: Filters) -> np.ndarray:
         """Rows passing the filters (the evaluation's baselines use it): int64, (m,)."""
@@ -357,8 +414,16 @@ class Recommender:
         docs = np.arange(len(state.items), dtype=np.int64)
         return state.snapshot.lexical.scores(text), state.dense_scores(0, query, docs)
 
-    def _answer(self, state: SearchState, text: str, queries: list[np.ndarray], filters: Filters,
-                asker: Asker, limit: int, exclude: int | None) -> Recommendations:
+    def _answer(
+        self,
+        state: SearchState,
+        text: str,
+        queries: list[np.ndarray],
+        filters: Filters,
+        asker: Asker,
+        limit: int,
+        exclude: int | None,
+    ) -> Recommendations:
         terms = state.snapshot.lexical.query_terms(text)
         ranked = state.rank(text, queries, filters, asker, limit, exclude)
         matches = []
@@ -367,26 +432,51 @@ class Recommender:
             assert item is not None  # only live rows are eligible
             raw = ranked.components[row]
             ledger = state.ledgers.get(item.id)
-            components = {**{f"dense_{enc.name}": raw[f"dense_{i}"]
-                             for i, enc in enumerate(self.encoders)},
-                          "bm25": raw["bm25"], "chars": raw["chars"],
-                          "relevance": raw["relevance"],
-                          # The learned fusion's parts, when one is shipped (recommender/fusion.py).
-                          **{k: v for k, v in raw.items() if k == "fused" or
-                             k.startswith("learned_")},
-                          **value_components(item, self.config, ledger),
-                          **context_components(item, asker, self.config, ledger)}
+            components = {
+                **{f"dense_{enc.name}": raw[f"dense_{i}"] for i, enc in enumerate(self.encoders)},
+                "bm25": raw["bm25"],
+                "chars": raw["chars"],
+                "relevance": raw["relevance"],
+                # The learned fusion's parts, when one is shipped (recommender/fusion.py).
+                **{k: v for k, v in raw.items() if k == "fused" or k.startswith("learned_")},
+                **value_components(item, self.config, ledger),
+                **context_components(item, asker, self.config, ledger),
+            }
             twin = ranked.grouped.get(row)
             twin_item = state.items[twin] if twin is not None else None
-            matches.append(self._match(item, rank, ranked.final[row], components, set(terms),
-                                       twin_item.id if twin_item is not None else None, ledger))
+            matches.append(
+                self._match(
+                    item,
+                    rank,
+                    ranked.final[row],
+                    components,
+                    set(terms),
+                    twin_item.id if twin_item is not None else None,
+                    ledger,
+                )
+            )
         probability = self.no_match.probability(ranked.signals) if ranked.eligible else 0.0
-        return Recommendations(matches, self.no_match.flags(probability), ranked.best_similarity,
-                               ranked.eligible, state.version, terms, probability,
-                               ranked.signals)
+        return Recommendations(
+            matches,
+            self.no_match.flags(probability),
+            ranked.best_similarity,
+            ranked.eligible,
+            state.version,
+            terms,
+            probability,
+            ranked.signals,
+        )
 
-    def _match(self, item: Innovation, rank: int, score: float, components: dict[str, float],
-               terms: set[str], grouped_with: str | None, ledger: Ledger | None) -> Match:
+    def _match(
+        self,
+        item: Innovation,
+        rank: int,
+        score: float,
+        components: dict[str, float],
+        terms: set[str],
+        grouped_with: str | None,
+        ledger: Ledger | None,
+    ) -> Match:
         texts = [(f, getattr(item, f)) for f in EXPLAIN_FIELDS if getattr(item, f)]
         passages = [self.explainer.passage(f, t, terms) for f, t in texts]
         best = max(passages, key=lambda p: len(p.highlights), default=None)
@@ -397,9 +487,17 @@ class Recommender:
             flags.append("berhenti")
         if item.status is None:
             flags.append("status-tidak-diketahui")
-        return Match(item, rank, score, components,
-                     self.explainer.matched_words([t for _, t in texts], terms), best, flags,
-                     grouped_with, adopters_of(item, ledger))
+        return Match(
+            item,
+            rank,
+            score,
+            components,
+            self.explainer.matched_words([t for _, t in texts], terms),
+            best,
+            flags,
+            grouped_with,
+            adopters_of(item, ledger),
+        )
 
 
 class _Lazy(Sequence[T]):

@@ -33,8 +33,9 @@ def load_queries(path: Path) -> list[Query]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             raw = json.loads(line)
-            queries.append(Query(str(raw["id"]), raw["text"], raw.get("kind", "all"),
-                                 raw.get("filters") or {}))
+            queries.append(
+                Query(str(raw["id"]), raw["text"], raw.get("kind", "all"), raw.get("filters") or {})
+            )
     return queries
 
 
@@ -95,8 +96,9 @@ def _order(scores: np.ndarray, eligible: np.ndarray, ids: list[str]) -> tuple[li
     return [ids[i] for i in picked], float(scores[picked[0]]) if len(picked) else 0.0
 
 
-def run_systems(recommender: Recommender, queries: list[Query],
-                progress: Callable[[int], None] | None = None) -> Run:
+def run_systems(
+    recommender: Recommender, queries: list[Query], progress: Callable[[int], None] | None = None
+) -> Run:
     """Answer every query with every system; filters restrict every system alike.
 
     The single-leg systems (tfidf, bm25, dense) score the whole catalogue; ``hybrid`` and
@@ -111,10 +113,8 @@ def run_systems(recommender: Recommender, queries: list[Query],
         eligible = recommender.eligible(filters)
         vectors = [enc.encode_queries([query.text])[0] for enc in hybrid.encoders]
         bm25, dense = hybrid.whole_catalogue_signals(query.text, vectors[0])
-        for name, scores in (("tfidf", tfidf.scores(query.text)), ("bm25", bm25),
-                             ("dense", dense)):
-            run.ranked[name][query.id], run.top_score[name][query.id] = \
-                _order(scores, eligible, ids)
+        for name, scores in (("tfidf", tfidf.scores(query.text)), ("bm25", bm25), ("dense", dense)):
+            run.ranked[name][query.id], run.top_score[name][query.id] = _order(scores, eligible, ids)
         both = hybrid.recommend(query.text, filters, limit=50, queries=vectors)
         run.ranked["hybrid"][query.id] = [m.innovation.id for m in both.matches]
         run.top_score["hybrid"][query.id] = both.matches[0].score if both.matches else 0.0
@@ -139,19 +139,35 @@ def summarise(run: Run, queries: list[Query], qrels: dict[str, dict[str, int]]) 
         by_kind = defaultdict(list)
         for q in judged:
             by_kind[q.kind].append(scores[q.id])
-        systems[name] = {**mean_metrics(list(scores.values())),
-                         "by_kind": {k: {**mean_metrics(v), "queries": len(v)}
-                                     for k, v in sorted(by_kind.items())}}
+        systems[name] = {
+            **mean_metrics(list(scores.values())),
+            "by_kind": {k: {**mean_metrics(v), "queries": len(v)} for k, v in sorted(by_kind.items())},
+        }
     worst = sorted(judged, key=lambda q: per_query["full"][q.id]["ndcg@10"])[:10]
     return {
-        "queries": len(queries), "judged": len(judged), "systems": systems,
-        "no_relevant": [{"id": q.id, "kind": q.kind, "text": q.text,
-                         "top_score": {n: run.top_score[n][q.id] for n in SYSTEMS},
-                         "flagged_no_good_match": run.no_good_match[q.id]} for q in unjudged],
+        "queries": len(queries),
+        "judged": len(judged),
+        "systems": systems,
+        "no_relevant": [
+            {
+                "id": q.id,
+                "kind": q.kind,
+                "text": q.text,
+                "top_score": {n: run.top_score[n][q.id] for n in SYSTEMS},
+                "flagged_no_good_match": run.no_good_match[q.id],
+            }
+            for q in unjudged
+        ],
         "flagged_judged": [q.id for q in judged if run.no_good_match[q.id]],
-        "worst_full": [{"id": q.id, "kind": q.kind, "text": q.text,
-                        "ndcg@10": per_query["full"][q.id]["ndcg@10"],
-                        "returned": [[d, qrels[q.id].get(d, 0)] for d in run.ranked["full"][q.id][:5]],
-                        "relevant": sorted(qrels[q.id].items(), key=lambda kv: -kv[1])[:5]}
-                       for q in worst],
+        "worst_full": [
+            {
+                "id": q.id,
+                "kind": q.kind,
+                "text": q.text,
+                "ndcg@10": per_query["full"][q.id]["ndcg@10"],
+                "returned": [[d, qrels[q.id].get(d, 0)] for d in run.ranked["full"][q.id][:5]],
+                "relevant": sorted(qrels[q.id].items(), key=lambda kv: -kv[1])[:5],
+            }
+            for q in worst
+        ],
     }

@@ -18,8 +18,7 @@ class Passage:
     highlights: tuple[tuple[int, int], ...]  # [start, end) character offsets into text
 
     def to_dict(self) -> dict[str, object]:
-        return {"field": self.field, "text": self.text,
-                "highlights": [list(h) for h in self.highlights]}
+        return {"field": self.field, "text": self.text, "highlights": [list(h) for h in self.highlights]}
 
 
 class Explainer:
@@ -33,8 +32,9 @@ class Explainer:
     def _split(self, text: str) -> tuple[tuple[int, int, str, str], ...]:
         """(start, end, lower-cased word, index term) of every word of a text."""
         term_of = self.analyzer.term_of
-        return tuple((m.start(), m.end(), m.group().lower(), term_of(m.group()))
-                     for m in _WORD.finditer(text))
+        return tuple(
+            (m.start(), m.end(), m.group().lower(), term_of(m.group())) for m in _WORD.finditer(text)
+        )
 
     def highlights(self, text: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
         return tuple((start, end) for start, end, _, term in self._words(text) if term in terms)

@@ -22,8 +22,7 @@ def _values(name: str, value: Any, allowed: tuple[str, ...] | None) -> tuple[str
         raise InvalidRecord(f"filters.{name}", "must be a string or a list of strings")
     for item in items:
         if allowed is not None and item not in allowed:
-            raise InvalidRecord(f"filters.{name}",
-                                f"{item!r} is not one of: {', '.join(allowed)}")
+            raise InvalidRecord(f"filters.{name}", f"{item!r} is not one of: {', '.join(allowed)}")
     return tuple(dict.fromkeys(items))
 
 
@@ -57,8 +56,7 @@ class Filters:
             raise InvalidRecord(f"filters.{unknown[0]}", "is not a known filter")
         tier = raw.get("award_tier")
         if tier is not None and tier not in AWARD_TIERS:
-            raise InvalidRecord("filters.award_tier",
-                                f"{tier!r} is not one of: {', '.join(AWARD_TIERS)}")
+            raise InvalidRecord("filters.award_tier", f"{tier!r} is not one of: {', '.join(AWARD_TIERS)}")
         made = cls(
             sector=_values("sector", raw.get("sector"), SECTORS),
             level=_values("level", raw.get("level"), LEVELS),
@@ -90,9 +88,7 @@ class Filters:
             return False
         if self.level and item.level not in self.level:
             return False
-        if self.province and (item.province or "").casefold() not in {
-            p.casefold() for p in self.province
-        }:
+        if self.province and (item.province or "").casefold() not in {p.casefold() for p in self.province}:
             return False
         if self.status and (item.status or UNKNOWN_STATUS) not in self.status:
             return False

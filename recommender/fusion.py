@@ -17,9 +17,14 @@ MODEL_FILE = Path(__file__).with_name("fusion.json")
 # over one query's candidates cannot change its order.
 FEATURES = (
     "fused",
-    "dense", "bm25", "chars",  # each leg z-scored over the catalogue
-    "cos_whole", "cos_passage",  # raw cosines: whole text, best single passage
-    "rank_dense", "rank_bm25", "rank_chars",  # log(1 + the leg's rank among the candidates)
+    "dense",
+    "bm25",
+    "chars",  # each leg z-scored over the catalogue
+    "cos_whole",
+    "cos_passage",  # raw cosines: whole text, best single passage
+    "rank_dense",
+    "rank_bm25",
+    "rank_chars",  # log(1 + the leg's rank among the candidates)
     "coverage",  # IDF-weighted share of the query's known terms the document holds
     "name_match",  # share of the query's terms in the innovation's name
     "english_dense",  # English query x dense z (the lexical legs are off for English)
@@ -53,8 +58,9 @@ class FusionModel:
     def contributions(self, row: np.ndarray) -> dict[str, float]:
         """What each feature adds to one candidate's relevance (zero weights left out)."""
         parts = self._standardised(row[None, :])[0] * np.asarray(self.coef)
-        return {f"learned_{f}": float(v) for f, v, c in
-                zip(self.features, parts, self.coef, strict=True) if c}
+        return {
+            f"learned_{f}": float(v) for f, v, c in zip(self.features, parts, self.coef, strict=True) if c
+        }
 
     def save(self, path: Path = MODEL_FILE) -> None:
         data = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
@@ -63,8 +69,13 @@ class FusionModel:
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> FusionModel:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        model = cls(tuple(raw["features"]), tuple(raw["mean"]), tuple(raw["scale"]),
-                    tuple(raw["coef"]), str(raw.get("method", "")))
+        model = cls(
+            tuple(raw["features"]),
+            tuple(raw["mean"]),
+            tuple(raw["scale"]),
+            tuple(raw["coef"]),
+            str(raw.get("method", "")),
+        )
         if model.features != FEATURES:
             raise ValueError(f"{path}: features {model.features} are not {FEATURES}")
         return model
@@ -76,9 +87,12 @@ def shipped_fusion() -> FusionModel | None:
     return FusionModel.load() if MODEL_FILE.is_file() else None
 
 
-def from_linear(weights: Sequence[float] | np.ndarray, mean: Sequence[float] | np.ndarray,
-                scale: Sequence[float] | np.ndarray,
-                method: str) -> FusionModel:
+def from_linear(
+    weights: Sequence[float] | np.ndarray,
+    mean: Sequence[float] | np.ndarray,
+    scale: Sequence[float] | np.ndarray,
+    method: str,
+) -> FusionModel:
     """A fitted linear model over standardised FEATURES, rescaled to fused's z units."""
     w = np.asarray(weights, dtype=np.float64)
     at = FEATURES.index("fused")
@@ -88,8 +102,13 @@ def from_linear(weights: Sequence[float] | np.ndarray, mean: Sequence[float] | n
     unit = w[at] / scale[at]
     coef = w / unit
     coef[at] = 0.0
-    return FusionModel(FEATURES, tuple(float(v) for v in mean), tuple(float(v) for v in scale),
-                       tuple(float(v) for v in coef), method)
+    return FusionModel(
+        FEATURES,
+        tuple(float(v) for v in mean),
+        tuple(float(v) for v in scale),
+        tuple(float(v) for v in coef),
+        method,
+    )
 
 
 def log_rank(values: np.ndarray) -> np.ndarray:

@@ -52,10 +52,10 @@ def cluster_vectors(vectors: np.ndarray, distance: float) -> np.ndarray:
     # Zero vectors (texts the encoder has no features for) have no cosine: keep them apart.
     safe = vectors.copy()
     empty = ~np.any(safe, axis=1)
-    safe[empty] = np.eye(safe.shape[1], dtype=safe.dtype)[np.arange(int(empty.sum()))
-                                                          % safe.shape[1]]
-    model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                    distance_threshold=distance)
+    safe[empty] = np.eye(safe.shape[1], dtype=safe.dtype)[np.arange(int(empty.sum())) % safe.shape[1]]
+    model = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=distance
+    )
     return np.asarray(model.fit_predict(safe), dtype=np.int64)
 
 
@@ -85,18 +85,19 @@ def _tokens(text: str) -> list[str]:
     return [t for t in raw_tokens(text) if t not in stop and len(t) > 2 and not t.isdigit()]
 
 
-def distinctive_terms(texts: Sequence[str], labels: np.ndarray,
-                      limit: int = MAX_TERMS) -> dict[int, list[str]]:
+def distinctive_terms(
+    texts: Sequence[str], labels: np.ndarray, limit: int = MAX_TERMS
+) -> dict[int, list[str]]:
     """Per cluster, its words with the highest TF-IDF when each cluster is one document (a
     class-based TF-IDF): frequent in the cluster, rare in the others. Words as written, so a
     label reads as words, not stems."""
     clusters = sorted(set(labels.tolist()))
-    documents = [" ".join(t for t, lab in zip(texts, labels, strict=True) if lab == c)
-                 for c in clusters]
+    documents = [" ".join(t for t, lab in zip(texts, labels, strict=True) if lab == c) for c in clusters]
     if not any(_tokens(d) for d in documents):
         return {c: [] for c in clusters}
-    vectorizer = TfidfVectorizer(preprocessor=normalise, tokenizer=_tokens, token_pattern=None,
-                                 lowercase=False, sublinear_tf=True)
+    vectorizer = TfidfVectorizer(
+        preprocessor=normalise, tokenizer=_tokens, token_pattern=None, lowercase=False, sublinear_tf=True
+    )
     weights = vectorizer.fit_transform(documents).toarray()
     vocabulary = np.array(vectorizer.get_feature_names_out())
     out: dict[int, list[str]] = {}

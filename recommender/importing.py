@@ -18,9 +18,20 @@ from recommender.merging import Duplicate, duplicates_of, merge_into
 from recommender.record import FIELDS, LIST_FIELDS, Innovation, validate_record
 from recommender.twins import TextIndex, check_near_duplicate
 
-__all__ = ["FORMATS", "ImportOptions", "ImportReport", "Rejection", "TextIndex",
-           "check_near_duplicate", "detect_format", "export_csv", "export_jsonl", "import_rows",
-           "read_rows", "validate_rows"]
+__all__ = [
+    "FORMATS",
+    "ImportOptions",
+    "ImportReport",
+    "Rejection",
+    "TextIndex",
+    "check_near_duplicate",
+    "detect_format",
+    "export_csv",
+    "export_jsonl",
+    "import_rows",
+    "read_rows",
+    "validate_rows",
+]
 
 FORMATS = ("jsonl", "csv")
 BOM = "\ufeff"
@@ -44,8 +55,13 @@ class Rejection:
     line: int | None = None  # the line a person finds it on: JSONL line, spreadsheet row
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "line": self.line if self.line is not None else self.row,
-                "id": self.id, "field": self.field, "reason": self.reason}
+        return {
+            "row": self.row,
+            "line": self.line if self.line is not None else self.row,
+            "id": self.id,
+            "field": self.field,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -73,12 +89,18 @@ class ImportReport:
     lines: dict[str, int] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"accepted": self.accepted, "accepted_count": len(self.accepted),
-                "new": self.new, "updated": self.updated,
-                "duplicates": [d.to_dict() for d in self.duplicates], "merged": self.merged,
-                "rejected": [r.to_dict() for r in self.rejected],
-                "rejected_count": len(self.rejected), "review": self.review,
-                "dry_run": self.dry_run}
+        return {
+            "accepted": self.accepted,
+            "accepted_count": len(self.accepted),
+            "new": self.new,
+            "updated": self.updated,
+            "duplicates": [d.to_dict() for d in self.duplicates],
+            "merged": self.merged,
+            "rejected": [r.to_dict() for r in self.rejected],
+            "rejected_count": len(self.rejected),
+            "review": self.review,
+            "dry_run": self.dry_run,
+        }
 
 
 @dataclass(frozen=True)
@@ -97,16 +119,18 @@ class ImportOptions:
     keep_duplicates: bool = False
 
     @classmethod
-    def named(cls, fmt: str, *, merge: bool = False, keep_duplicates: bool = False,
-              allow_paths: bool = False) -> ImportOptions:
+    def named(
+        cls, fmt: str, *, merge: bool = False, keep_duplicates: bool = False, allow_paths: bool = False
+    ) -> ImportOptions:
         """Options for a format name: ours (jsonl, csv) or an adapter's ('lan', 'mapping:…')."""
         if merge and keep_duplicates:
             raise InvalidRecord("merge", "merge and keep_duplicates exclude each other")
         try:
             adapter = None if fmt in FORMATS else get_adapter(fmt, allow_paths=allow_paths)
         except InvalidRecord as exc:
-            raise InvalidRecord("format", f"{fmt[:100]!r} is not jsonl, csv or an adapter "
-                                          f"({exc.reason})") from exc
+            raise InvalidRecord(
+                "format", f"{fmt[:100]!r} is not jsonl, csv or an adapter ({exc.reason})"
+            ) from exc
         return cls(adapter, merge, keep_duplicates)
 
     @property
@@ -128,8 +152,10 @@ def _check_encodable(raw: Any) -> None:
     try:
         json.dumps(raw, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise InvalidRecord("record", "contains an unpaired surrogate (\\ud800-\\udfff escape), "
-                                      "which is not valid Unicode text") from exc
+        raise InvalidRecord(
+            "record",
+            "contains an unpaired surrogate (\\ud800-\\udfff escape), which is not valid Unicode text",
+        ) from exc
 
 
 def _jsonl_rows(data: bytes) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
@@ -141,11 +167,9 @@ def _jsonl_rows(data: bytes) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
         try:
             raw = json.loads(line.decode("utf-8"))
         except UnicodeDecodeError as exc:
-            yield number, None, InvalidRecord("record", f"line is not valid UTF-8 (byte "
-                                                        f"{exc.start})")
+            yield number, None, InvalidRecord("record", f"line is not valid UTF-8 (byte {exc.start})")
         except json.JSONDecodeError as exc:
-            yield number, None, InvalidRecord("record", f"not valid JSON ({exc.msg} at "
-                                                        f"character {exc.pos})")
+            yield number, None, InvalidRecord("record", f"not valid JSON ({exc.msg} at character {exc.pos})")
         except RecursionError:
             yield number, None, InvalidRecord("record", "not valid JSON (nested too deeply)")
         except ValueError as exc:  # e.g. an integer with more digits than Python converts
@@ -188,8 +212,9 @@ def _csv_record(row: dict[str | None, Any], undecodable: bool) -> dict[str, Any]
     return out
 
 
-def _csv_rows(data: bytes, fields: tuple[str, ...], kind: str
-              ) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
+def _csv_rows(
+    data: bytes, fields: tuple[str, ...], kind: str
+) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
     try:
         text, undecodable = data.decode("utf-8-sig"), False
     except UnicodeDecodeError:
@@ -239,15 +264,17 @@ def _header_error(header: list[str], fields: tuple[str, ...], kind: str) -> Inva
     """Every row of a file whose header names an unknown or repeated column is rejected."""
     for name in header:
         if name not in fields:
-            return InvalidRecord(name[:100] or "header",
-                                 f"column {name[:100]!r} is not a field of the {kind} record")
+            return InvalidRecord(
+                name[:100] or "header", f"column {name[:100]!r} is not a field of the {kind} record"
+            )
         if header.count(name) > 1:
             return InvalidRecord(name, "appears twice in the header")
     return None
 
 
-def read_rows(data: bytes, fmt: str, fields: tuple[str, ...] = FIELDS, kind: str = "innovation"
-              ) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
+def read_rows(
+    data: bytes, fmt: str, fields: tuple[str, ...] = FIELDS, kind: str = "innovation"
+) -> Iterator[tuple[int, Any, InvalidRecord | None]]:
     """(row number, the decoded row or what could be read of it, why it is unreadable or None).
 
     ``fields`` are the CSV header's allowed columns (another record kind, ``kind``, shares the
@@ -271,8 +298,9 @@ def _line_of(fmt: str, options: ImportOptions, row: int) -> int:
     return row + 1 if fmt == "csv" else row  # a spreadsheet's row number counts the header
 
 
-def _check_rows(data: bytes, fmt: str, texts: TextIndex, stored: set[str],
-                options: ImportOptions) -> _Checked:
+def _check_rows(
+    data: bytes, fmt: str, texts: TextIndex, stored: set[str], options: ImportOptions
+) -> _Checked:
     adapter = options.adapter
     rows = adapter.rows(data) if adapter is not None else read_rows(data, fmt)
     checked = _Checked(ImportReport(), [], {})
@@ -287,19 +315,22 @@ def _check_rows(data: bytes, fmt: str, texts: TextIndex, stored: set[str],
             if item.id in seen:
                 raise InvalidRecord("id", f"duplicate of row {seen[item.id]} in this file")
             twin = texts.twin_of(item)
-            if twin is not None and options.compares and twin in stored \
-                    and item.id not in stored:
+            if twin is not None and options.compares and twin in stored and item.id not in stored:
                 # The same text as a stored innovation: the plainest duplicate, reported as one.
-                checked.twins[number] = Duplicate(number, item.id, twin,
-                                                  round(texts.similarity(item, twin), 4),
-                                                  _line_of(fmt, options, number))
+                checked.twins[number] = Duplicate(
+                    number,
+                    item.id,
+                    twin,
+                    round(texts.similarity(item, twin), 4),
+                    _line_of(fmt, options, number),
+                )
             elif twin is not None:
-                raise InvalidRecord("problem", f"(nearly) the same problem and solution text "
-                                               f"as {twin!r}")
+                raise InvalidRecord("problem", f"(nearly) the same problem and solution text as {twin!r}")
         except InvalidRecord as exc:
             ident = raw_id.strip() if isinstance(raw_id, str) and len(raw_id) <= 200 else None
-            checked.report.rejected.append(Rejection(number, ident, exc.field, exc.reason,
-                                                     _line_of(fmt, options, number)))
+            checked.report.rejected.append(
+                Rejection(number, ident, exc.field, exc.reason, _line_of(fmt, options, number))
+            )
             continue
         seen[item.id] = number
         if number not in checked.twins:
@@ -308,18 +339,28 @@ def _check_rows(data: bytes, fmt: str, texts: TextIndex, stored: set[str],
     return checked
 
 
-def _review(options: ImportOptions, row: int, line: int, item: Innovation
-            ) -> dict[str, Any] | None:
+def _review(options: ImportOptions, row: int, line: int, item: Innovation) -> dict[str, Any] | None:
     flags = options.adapter.flags.get(row, {}) if options.adapter is not None else {}
     if not flags.get("needs_review"):
         return None
-    return {"row": row, "line": line, "id": item.id, "reasons": list(flags.get("review_reasons", [])),
-            "sector": item.sector, "sector_confidence": flags.get("sector_confidence")}
+    return {
+        "row": row,
+        "line": line,
+        "id": item.id,
+        "reasons": list(flags.get("review_reasons", [])),
+        "sector": item.sector,
+        "sector_confidence": flags.get("sector_confidence"),
+    }
 
 
-def validate_rows(catalogue: Catalogue, data: bytes, fmt: str,
-                  options: ImportOptions | None = None, *, texts: TextIndex | None = None
-                  ) -> tuple[ImportReport, list[Innovation]]:
+def validate_rows(
+    catalogue: Catalogue,
+    data: bytes,
+    fmt: str,
+    options: ImportOptions | None = None,
+    *,
+    texts: TextIndex | None = None,
+) -> tuple[ImportReport, list[Innovation]]:
     """Check every row against the data model, the file and the store; change nothing.
 
     Returns the report and the records to store: the accepted rows, except that with
@@ -332,8 +373,10 @@ def validate_rows(catalogue: Catalogue, data: bytes, fmt: str,
     checked = _check_rows(data, fmt, texts or TextIndex(stored), set(by_id), options)
     report = checked.report
     lines = {number: _line_of(fmt, options, number) for number, _ in checked.good}
-    found = {**(duplicates_of(checked.good, stored, lines=lines) if options.compares else {}),
-             **checked.twins}
+    found = {
+        **(duplicates_of(checked.good, stored, lines=lines) if options.compares else {}),
+        **checked.twins,
+    }
     store: dict[str, Innovation] = {}
     for number, item in checked.good:
         duplicate = found.get(number)
@@ -343,8 +386,11 @@ def validate_rows(catalogue: Catalogue, data: bytes, fmt: str,
             duplicate = Duplicate(number, item.id, item.id, 1.0, lines[number])
         if duplicate is not None:
             report.duplicates.append(duplicate)
-        if duplicate is not None and not options.merge and (
-                duplicate.of == item.id or not options.keep_duplicates or number in checked.twins):
+        if (
+            duplicate is not None
+            and not options.merge
+            and (duplicate.of == item.id or not options.keep_duplicates or number in checked.twins)
+        ):
             continue  # a twin's text may not be stored twice, kept or not
         if duplicate is not None and options.merge:
             target = store.get(duplicate.of) or by_id[duplicate.of]
@@ -357,8 +403,7 @@ def validate_rows(catalogue: Catalogue, data: bytes, fmt: str,
             continue
         store[item.id] = item
         report.rows[item.id], report.lines[item.id] = number, lines[number]
-        (report.updated if item.id in by_id else
-         report.new if duplicate is None else []).append(item.id)
+        (report.updated if item.id in by_id else report.new if duplicate is None else []).append(item.id)
         flagged = _review(options, number, lines[number], item)
         if flagged is not None:
             report.review.append(flagged)
@@ -367,8 +412,9 @@ def validate_rows(catalogue: Catalogue, data: bytes, fmt: str,
     return report, list(store.values())
 
 
-def import_rows(catalogue: Catalogue, data: bytes, fmt: str,
-                options: ImportOptions | None = None) -> ImportReport:
+def import_rows(
+    catalogue: Catalogue, data: bytes, fmt: str, options: ImportOptions | None = None
+) -> ImportReport:
     """Validate every row, upsert the valid ones in one transaction (re-import is idempotent)."""
     report, good = validate_rows(catalogue, data, fmt, options)
     catalogue.upsert(good)
@@ -393,8 +439,9 @@ def export_csv(items: Iterable[Innovation]) -> Iterator[str]:
         row = item.to_dict()
         for name in LIST_FIELDS:
             row[name] = json.dumps(row[name], ensure_ascii=False)
-        writer.writerow({k: "" if v is None else neutralise(v) if isinstance(v, str) else v
-                         for k, v in row.items()})
+        writer.writerow(
+            {k: "" if v is None else neutralise(v) if isinstance(v, str) else v for k, v in row.items()}
+        )
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -20,8 +20,10 @@ from recommender.record import LEVELS
 
 MAX_NOTE = 500
 FIELDS = ("asker_level", "asker_province", "note")
-_PROVINCE_OF = {**{" ".join(normalise(p).split()): p for p in PROVINCES},
-                **{" ".join(normalise(k).split()): v for k, v in PROVINCE_ALIASES.items()}}
+_PROVINCE_OF = {
+    **{" ".join(normalise(p).split()): p for p in PROVINCES},
+    **{" ".join(normalise(k).split()): v for k, v in PROVINCE_ALIASES.items()},
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +47,9 @@ def province_of(text: str) -> str | None:
     return _PROVINCE_OF.get(_key(text))
 
 
-def validate_interest(innovation_id: str, raw: Mapping[str, Any] | None,
-                      created_at: str | None = None) -> InterestMark:
+def validate_interest(
+    innovation_id: str, raw: Mapping[str, Any] | None, created_at: str | None = None
+) -> InterestMark:
     """A mark from untrusted input; InvalidRecord names the field at fault."""
     raw = dict(raw or {})
     unknown = sorted(set(raw) - set(FIELDS))
@@ -58,13 +61,13 @@ def validate_interest(innovation_id: str, raw: Mapping[str, Any] | None,
     if province is not None:
         known = province_of(province)
         if known is None:
-            raise InvalidRecord("asker_province", f"{province[:100]!r} is not one of the 38 "
-                                                  "provinces of Indonesia")
+            raise InvalidRecord(
+                "asker_province", f"{province[:100]!r} is not one of the 38 provinces of Indonesia"
+            )
         province = known
     if note is not None and len(note) > MAX_NOTE:
         raise InvalidRecord("note", f"at most {MAX_NOTE} characters")
-    return InterestMark(innovation_id, created_at or _now(), level, province,
-                        scrub(note) if note else None)
+    return InterestMark(innovation_id, created_at or _now(), level, province, scrub(note) if note else None)
 
 
 def _text(name: str, value: Any) -> str | None:
@@ -88,26 +91,29 @@ class InterestStore:
     def add(self, mark: InterestMark) -> InterestMark:
         """Store a mark of a stored innovation (UnknownInnovation otherwise)."""
         with self.catalogue.transaction(write=True) as db:
-            if db.execute("SELECT 1 FROM innovations WHERE id = ?",
-                          (mark.innovation_id,)).fetchone() is None:
+            if db.execute("SELECT 1 FROM innovations WHERE id = ?", (mark.innovation_id,)).fetchone() is None:
                 raise UnknownInnovation(mark.innovation_id)
-            db.execute("INSERT INTO interest (innovation_id, created_at, asker_level, "
-                       "asker_province, note) VALUES (?,?,?,?,?)",
-                       (mark.innovation_id, mark.created_at, mark.asker_level,
-                        mark.asker_province, mark.note))
+            db.execute(
+                "INSERT INTO interest (innovation_id, created_at, asker_level, "
+                "asker_province, note) VALUES (?,?,?,?,?)",
+                (mark.innovation_id, mark.created_at, mark.asker_level, mark.asker_province, mark.note),
+            )
         return mark
 
     def total(self, innovation_id: str) -> int:
         with self.catalogue.transaction() as db:
-            return int(db.execute("SELECT count(*) FROM interest WHERE innovation_id = ?",
-                                  (innovation_id,)).fetchone()[0])
+            return int(
+                db.execute(
+                    "SELECT count(*) FROM interest WHERE innovation_id = ?", (innovation_id,)
+                ).fetchone()[0]
+            )
 
-    def counts(self, start: str, end: str, province: str | None = None,
-               level: str | None = None) -> dict[str, int]:
+    def counts(
+        self, start: str, end: str, province: str | None = None, level: str | None = None
+    ) -> dict[str, int]:
         """Marks per innovation id with ``start <= created_at < end`` (ISO UTC), optionally
         only from askers of one province (any spelling `province_of` knows) or level."""
-        sql = "SELECT innovation_id, count(*) FROM interest WHERE created_at >= ? AND " \
-              "created_at < ?"
+        sql = "SELECT innovation_id, count(*) FROM interest WHERE created_at >= ? AND created_at < ?"
         args: list[Any] = [start, end]
         if level is not None:
             sql += " AND asker_level = ?"

@@ -22,13 +22,22 @@ class Duplicate:
     line: int | None = None  # where a person finds the row (JSONL line, spreadsheet row)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "line": self.line if self.line is not None else self.row,
-                "id": self.id, "of": self.of, "similarity": self.similarity}
+        return {
+            "row": self.row,
+            "line": self.line if self.line is not None else self.row,
+            "id": self.id,
+            "of": self.of,
+            "similarity": self.similarity,
+        }
 
 
-def duplicates_of(rows: Sequence[tuple[int, Innovation]], stored: Sequence[Innovation],
-                  threshold: float = DUPLICATE_THRESHOLD, *, lines: Mapping[int, int] | None = None
-                  ) -> dict[int, Duplicate]:
+def duplicates_of(
+    rows: Sequence[tuple[int, Innovation]],
+    stored: Sequence[Innovation],
+    threshold: float = DUPLICATE_THRESHOLD,
+    *,
+    lines: Mapping[int, int] | None = None,
+) -> dict[int, Duplicate]:
     """Row number -> the stored innovation that row most likely describes (name + text).
 
     Only rows whose id is not stored are compared: a row with a stored id is an update of it.

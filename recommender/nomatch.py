@@ -51,7 +51,8 @@ class NoMatchModel:
             return 0.0  # no word the catalogue or either language knows: nothing can fit
         z = self.intercept + sum(
             c * (value(signals, f) - m) / s
-            for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True))
+            for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True)
+        )
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
     def flags(self, probability: float) -> bool:
@@ -64,8 +65,14 @@ class NoMatchModel:
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> NoMatchModel:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls(tuple(raw["features"]), tuple(raw["mean"]), tuple(raw["scale"]),
-                   tuple(raw["coef"]), float(raw["intercept"]), float(raw["threshold"]))
+        return cls(
+            tuple(raw["features"]),
+            tuple(raw["mean"]),
+            tuple(raw["scale"]),
+            tuple(raw["coef"]),
+            float(raw["intercept"]),
+            float(raw["threshold"]),
+        )
 
 
 @lru_cache(maxsize=1)
@@ -74,15 +81,18 @@ def shipped_model() -> NoMatchModel:
     return NoMatchModel.load()
 
 
-def matrix(signals: Sequence[dict[str, float]],
-           features: Sequence[str] = FEATURES) -> np.ndarray:
+def matrix(signals: Sequence[dict[str, float]], features: Sequence[str] = FEATURES) -> np.ndarray:
     """Feature rows of many queries: float64, (n, len(features))."""
     return np.array([[value(s, f) for f in features] for s in signals], dtype=np.float64)
 
 
-def fit(signals: Sequence[dict[str, float]], relevant: Sequence[bool],
-        threshold: float = THRESHOLD, c: float = 1.0,
-        features: Sequence[str] = FEATURES) -> NoMatchModel:
+def fit(
+    signals: Sequence[dict[str, float]],
+    relevant: Sequence[bool],
+    threshold: float = THRESHOLD,
+    c: float = 1.0,
+    features: Sequence[str] = FEATURES,
+) -> NoMatchModel:
     """Fit on labelled queries (relevant: the best result is relevant); nonsense rows are left
     out, the rule decides them."""
     from sklearn.linear_model import LogisticRegression
@@ -94,14 +104,23 @@ def fit(signals: Sequence[dict[str, float]], relevant: Sequence[bool],
     # Unweighted classes: the probability stays calibrated; the threshold sets the trade-off.
     model = LogisticRegression(C=c, max_iter=1000)
     model.fit((x - mean) / scale, y)
-    return NoMatchModel(tuple(features), tuple(float(v) for v in mean), tuple(float(v) for v in scale),
-                        tuple(float(v) for v in model.coef_[0]), float(model.intercept_[0]),
-                        threshold)
+    return NoMatchModel(
+        tuple(features),
+        tuple(float(v) for v in mean),
+        tuple(float(v) for v in scale),
+        tuple(float(v) for v in model.coef_[0]),
+        float(model.intercept_[0]),
+        threshold,
+    )
 
 
-def cross_validate(signals: Sequence[dict[str, float]], relevant: Sequence[bool],
-                   folds: int = 5, seed: int = 0,
-                   features: Sequence[str] = FEATURES) -> list[float]:
+def cross_validate(
+    signals: Sequence[dict[str, float]],
+    relevant: Sequence[bool],
+    folds: int = 5,
+    seed: int = 0,
+    features: Sequence[str] = FEATURES,
+) -> list[float]:
     """Out-of-fold probabilities: each query scored by a model fitted without its fold."""
     order = np.random.default_rng(seed).permutation(len(signals))
     # Stratified: positives and negatives dealt round-robin over the folds.
@@ -112,18 +131,23 @@ def cross_validate(signals: Sequence[dict[str, float]], relevant: Sequence[bool]
     out = [0.0] * len(signals)
     for k in range(folds):
         train = [i for i in range(len(signals)) if fold_of[i] != k]
-        model = fit([signals[i] for i in train], [relevant[i] for i in train],
-                    features=features)
+        model = fit([signals[i] for i in train], [relevant[i] for i in train], features=features)
         for i in np.flatnonzero(fold_of == k):
             out[int(i)] = model.probability(signals[int(i)])
     return out
 
 
-def flag_figures(probabilities: Sequence[float], relevant: Sequence[bool],
-                 threshold: float = THRESHOLD) -> dict[str, float]:
+def flag_figures(
+    probabilities: Sequence[float], relevant: Sequence[bool], threshold: float = THRESHOLD
+) -> dict[str, float]:
     """Precision and recall of the flag, whose positive class is 'no good match'."""
     flagged = [p < threshold for p in probabilities]
     gaps = [not r for r in relevant]
     hit = sum(f and g for f, g in zip(flagged, gaps, strict=True))
-    return {"precision": hit / max(sum(flagged), 1), "recall": hit / max(sum(gaps), 1),
-            "flagged": sum(flagged), "gaps": sum(gaps), "caught": hit}
+    return {
+        "precision": hit / max(sum(flagged), 1),
+        "recall": hit / max(sum(gaps), 1),
+        "flagged": sum(flagged),
+        "gaps": sum(gaps),
+        "caught": hit,
+    }

@@ -9,8 +9,10 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-
 NIK = re.compile(r"(?<![\w.])\d(?:[ .-]?\d){15}(?![ .-]?\d)")
 # +62 / 62 (then a mobile 8) / 0 (then an area or mobile code), a (0xx) area code in
 # brackets, then digits with single separators; 9-14 digits in all (checked in _phone).
-PHONE = re.compile(r"(?<![\w+])(?:\+62|62(?=[ .-]?8)|\(0\d{1,3}\)|0(?=[1-9]))"
-                   r"(?:[ .-]?\d){5,14}(?![ .-]?\d)")
+PHONE = re.compile(
+    r"(?<![\w+])(?:\+62|62(?=[ .-]?8)|\(0\d{1,3}\)|0(?=[1-9]))"
+    r"(?:[ .-]?\d){5,14}(?![ .-]?\d)"
+)
 MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 9, 14
 
 

@@ -29,6 +29,5 @@ def clean_problem(text: object) -> str:
     if not any(char.isalnum() for char in cleaned):
         raise InvalidRecord("problem", "must contain at least one letter or digit")
     if len(cleaned) > LONG_TEXT:
-        raise InvalidRecord("problem", f"is {len(cleaned)} characters long, "
-                                       f"the limit is {LONG_TEXT}")
+        raise InvalidRecord("problem", f"is {len(cleaned)} characters long, the limit is {LONG_TEXT}")
     return cleaned

@@ -30,11 +30,18 @@ class RankingConfig:
     # A document's dense score mixes its whole text with its best single passage.
     whole_weight: float = 0.5
     passages: tuple[tuple[str, ...], ...] = (
-        ("name", "problem"), ("solution",), ("outcomes",),
+        ("name", "problem"),
+        ("solution",),
+        ("outcomes",),
     )
-    lexical_fields: dict[str, float] = field(default_factory=lambda: {
-        "name": 1.0, "problem": 1.0, "solution": 1.0, "outcomes": 1.0,
-    })
+    lexical_fields: dict[str, float] = field(
+        default_factory=lambda: {
+            "name": 1.0,
+            "problem": 1.0,
+            "solution": 1.0,
+            "outcomes": 1.0,
+        }
+    )
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
     # Each leg proposes this many documents (dense: twice as many passages); only their
@@ -42,9 +49,14 @@ class RankingConfig:
     candidates_per_leg: int = 100
     feedback_docs: int = 3  # pseudo-relevance feedback on the dense legs; 0 turns it off
     feedback_weight: float = 0.2
-    award_bonus: dict[str, float] = field(default_factory=lambda: {
-        "penghargaan-lain": 0.02, "top-99": 0.04, "top-40": 0.06, "unpsa": 0.08,
-    })
+    award_bonus: dict[str, float] = field(
+        default_factory=lambda: {
+            "penghargaan-lain": 0.02,
+            "top-99": 0.04,
+            "top-40": 0.06,
+            "unpsa": 0.08,
+        }
+    )
     evidence_bonus: float = 0.04  # outcomes that report numbers
     replication_bonus: float = 0.02  # per distinct adopter (registry and replicated_by), capped
     replication_cap: int = 4
@@ -58,9 +70,18 @@ class RankingConfig:
 
     def without_adjustments(self) -> RankingConfig:
         """Relevance only: the 'hybrid' system of the evaluation."""
-        return replace(self, award_bonus={}, evidence_bonus=0.0, replication_bonus=0.0,
-                       stopped_penalty=0.0, recency_bonus=0.0, context_level_bonus=0.0,
-                       context_province_bonus=0.0, adopter_level_bonus=0.0, diversity=False)
+        return replace(
+            self,
+            award_bonus={},
+            evidence_bonus=0.0,
+            replication_bonus=0.0,
+            stopped_penalty=0.0,
+            recency_bonus=0.0,
+            context_level_bonus=0.0,
+            context_province_bonus=0.0,
+            adopter_level_bonus=0.0,
+            diversity=False,
+        )
 
 
 def zscore(scores: np.ndarray) -> np.ndarray:
@@ -77,8 +98,9 @@ _NUMBER = re.compile(r"\d")
 def replication_count(item: Innovation, ledger: Ledger | None = None) -> int:
     """Distinct governments whose replication has not stopped (the registry's and the legacy
     replicated_by entries it does not hold), plus each award for replication."""
-    return len(active_governments(adopters_of(item, ledger))) + \
-        sum("replikasi" in a.lower() for a in item.awards)
+    return len(active_governments(adopters_of(item, ledger))) + sum(
+        "replikasi" in a.lower() for a in item.awards
+    )
 
 
 def adopter_levels(item: Innovation, ledger: Ledger | None = None) -> int:
@@ -90,8 +112,9 @@ def adopter_levels(item: Innovation, ledger: Ledger | None = None) -> int:
     return mask
 
 
-def value_components(item: Innovation, config: RankingConfig,
-                     ledger: Ledger | None = None) -> dict[str, float]:
+def value_components(
+    item: Innovation, config: RankingConfig, ledger: Ledger | None = None
+) -> dict[str, float]:
     """Replication value: small, explained adjustments added to relevance.
 
     ``ledger``: what the replication registry holds about the item (None: nothing)."""
@@ -100,21 +123,25 @@ def value_components(item: Innovation, config: RankingConfig,
     recent = item.year is not None and item.year >= this_year() - 5
     return {
         "award": config.award_bonus.get(tier, 0.0) if tier else 0.0,
-        "evidence": config.evidence_bonus if item.outcomes and _NUMBER.search(item.outcomes)
-        else 0.0,
+        "evidence": config.evidence_bonus if item.outcomes and _NUMBER.search(item.outcomes) else 0.0,
         "replications": config.replication_bonus * min(adopters, config.replication_cap),
         "status": -config.stopped_penalty if item.status == "berhenti" else 0.0,
         "recency": config.recency_bonus if recent else 0.0,
     }
 
 
-def context_components(item: Innovation, asker: Asker, config: RankingConfig,
-                       ledger: Ledger | None = None) -> dict[str, float]:
+def context_components(
+    item: Innovation, asker: Asker, config: RankingConfig, ledger: Ledger | None = None
+) -> dict[str, float]:
     same_level = asker.level is not None and item.level == asker.level
-    adopted_at_level = asker.level is not None and \
-        bool(adopter_levels(item, ledger) & 1 << LEVELS.index(asker.level))
-    same_province = (asker.province is not None and item.province is not None
-                     and item.province.casefold() == asker.province.casefold())
+    adopted_at_level = asker.level is not None and bool(
+        adopter_levels(item, ledger) & 1 << LEVELS.index(asker.level)
+    )
+    same_province = (
+        asker.province is not None
+        and item.province is not None
+        and item.province.casefold() == asker.province.casefold()
+    )
     return {
         "same_level": config.context_level_bonus if same_level else 0.0,
         "same_province": config.context_province_bonus if same_province else 0.0,
@@ -127,8 +154,9 @@ def family(item: Innovation) -> str:
     return item.replication_of or item.id
 
 
-def diversify(order: list[int], items: list[Innovation], vectors: np.ndarray, k: int,
-              threshold: float) -> tuple[list[int], dict[int, int]]:
+def diversify(
+    order: list[int], items: list[Innovation], vectors: np.ndarray, k: int, threshold: float
+) -> tuple[list[int], dict[int, int]]:
     """Keep one member per family or near-duplicate group in the first k; defer the others.
 
     order: candidate rows, best first; vectors: float32 (n, dim) unit document vectors.
@@ -154,4 +182,4 @@ def diversify(order: list[int], items: list[Innovation], vectors: np.ndarray, k:
             continue
         kept.append(row)
         families.setdefault(fam, row)
-    return kept + deferred + order[len(horizon):], grouped_with
+    return kept + deferred + order[len(horizon) :], grouped_with

@@ -11,10 +11,25 @@ from recommender.errors import InvalidRecord
 
 LEVELS = ("kementerian/lembaga", "provinsi", "kabupaten", "kota", "bumn", "bumd")
 SECTORS = (
-    "kesehatan", "kesehatan-ibu-anak", "gizi-anak", "kependudukan", "perizinan", "kebencanaan",
-    "lingkungan", "air-sanitasi", "pendidikan", "ekonomi-umkm", "pertanian-pangan",
-    "sosial-perlindungan", "keamanan-ketertiban", "transportasi", "keuangan-pajak",
-    "pengaduan-partisipasi", "tata-kelola-digital", "pariwisata", "lainnya",
+    "kesehatan",
+    "kesehatan-ibu-anak",
+    "gizi-anak",
+    "kependudukan",
+    "perizinan",
+    "kebencanaan",
+    "lingkungan",
+    "air-sanitasi",
+    "pendidikan",
+    "ekonomi-umkm",
+    "pertanian-pangan",
+    "sosial-perlindungan",
+    "keamanan-ketertiban",
+    "transportasi",
+    "keuangan-pajak",
+    "pengaduan-partisipasi",
+    "tata-kelola-digital",
+    "pariwisata",
+    "lainnya",
 )
 STATUSES = ("berjalan", "berhenti")
 # Award tiers, lowest first; an innovation's tier is the highest its awards reach.
@@ -28,10 +43,19 @@ LONG_TEXT = 5000
 SHORT_TEXT = 300
 MAX_LIST = 50
 
-TEXT_FIELDS = {"name": SHORT_TEXT, "agency": SHORT_TEXT, "government": SHORT_TEXT,
-               "province": 100, "problem": LONG_TEXT, "solution": LONG_TEXT,
-               "outcomes": LONG_TEXT, "prerequisites": LONG_TEXT, "steps": LONG_TEXT,
-               "obstacles": LONG_TEXT, "contact": 500}
+TEXT_FIELDS = {
+    "name": SHORT_TEXT,
+    "agency": SHORT_TEXT,
+    "government": SHORT_TEXT,
+    "province": 100,
+    "problem": LONG_TEXT,
+    "solution": LONG_TEXT,
+    "outcomes": LONG_TEXT,
+    "prerequisites": LONG_TEXT,
+    "steps": LONG_TEXT,
+    "obstacles": LONG_TEXT,
+    "contact": 500,
+}
 LIST_FIELDS = {"awards": 200, "replicated_by": 200, "sources": 1000}
 
 
@@ -139,8 +163,9 @@ def _slug(name: str, value: Any, required: bool) -> str | None:
             raise InvalidRecord(name, "is required")
         return None
     if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-        raise InvalidRecord(name, f"{value!r} is not a slug (lower-case letters, digits, "
-                                  "hyphens; 1-120 characters)")
+        raise InvalidRecord(
+            name, f"{value!r} is not a slug (lower-case letters, digits, hyphens; 1-120 characters)"
+        )
     return value
 
 

@@ -43,8 +43,12 @@ class RegistryFilters:
 
     def where(self) -> tuple[str, list[Any]]:
         clauses, args = [], []
-        for column, value in (("innovation_id", self.innovation_id), ("level", self.level),
-                              ("status", self.status), ("year", self.year)):
+        for column, value in (
+            ("innovation_id", self.innovation_id),
+            ("level", self.level),
+            ("status", self.status),
+            ("year", self.year),
+        ):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 args.append(value)
@@ -65,12 +69,25 @@ def _load(record: str) -> Replication:
 def _put(db: sqlite3.Connection, item: Replication, op: str) -> None:
     """Store the record and append it to its history, in the caller's transaction."""
     record, now = json.dumps(item.to_dict(), ensure_ascii=False), _now()
-    db.execute("INSERT OR REPLACE INTO replications VALUES (?,?,?,?,?,?,?,?,?)",
-               (item.id, item.innovation_id, item.government, item.level, item.province,
-                item.year, item.status, record, now))
-    db.execute("INSERT INTO replication_history (replication_id, innovation_id, government, op, "
-               "record, at) VALUES (?,?,?,?,?,?)",
-               (item.id, item.innovation_id, item.government, op, record, now))
+    db.execute(
+        "INSERT OR REPLACE INTO replications VALUES (?,?,?,?,?,?,?,?,?)",
+        (
+            item.id,
+            item.innovation_id,
+            item.government,
+            item.level,
+            item.province,
+            item.year,
+            item.status,
+            record,
+            now,
+        ),
+    )
+    db.execute(
+        "INSERT INTO replication_history (replication_id, innovation_id, government, op, "
+        "record, at) VALUES (?,?,?,?,?,?)",
+        (item.id, item.innovation_id, item.government, op, record, now),
+    )
 
 
 def _require_innovation(db: sqlite3.Connection, innovation_id: str) -> None:
@@ -87,13 +104,11 @@ class Registry:
     def seq(self) -> int:
         """Grows with every registry write (the history's last sequence number)."""
         with self.catalogue.transaction() as db:
-            return int(db.execute("SELECT coalesce(max(seq), 0) FROM replication_history")
-                       .fetchone()[0])
+            return int(db.execute("SELECT coalesce(max(seq), 0) FROM replication_history").fetchone()[0])
 
     def get(self, replication_id: str) -> Replication:
         with self.catalogue.transaction() as db:
-            row = db.execute("SELECT record FROM replications WHERE id = ?",
-                             (replication_id,)).fetchone()
+            row = db.execute("SELECT record FROM replications WHERE id = ?", (replication_id,)).fetchone()
         if row is None:
             raise UnknownReplication(replication_id)
         return _load(row[0])
@@ -102,8 +117,12 @@ class Registry:
         """A free id for a new record of this adopter (numbered when the adopter repeats)."""
         base = proposed_id(innovation_id, government)
         with self.catalogue.transaction() as db:
-            taken = {r[0] for r in db.execute("SELECT id FROM replications WHERE id = ? OR id "
-                                              "LIKE ?", (base, base[:116] + "-%"))}
+            taken = {
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM replications WHERE id = ? OR id LIKE ?", (base, base[:116] + "-%")
+                )
+            }
         if base not in taken:
             return base
         return next(f"{base[:116]}-{n}" for n in range(2, 10_000) if f"{base[:116]}-{n}" not in taken)
@@ -130,48 +149,55 @@ class Registry:
     def delete(self, replication_id: str) -> None:
         """Remove the record; its versions stay, the last one marked as deleted."""
         with self.catalogue.transaction(write=True) as db:
-            row = db.execute("SELECT record FROM replications WHERE id = ?",
-                             (replication_id,)).fetchone()
+            row = db.execute("SELECT record FROM replications WHERE id = ?", (replication_id,)).fetchone()
             if row is None:
                 raise UnknownReplication(replication_id)
             item = _load(row[0])
             db.execute("DELETE FROM replications WHERE id = ?", (replication_id,))
-            db.execute("INSERT INTO replication_history (replication_id, innovation_id, "
-                       "government, op, record, at) VALUES (?,?,?,?,?,?)",
-                       (item.id, item.innovation_id, item.government, "delete", row[0], _now()))
+            db.execute(
+                "INSERT INTO replication_history (replication_id, innovation_id, "
+                "government, op, record, at) VALUES (?,?,?,?,?,?)",
+                (item.id, item.innovation_id, item.government, "delete", row[0], _now()),
+            )
 
     def delete_of(self, innovation_id: str) -> int:
         """Remove every record of a deleted innovation (their versions stay, the last marked as
         deleted), so none is left pointing at nothing; returns how many."""
         with self.catalogue.transaction(write=True) as db:
-            rows = db.execute("SELECT id, government, record FROM replications WHERE "
-                              "innovation_id = ?", (innovation_id,)).fetchall()
+            rows = db.execute(
+                "SELECT id, government, record FROM replications WHERE innovation_id = ?", (innovation_id,)
+            ).fetchall()
             db.execute("DELETE FROM replications WHERE innovation_id = ?", (innovation_id,))
             now = _now()
-            db.executemany("INSERT INTO replication_history (replication_id, innovation_id, "
-                           "government, op, record, at) VALUES (?,?,?,?,?,?)",
-                           [(key, innovation_id, government, "delete", record, now)
-                            for key, government, record in rows])
+            db.executemany(
+                "INSERT INTO replication_history (replication_id, innovation_id, "
+                "government, op, record, at) VALUES (?,?,?,?,?,?)",
+                [(key, innovation_id, government, "delete", record, now) for key, government, record in rows],
+            )
         return len(rows)
 
     def history(self, replication_id: str) -> builtins.list[dict[str, Any]]:
         """Every version of a record, oldest first: {seq, op, at, record}."""
         with self.catalogue.transaction() as db:
-            rows = db.execute("SELECT seq, op, at, record FROM replication_history WHERE "
-                              "replication_id = ? ORDER BY seq", (replication_id,)).fetchall()
+            rows = db.execute(
+                "SELECT seq, op, at, record FROM replication_history WHERE replication_id = ? ORDER BY seq",
+                (replication_id,),
+            ).fetchall()
         if not rows:
             raise UnknownReplication(replication_id)
         return [{"seq": s, "op": op, "at": at, "record": json.loads(r)} for s, op, at, r in rows]
 
-    def list(self, filters: RegistryFilters, *, limit: int = 20,
-             offset: int = 0) -> tuple[builtins.list[Replication], int]:
+    def list(
+        self, filters: RegistryFilters, *, limit: int = 20, offset: int = 0
+    ) -> tuple[builtins.list[Replication], int]:
         """A page of records in id order, and the total that match."""
         where, args = filters.where()
         with self.catalogue.transaction() as db:
             db.execute("BEGIN")  # one read snapshot for the count and the page
             total = int(db.execute(f"SELECT count(*) FROM replications{where}", args).fetchone()[0])
-            rows = db.execute(f"SELECT record FROM replications{where} ORDER BY id LIMIT ? "
-                              "OFFSET ?", [*args, limit, offset]).fetchall()
+            rows = db.execute(
+                f"SELECT record FROM replications{where} ORDER BY id LIMIT ? OFFSET ?", [*args, limit, offset]
+            ).fetchall()
         return [_load(r[0]) for r in rows], total
 
     def select(self, filters: RegistryFilters) -> builtins.list[Replication]:
@@ -184,8 +210,9 @@ class Registry:
         """The records written most recently first (new or changed), at most ``limit``."""
         where, args = filters.where()
         with self.catalogue.transaction() as db:
-            rows = db.execute(f"SELECT record FROM replications{where} ORDER BY updated_at DESC, "
-                              "id LIMIT ?", [*args, limit]).fetchall()
+            rows = db.execute(
+                f"SELECT record FROM replications{where} ORDER BY updated_at DESC, id LIMIT ?", [*args, limit]
+            ).fetchall()
         return [_load(r[0]) for r in rows]
 
     def ledgers(self, ids: Iterable[str] | None = None) -> dict[str, Ledger]:
@@ -199,11 +226,11 @@ class Registry:
                 for (record,) in db.execute(f"SELECT record FROM replications{sql_in}", args):
                     item = _load(record)
                     records.setdefault(item.innovation_id, []).append(item)
-                for key, name in db.execute("SELECT DISTINCT innovation_id, government FROM "
-                                            f"replication_history{sql_in}", args):
+                for key, name in db.execute(
+                    f"SELECT DISTINCT innovation_id, government FROM replication_history{sql_in}", args
+                ):
                     governed.setdefault(key, set()).add(str(name).casefold().strip())
-        return {key: Ledger(tuple(records.get(key, ())), frozenset(names))
-                for key, names in governed.items()}
+        return {key: Ledger(tuple(records.get(key, ())), frozenset(names)) for key, names in governed.items()}
 
     def ledger(self, innovation_id: str) -> Ledger | None:
         return self.ledgers([innovation_id]).get(innovation_id)
@@ -225,8 +252,7 @@ class Registry:
                     raise error
                 item = validate_replication(_with_id(raw))
                 if item.innovation_id not in known:
-                    raise InvalidRecord("innovation_id", f"no innovation with id "
-                                                         f"{item.innovation_id!r}")
+                    raise InvalidRecord("innovation_id", f"no innovation with id {item.innovation_id!r}")
                 if item.id in seen:
                     raise InvalidRecord("id", f"duplicate of row {seen[item.id]} in this file")
             except InvalidRecord as exc:
@@ -262,10 +288,18 @@ class Registry:
                 names.setdefault(name.casefold().strip(), name)
             for name in names.values():
                 try:
-                    items.append(validate_replication({
-                        "id": proposed_id(innovation.id, name), "innovation_id": innovation.id,
-                        "government": name, "level": guess_level(name), "status": "berjalan",
-                        "note": LEGACY_NOTE}))
+                    items.append(
+                        validate_replication(
+                            {
+                                "id": proposed_id(innovation.id, name),
+                                "innovation_id": innovation.id,
+                                "government": name,
+                                "level": guess_level(name),
+                                "status": "berjalan",
+                                "note": LEGACY_NOTE,
+                            }
+                        )
+                    )
                 except InvalidRecord:
                     continue  # a name the registry cannot hold stays a replicated_by entry
         added = self._upsert([i for i in items if not self._exists(i.id)], "upgrade")
@@ -274,26 +308,34 @@ class Registry:
 
     def _exists(self, replication_id: str) -> bool:
         with self.catalogue.transaction() as db:
-            return db.execute("SELECT 1 FROM replications WHERE id = ?",
-                              (replication_id,)).fetchone() is not None
+            return (
+                db.execute("SELECT 1 FROM replications WHERE id = ?", (replication_id,)).fetchone()
+                is not None
+            )
 
 
 def _with_id(raw: Any) -> Any:
     """A bulk row without an id gets the one its innovation and government propose."""
-    if isinstance(raw, dict) and not raw.get("id") and isinstance(raw.get("innovation_id"), str) \
-            and isinstance(raw.get("government"), str) and raw["government"].strip():
+    if (
+        isinstance(raw, dict)
+        and not raw.get("id")
+        and isinstance(raw.get("innovation_id"), str)
+        and isinstance(raw.get("government"), str)
+        and raw["government"].strip()
+    ):
         return {**raw, "id": proposed_id(raw["innovation_id"], raw["government"].strip())}
     return raw
 
 
-def _chunks(ids: builtins.list[str] | None, column: str = "innovation_id"
-            ) -> Iterator[tuple[str, builtins.list[str]]]:
+def _chunks(
+    ids: builtins.list[str] | None, column: str = "innovation_id"
+) -> Iterator[tuple[str, builtins.list[str]]]:
     """(" WHERE column IN (...)", args) per chunk of ids; one unfiltered pass for None."""
     if ids is None:
         yield "", []
         return
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+        chunk = ids[start : start + CHUNK]
         yield f" WHERE {column} IN ({','.join('?' * len(chunk))})", chunk
 
 
@@ -308,8 +350,12 @@ def export_csv(items: Iterable[Replication]) -> Iterator[str]:
     writer = csv.DictWriter(buffer, fieldnames=list(FIELDS), lineterminator="\n")
     writer.writeheader()
     for item in items:
-        writer.writerow({k: "" if v is None else neutralise(v) if isinstance(v, str) else v
-                         for k, v in item.to_dict().items()})
+        writer.writerow(
+            {
+                k: "" if v is None else neutralise(v) if isinstance(v, str) else v
+                for k, v in item.to_dict().items()
+            }
+        )
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

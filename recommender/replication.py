@@ -11,11 +11,26 @@ from recommender.record import ID_PATTERN, LEVELS, Innovation, _choice, _slug, _
 
 STATUSES = ("direncanakan", "berjalan", "berhenti")
 TEXT_LIMITS = {"government": 300, "agency": 300, "province": 100, "evidence": 1000, "note": 2000}
-FIELDS = ("id", "innovation_id", "government", "agency", "level", "province", "year", "status",
-          "evidence", "note")
+FIELDS = (
+    "id",
+    "innovation_id",
+    "government",
+    "agency",
+    "level",
+    "province",
+    "year",
+    "status",
+    "evidence",
+    "note",
+)
 # Legacy `replicated_by` entries carry a government's name only; its first word names the level.
-_LEVEL_WORDS = {"kabupaten": "kabupaten", "kab": "kabupaten", "kota": "kota",
-                "provinsi": "provinsi", "prov": "provinsi"}
+_LEVEL_WORDS = {
+    "kabupaten": "kabupaten",
+    "kab": "kabupaten",
+    "kota": "kota",
+    "provinsi": "provinsi",
+    "prov": "provinsi",
+}
 
 
 @dataclass(slots=True, frozen=True)
@@ -105,8 +120,10 @@ def adopters_of(item: Innovation, ledger: Ledger | None) -> list[Adopter]:
     marked 'berhenti' or deleted there stops counting even if replicated_by still names it.
     """
     ledger = ledger or Ledger()
-    out = [Adopter(r.government, r.level, r.year, r.status, r.id) for r in
-           sorted(ledger.records, key=lambda r: (r.year or 9999, r.government.casefold(), r.id))]
+    out = [
+        Adopter(r.government, r.level, r.year, r.status, r.id)
+        for r in sorted(ledger.records, key=lambda r: (r.year or 9999, r.government.casefold(), r.id))
+    ]
     seen = set(ledger.governed)
     for name in item.replicated_by:
         key = name.casefold().strip()

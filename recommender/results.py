@@ -40,8 +40,11 @@ class Match:
             "award_tier": item.award_tier,
             "adopters": [a.to_dict() for a in adopters],
             # replicated_by stays for compatibility, derived from the registry.
-            "innovation": {**item.to_dict(), "replicated_by": active_governments(adopters),
-                           "award_tier": item.award_tier},
+            "innovation": {
+                **item.to_dict(),
+                "replicated_by": active_governments(adopters),
+                "award_tier": item.award_tier,
+            },
         }
 
 
@@ -68,16 +71,28 @@ class Recommendations:
             "query_terms": self.query_terms,
         }
 
-    def log_entry(self, kind: str, problem: str, filters: dict[str, Any],
-                  asker_level: str | None, asker_province: str | None,
-                  request_id: str | None, created_at: str | None = None) -> dict[str, Any]:
+    def log_entry(
+        self,
+        kind: str,
+        problem: str,
+        filters: dict[str, Any],
+        asker_level: str | None,
+        asker_province: str | None,
+        request_id: str | None,
+        created_at: str | None = None,
+    ) -> dict[str, Any]:
         """This answer as `Catalogue.log_recommendation` stores it (the API, the web page and
         the demand simulation all log this one shape)."""
         return {
-            "kind": kind, "problem": problem, "filters": filters,
-            "asker_level": asker_level, "asker_province": asker_province,
+            "kind": kind,
+            "problem": problem,
+            "filters": filters,
+            "asker_level": asker_level,
+            "asker_province": asker_province,
             "results": [{"id": m.innovation.id, "score": round(m.score, 6)} for m in self.matches],
             "top_score": self.matches[0].score if self.matches else None,
-            "no_good_match": self.no_good_match, "index_version": self.index_version,
-            "request_id": request_id, "created_at": created_at,
+            "no_good_match": self.no_good_match,
+            "index_version": self.index_version,
+            "request_id": request_id,
+            "created_at": created_at,
         }

@@ -23,9 +23,18 @@ class ReviewQueue:
     def open(self, entries: Iterable[dict[str, Any]]) -> None:
         """``entries``: the import report's ``review`` items ({id, reasons, …})."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        rows = [(e["id"], json.dumps(e["reasons"], ensure_ascii=False),
-                 json.dumps({k: v for k, v in e.items() if k not in ("id", "reasons", "row", "line")},
-                            ensure_ascii=False), now) for e in entries]
+        rows = [
+            (
+                e["id"],
+                json.dumps(e["reasons"], ensure_ascii=False),
+                json.dumps(
+                    {k: v for k, v in e.items() if k not in ("id", "reasons", "row", "line")},
+                    ensure_ascii=False,
+                ),
+                now,
+            )
+            for e in entries
+        ]
         if not rows:
             return
         with self.catalogue.transaction(write=True) as db:
@@ -44,8 +53,12 @@ class ReviewQueue:
         """Open reviews, oldest first: {id, reasons, created_at, and the guess's details}."""
         where, args = ("WHERE innovation_id = ?", [innovation_id]) if innovation_id else ("", [])
         with self.catalogue.transaction() as db:
-            rows = db.execute(f"SELECT innovation_id, reasons, details, created_at FROM reviews "
-                              f"{where} ORDER BY created_at, innovation_id LIMIT ?",
-                              [*args, limit]).fetchall()
-        return [{"id": key, "reasons": json.loads(reasons), **json.loads(details),
-                 "created_at": at} for key, reasons, details, at in rows]
+            rows = db.execute(
+                f"SELECT innovation_id, reasons, details, created_at FROM reviews "
+                f"{where} ORDER BY created_at, innovation_id LIMIT ?",
+                [*args, limit],
+            ).fetchall()
+        return [
+            {"id": key, "reasons": json.loads(reasons), **json.loads(details), "created_at": at}
+            for key, reasons, details, at in rows
+        ]

@@ -50,8 +50,10 @@ class Columns:
     def of(cls, items: list[Innovation | None]) -> Columns:
         provinces: dict[str, int] = {}
         n = len(items)
-        cols = {name: np.full(n, -1, dtype=np.int32) for name in
-                ("sector", "level", "province", "status", "award", "year")}
+        cols = {
+            name: np.full(n, -1, dtype=np.int32)
+            for name in ("sector", "level", "province", "status", "award", "year")
+        }
         alive = np.zeros(n, dtype=bool)
         for row, item in enumerate(items):
             if item is None:
@@ -60,8 +62,7 @@ class Columns:
             cols["sector"][row] = SECTORS.index(item.sector)
             cols["level"][row] = LEVELS.index(item.level)
             if item.province:
-                cols["province"][row] = provinces.setdefault(item.province.casefold(),
-                                                             len(provinces))
+                cols["province"][row] = provinces.setdefault(item.province.casefold(), len(provinces))
             cols["status"][row] = STATUS_CODES.index(item.status or UNKNOWN_STATUS)
             tier = item.award_tier
             cols["award"][row] = AWARD_TIERS.index(tier) if tier else -1
@@ -76,8 +77,7 @@ class Columns:
         if filters.level:
             keep &= np.isin(self.level, [LEVELS.index(v) for v in filters.level])
         if filters.province:
-            codes = [self.provinces[p.casefold()] for p in filters.province
-                     if p.casefold() in self.provinces]
+            codes = [self.provinces[p.casefold()] for p in filters.province if p.casefold() in self.provinces]
             keep &= np.isin(self.province, codes)
         if filters.status:
             keep &= np.isin(self.status, [STATUS_CODES.index(s) for s in filters.status])
@@ -123,10 +123,16 @@ class Ranked:
 class SearchState:
     """Everything one query needs, never mutated after construction."""
 
-    def __init__(self, snapshot: Snapshot, items: list[Innovation | None],
-                 hashes: dict[str, str], config: RankingConfig,
-                 previous: SearchState | None = None, ledgers: dict[str, Ledger] | None = None,
-                 registry_seq: int = 0) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        items: list[Innovation | None],
+        hashes: dict[str, str],
+        config: RankingConfig,
+        previous: SearchState | None = None,
+        ledgers: dict[str, Ledger] | None = None,
+        registry_seq: int = 0,
+    ) -> None:
         self.snapshot = snapshot
         self.items = items  # aligned with snapshot.doc_ids; None where deleted since
         self.hashes = hashes  # content hash of each record as loaded
@@ -149,22 +155,26 @@ class SearchState:
         # keeps its objects alive, so their ids cannot be reused meanwhile.)
         known: dict[int, tuple[float, int]] = {}
         if previous is not None and previous.config is config:
-            known = {id(i): (float(v), int(m)) for i, v, m in
-                     zip(previous.items, previous.value, previous.adopter_levels, strict=True)
-                     if i is not None and previous.ledgers.get(i.id) == self.ledgers.get(i.id)}
+            known = {
+                id(i): (float(v), int(m))
+                for i, v, m in zip(previous.items, previous.value, previous.adopter_levels, strict=True)
+                if i is not None and previous.ledgers.get(i.id) == self.ledgers.get(i.id)
+            }
         scored = [(0.0, 0) if i is None else known.get(id(i)) or self._score(i) for i in items]
         self.value: np.ndarray = np.array([v for v, _ in scored], dtype=np.float32)
         # Bit LEVELS.index(level) set: a government of that level replicates it (int32, (n,)).
         self.adopter_levels: np.ndarray = np.array([m for _, m in scored], dtype=np.int32)
         rng = np.random.default_rng(0)
-        self.sample = np.arange(n) if n <= STATS_SAMPLE else \
-            np.sort(rng.choice(n, STATS_SAMPLE, replace=False))
+        self.sample = (
+            np.arange(n) if n <= STATS_SAMPLE else np.sort(rng.choice(n, STATS_SAMPLE, replace=False))
+        )
         # The statistics sample's rows gathered once per state, not once per query.
         self.sample_chars = snapshot.chars.matrix[self.sample]
         self.sample_passages = self._passage_rows(self.sample)
         self._names: dict[int, frozenset[str]] = {}  # analysed names, filled as rows are ranked
-        self.sample_vectors = [np.ascontiguousarray(d.vectors[self.sample_passages[0]])
-                               for d in snapshot.dense]
+        self.sample_vectors = [
+            np.ascontiguousarray(d.vectors[self.sample_passages[0]]) for d in snapshot.dense
+        ]
 
     @property
     def version(self) -> str:
@@ -172,8 +182,7 @@ class SearchState:
 
     def _score(self, item: Innovation) -> tuple[float, int]:
         ledger = self.ledgers.get(item.id)
-        return (sum(value_components(item, self.config, ledger).values()),
-                adopter_levels(item, ledger))
+        return (sum(value_components(item, self.config, ledger).values()), adopter_levels(item, ledger))
 
     def with_ledgers(self, ledgers: dict[str, Ledger], registry_seq: int) -> SearchState:
         """The same state after registry writes: only innovations whose entries changed are
@@ -213,12 +222,14 @@ class SearchState:
     def _passage_rows(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The passage rows of the given documents, and the position of each row's document."""
         lengths = self.starts[docs + 1] - self.starts[docs]
-        passage_rows = np.repeat(self.starts[docs], lengths) + \
-            (np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths))
+        passage_rows = np.repeat(self.starts[docs], lengths) + (
+            np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        )
         return passage_rows, np.repeat(np.arange(len(docs)), lengths)
 
-    def _dense(self, position: int, query: np.ndarray,
-               docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _dense(
+        self, position: int, query: np.ndarray, docs: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(mix of whole and best-passage cosine, whole cosine, best passage cosine) of the given
         documents
         (None: the statistics sample, from its pre-gathered vectors)."""
@@ -249,8 +260,15 @@ class SearchState:
         rows, _ = self.snapshot.dense[position].top(query, k, passage_allowed)
         return np.unique(self.snapshot.passage_doc[rows]).astype(np.int64)
 
-    def rank(self, text: str, queries: list[np.ndarray], filters: Filters, asker: Asker,
-             limit: int, exclude: int | None = None) -> Ranked:
+    def rank(
+        self,
+        text: str,
+        queries: list[np.ndarray],
+        filters: Filters,
+        asker: Asker,
+        limit: int,
+        exclude: int | None = None,
+    ) -> Ranked:
         c = self.candidates(text, queries, filters, exclude)
         if c is None:
             return Ranked([], {}, {}, {}, 0.0, 0)
@@ -273,8 +291,10 @@ class SearchState:
             i = where[row]
             components[row] = {
                 **{f"dense_{j}": float(d[0][i]) for j, d in enumerate(dense)},
-                "bm25": float(bm25_all[row]), "chars": float(chars[i]),
-                "relevance": float(relevance[i])}
+                "bm25": float(bm25_all[row]),
+                "chars": float(chars[i]),
+                "relevance": float(relevance[i]),
+            }
             if model is not None and learned is not None:
                 components[row].update(fused=float(fused[i]), **model.contributions(learned[i]))
         best = float(dense[0][1].max()) if len(docs) else 0.0
@@ -284,13 +304,22 @@ class SearchState:
             bm25_all = self.snapshot.lexical.scores(text)
             chars = self.snapshot.chars.scores(text, docs)
         legs = [dense[0][0], bm25_all[docs], chars]
-        signals = query_signals(self.snapshot.lexical, text, c.english, bm25_all, c.allowed,
-                                fused, legs, dense[0][1])
-        return Ranked(order, grouped, {int(docs[i]): float(final[i]) for i in range(len(docs))},
-                      components, best, c.eligible, {"dense_cosine": best, **signals})
+        signals = query_signals(
+            self.snapshot.lexical, text, c.english, bm25_all, c.allowed, fused, legs, dense[0][1]
+        )
+        return Ranked(
+            order,
+            grouped,
+            {int(docs[i]): float(final[i]) for i in range(len(docs))},
+            components,
+            best,
+            c.eligible,
+            {"dense_cosine": best, **signals},
+        )
 
-    def candidates(self, text: str, queries: list[np.ndarray], filters: Filters,
-                   exclude: int | None = None) -> Candidates | None:
+    def candidates(
+        self, text: str, queries: list[np.ndarray], filters: Filters, exclude: int | None = None
+    ) -> Candidates | None:
         """Each leg's own top documents, re-scored and z-score fused (None: none eligible)."""
         cfg = self.config
         allowed = self.columns.mask(filters)
@@ -305,7 +334,7 @@ class SearchState:
             # Weighted by the share translated: a few generic words alone ("district",
             # "school") match much of the catalogue and would only add noise.
             text, share = translate_english(text)
-            lexical_on = cfg.english_lexicon_weight * share ** cfg.english_lexicon_power
+            lexical_on = cfg.english_lexicon_weight * share**cfg.english_lexicon_power
         bm25_all = self.snapshot.lexical.scores(text)
         bm25_stats = (float(bm25_all.mean()), float(bm25_all.std()))
         pool = [self._retrieve(q, i, allowed) for i, q in enumerate(queries)]
@@ -321,8 +350,10 @@ class SearchState:
             stats = [_stats(self._dense(i, q, None)[0]) for i, q in enumerate(queries)]
             chars = self.snapshot.chars.scores(char_query, docs)
             parts = [(w, d[0], s) for w, d, s in zip(cfg.dense_weights, dense, stats, strict=False)]
-            parts += [(cfg.bm25_weight * lexical_on, bm25_all[docs], bm25_stats),
-                      (cfg.chars_weight * lexical_on, chars, chars_stats)]
+            parts += [
+                (cfg.bm25_weight * lexical_on, bm25_all[docs], bm25_stats),
+                (cfg.chars_weight * lexical_on, chars, chars_stats),
+            ]
             total = sum(w for w, _, _ in parts) or 1.0
             fused = np.zeros(len(docs), dtype=np.float32)
             z = []
@@ -330,8 +361,9 @@ class SearchState:
                 z.append(((values - mean) / max(std, 1e-9)).astype(np.float32))
                 if w:
                     fused += (w / total) * z[-1]
-            return Candidates(docs, fused, dense, chars, bm25_all, allowed, eligible, english,
-                              lexical_on, z, text)
+            return Candidates(
+                docs, fused, dense, chars, bm25_all, allowed, eligible, english, lexical_on, z, text
+            )
 
         c = fuse(docs, queries)
         if cfg.feedback_docs:
@@ -358,19 +390,25 @@ class SearchState:
             present = (lexical.tf[c.docs][:, columns] > 0).toarray()
             coverage = present @ idf / max(float(idf.sum()), 1e-9)
         wanted = set(terms)
-        names = np.array([len(wanted & self._name_terms(int(r))) / max(len(wanted), 1)
-                          for r in c.docs])
+        names = np.array([len(wanted & self._name_terms(int(r))) / max(len(wanted), 1) for r in c.docs])
         dense_z, bm25_z, chars_z = c.z[0], c.z[-2] * c.lexical_on, c.z[-1] * c.lexical_on
         length = query_length(len(raw_tokens(text)))
         values = {
-            "fused": c.fused, "dense": dense_z, "bm25": bm25_z, "chars": chars_z,
-            "cos_whole": c.dense[0][1], "cos_passage": c.dense[0][2],
+            "fused": c.fused,
+            "dense": dense_z,
+            "bm25": bm25_z,
+            "chars": chars_z,
+            "cos_whole": c.dense[0][1],
+            "cos_passage": c.dense[0][2],
             "rank_dense": log_rank(c.dense[0][0]),
             "rank_bm25": log_rank(c.bm25_all[c.docs]) * c.lexical_on,
             "rank_chars": log_rank(c.chars) * c.lexical_on,
-            "coverage": coverage, "name_match": names,
-            "english_dense": dense_z * float(c.english), "length_bm25": bm25_z * length,
-            "length_coverage": coverage * length}
+            "coverage": coverage,
+            "name_match": names,
+            "english_dense": dense_z * float(c.english),
+            "length_bm25": bm25_z * length,
+            "length_coverage": coverage * length,
+        }
         return np.column_stack([np.asarray(values[f], dtype=np.float64) for f in FEATURES])
 
     def _name_terms(self, row: int) -> frozenset[str]:
@@ -385,14 +423,17 @@ class SearchState:
         out = np.zeros(len(docs), dtype=np.float32)
         if asker.level is not None:
             level = LEVELS.index(asker.level)
-            out += np.where(self.columns.level[docs] == level,
-                            self.config.context_level_bonus, 0.0).astype(np.float32)
-            out += np.where(self.adopter_levels[docs] & (1 << level) != 0,
-                            self.config.adopter_level_bonus, 0.0).astype(np.float32)
+            out += np.where(self.columns.level[docs] == level, self.config.context_level_bonus, 0.0).astype(
+                np.float32
+            )
+            out += np.where(
+                self.adopter_levels[docs] & (1 << level) != 0, self.config.adopter_level_bonus, 0.0
+            ).astype(np.float32)
         if asker.province is not None:
             code = self.columns.provinces.get(asker.province.casefold(), -2)
-            out += np.where(self.columns.province[docs] == code,
-                            self.config.context_province_bonus, 0.0).astype(np.float32)
+            out += np.where(
+                self.columns.province[docs] == code, self.config.context_province_bonus, 0.0
+            ).astype(np.float32)
         return out
 
     def _diversify(self, order: list[int], limit: int) -> tuple[list[int], dict[int, int]]:
@@ -401,10 +442,16 @@ class SearchState:
         rows = np.asarray(horizon, dtype=np.int64)
         vectors = self.whole_vectors(0, rows)
         items = [self.items[r] for r in horizon]
-        local, grouped = diversify(list(range(len(horizon))), items,  # type: ignore[arg-type]
-                                   vectors, limit, self.config.near_duplicate_cosine)
-        return [horizon[i] for i in local] + order[len(horizon):], \
-            {horizon[a]: horizon[b] for a, b in grouped.items()}
+        local, grouped = diversify(
+            list(range(len(horizon))),
+            items,  # type: ignore[arg-type]
+            vectors,
+            limit,
+            self.config.near_duplicate_cosine,
+        )
+        return [horizon[i] for i in local] + order[len(horizon) :], {
+            horizon[a]: horizon[b] for a, b in grouped.items()
+        }
 
 
 def _stats(values: np.ndarray) -> tuple[float, float]:

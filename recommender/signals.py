@@ -30,9 +30,16 @@ def idf_coverage(lexical: LexicalIndex, terms: list[str], row: int) -> tuple[flo
     return covered / mass, known / mass
 
 
-def query_signals(lexical: LexicalIndex, text: str, english: bool, bm25: np.ndarray,
-                  allowed: np.ndarray, fused: np.ndarray, legs: list[np.ndarray],
-                  whole: np.ndarray) -> dict[str, float]:
+def query_signals(
+    lexical: LexicalIndex,
+    text: str,
+    english: bool,
+    bm25: np.ndarray,
+    allowed: np.ndarray,
+    fused: np.ndarray,
+    legs: list[np.ndarray],
+    whole: np.ndarray,
+) -> dict[str, float]:
     """The signals of one query; ``fused``, ``legs`` and ``whole`` (the best passage cosines)
     are aligned with the fused candidates, ``bm25`` and ``allowed`` with the catalogue."""
     terms = list(dict.fromkeys(lexical.analyzer.terms(text)))
@@ -48,12 +55,16 @@ def query_signals(lexical: LexicalIndex, text: str, english: bool, bm25: np.ndar
     cosines = np.sort(whole)[::-1] if len(whole) else np.zeros(1)
     tokens = raw_tokens(text)
     function_words = indonesian_stopwords() | ENGLISH_STOPWORDS
-    return {"bm25_normalised": best_bm25 / ceiling if ceiling else 0.0,
-            "idf_coverage": coverage, "known_idf_share": known_mass,
-            "agreement": agreement if len(fused) else 0.0,
-            "known_share": len(known) / max(len(terms), 1),
-            "relevance": float(fused.max()) if len(fused) else 0.0,
-            "dense_margin": float(cosines[0] - cosines[min(9, len(cosines) - 1)]),
-            "log_length": math.log1p(len(tokens)), "english": float(english),
-            # Not one word the catalogue or either language knows: "xqzv blorp fnord".
-            "nonsense": float(not known and not any(t in function_words for t in tokens))}
+    return {
+        "bm25_normalised": best_bm25 / ceiling if ceiling else 0.0,
+        "idf_coverage": coverage,
+        "known_idf_share": known_mass,
+        "agreement": agreement if len(fused) else 0.0,
+        "known_share": len(known) / max(len(terms), 1),
+        "relevance": float(fused.max()) if len(fused) else 0.0,
+        "dense_margin": float(cosines[0] - cosines[min(9, len(cosines) - 1)]),
+        "log_length": math.log1p(len(tokens)),
+        "english": float(english),
+        # Not one word the catalogue or either language knows: "xqzv blorp fnord".
+        "nonsense": float(not known and not any(t in function_words for t in tokens)),
+    }

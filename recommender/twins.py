@@ -23,14 +23,13 @@ def _shingles(item: Innovation) -> frozenset[tuple[str, ...]]:
         return frozenset()  # nothing to compare: punctuation or symbols only
     if len(words) < SHINGLE:
         return frozenset({tuple(words)})
-    return frozenset(tuple(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1))
+    return frozenset(tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1))
 
 
 class TextIndex:
     """Finds an innovation whose problem and solution text nearly equal another's."""
 
-    def __init__(self, items: Iterable[Innovation] = (),
-                 threshold: float = NEAR_DUPLICATE_JACCARD) -> None:
+    def __init__(self, items: Iterable[Innovation] = (), threshold: float = NEAR_DUPLICATE_JACCARD) -> None:
         self.threshold = threshold
         self._shingles: dict[str, frozenset[tuple[str, ...]]] = {}
         self._postings: dict[tuple[str, ...], set[str]] = defaultdict(set)
@@ -56,9 +55,8 @@ class TextIndex:
         # Prefix filter (exact): a twin shares at least threshold x |mine| shingles, so it
         # shares one of any |mine| - ceil(threshold x |mine|) + 1 of them; take the rarest.
         prefix = len(mine) - math.ceil(self.threshold * len(mine) - 1e-9) + 1
-        rarest = sorted(mine, key=lambda s: len(self._postings.get(s, ())))[:max(prefix, 1)]
-        candidates = {other for s in rarest for other in self._postings.get(s, ())
-                      if other != item.id}
+        rarest = sorted(mine, key=lambda s: len(self._postings.get(s, ())))[: max(prefix, 1)]
+        candidates = {other for s in rarest for other in self._postings.get(s, ()) if other != item.id}
         found = []
         for other in candidates:
             theirs = self._shingles[other]
@@ -66,7 +64,6 @@ class TextIndex:
             if common / (len(mine) + len(theirs) - common) >= self.threshold:
                 found.append((-common, other))
         return min(found)[1] if found else None
-
 
     def similarity(self, item: Innovation, other_id: str) -> float:
         """Word 3-gram Jaccard of ``item`` and the indexed ``other_id`` (0 when not indexed)."""

@@ -36,15 +36,21 @@ def open_catalogue(data_dir: Path, *, seed: Path | None = BUNDLED_CATALOGUE) -> 
         catalogue.warnings.append(
             f"the catalogue database {catalogue.path} was empty or missing tables "
             f"({', '.join(catalogue.missing_tables)}); the bundled catalogue was not re-seeded: "
-            "restore the database from a backup or import the innovations again")
+            "restore the database from a backup or import the innovations again"
+        )
     if seed is not None and fresh:
         report = import_rows(catalogue, seed.read_bytes(), "jsonl")
         catalogue.set_meta("seeded_from", f"{seed.name}: {len(report.accepted)} innovations")
         from recommender.bundle import record_applied
 
         record_applied(catalogue, seed)
-        logger.info("new data directory %s: seeded the catalogue with %d innovations from %s "
-                    "(%d rejected)", data_dir, len(report.accepted), seed, len(report.rejected))
+        logger.info(
+            "new data directory %s: seeded the catalogue with %d innovations from %s (%d rejected)",
+            data_dir,
+            len(report.accepted),
+            seed,
+            len(report.rejected),
+        )
     elif seed is not None and seed == BUNDLED_CATALOGUE and not catalogue.missing_tables:
         _upgrade(catalogue, seed)
     if not catalogue.missing_tables:
@@ -65,11 +71,19 @@ def _upgrade(catalogue: Catalogue, seed: Path) -> None:
         logger.info("filled new bundled fields of %d innovations", len(changed))
 
 
-def open_recommender(data_dir: Path, encoders: list[Encoder], *, config: RankingConfig | None = None,
-                     seed: Path | None = BUNDLED_CATALOGUE,
-                     ann_min_rows: int | None = None) -> Recommender:
+def open_recommender(
+    data_dir: Path,
+    encoders: list[Encoder],
+    *,
+    config: RankingConfig | None = None,
+    seed: Path | None = BUNDLED_CATALOGUE,
+    ann_min_rows: int | None = None,
+) -> Recommender:
     """A recommender over the data directory (the index is not loaded until ensure_index)."""
     catalogue = open_catalogue(data_dir, seed=seed)
-    store = SnapshotStore(Path(data_dir) / SNAPSHOTS) if ann_min_rows is None else \
-        SnapshotStore(Path(data_dir) / SNAPSHOTS, ann_min_rows=ann_min_rows)
+    store = (
+        SnapshotStore(Path(data_dir) / SNAPSHOTS)
+        if ann_min_rows is None
+        else SnapshotStore(Path(data_dir) / SNAPSHOTS, ann_min_rows=ann_min_rows)
+    )
     return Recommender(catalogue, encoders, store, config)

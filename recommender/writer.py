@@ -144,10 +144,15 @@ class CatalogueWriter:
             lock.release()
 
     # -- bulk ------------------------------------------------------------------------------
-    def import_rows(self, data: bytes, fmt: str,
-                    progress: Callable[[int, int], None] | None = None,
-                    options: ImportOptions | None = None, *, dry_run: bool = False
-                    ) -> ImportReport:
+    def import_rows(
+        self,
+        data: bytes,
+        fmt: str,
+        progress: Callable[[int, int], None] | None = None,
+        options: ImportOptions | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> ImportReport:
         """Validate every row, then commit the changed ones in chunks (each chunk atomic).
 
         Rows equal to what is stored change nothing, so a repeated import re-indexes nothing.
@@ -169,7 +174,7 @@ class CatalogueWriter:
                 progress(0, total)
             lost: list[str] = []
             for start in range(0, total, IMPORT_CHUNK):
-                chunk = changed[start:start + IMPORT_CHUNK]
+                chunk = changed[start : start + IMPORT_CHUNK]
                 conflicts = self.catalogue.upsert_unchanged(chunk, seen)
                 stored = [i for i in chunk if i.id not in set(conflicts)]
                 self._committed(stored, [i.id for i in stored])
@@ -193,9 +198,15 @@ def _refuse_conflicts(report: ImportReport, ids: list[str]) -> None:
         setattr(report, name, [i for i in getattr(report, name) if i not in gone])
     for key in ids:
         row = report.rows.get(key, 0)
-        report.rejected.append(Rejection(row, key, "id", "changed by another writer while this "
-                                         "import ran; nothing was overwritten: import it again",
-                                         report.lines.get(key, row)))
+        report.rejected.append(
+            Rejection(
+                row,
+                key,
+                "id",
+                "changed by another writer while this import ran; nothing was overwritten: import it again",
+                report.lines.get(key, row),
+            )
+        )
     report.rejected.sort(key=lambda r: r.row)
 
 
@@ -207,8 +218,9 @@ class IndexUpdater:
     are picked up by polling the CURRENT pointer.
     """
 
-    def __init__(self, recommender: Recommender, *, debounce: float = 0.3, max_delay: float = 3.0,
-                 poll: float = 1.0) -> None:
+    def __init__(
+        self, recommender: Recommender, *, debounce: float = 0.3, max_delay: float = 3.0, poll: float = 1.0
+    ) -> None:
         self.recommender = recommender
         self.debounce = debounce
         self.max_delay = max_delay
@@ -315,8 +327,9 @@ class Jobs:
                 self.catalogue.save_job(job_id, kind, "failed", 0, 0, error=str(exc))
             else:
                 done = int(report.get("accepted_count", 0))
-                self.catalogue.save_job(job_id, kind, "done", done, done,
-                                        report=json.dumps(report, ensure_ascii=False))
+                self.catalogue.save_job(
+                    job_id, kind, "done", done, done, report=json.dumps(report, ensure_ascii=False)
+                )
 
         threading.Thread(target=run, name=f"job-{job_id[:8]}", daemon=True).start()
         return job_id

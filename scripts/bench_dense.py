@@ -68,8 +68,9 @@ class ClusteredData:
         self.centroids = rng.standard_normal((self.clusters, dim), dtype=np.float32) * scale
         # Sub-cluster offsets and noise each 0.7 of a centroid long: nearest neighbours at cosine
         # ~0.7, sharing a sub-cluster first, then a cluster, as sub-topics and topics do in texts.
-        self.offsets = rng.standard_normal((self.clusters, SUBCLUSTERS, dim), dtype=np.float32) \
-            * (0.7 * scale)
+        self.offsets = rng.standard_normal((self.clusters, SUBCLUSTERS, dim), dtype=np.float32) * (
+            0.7 * scale
+        )
         self.noise = 0.7 * scale
 
     def chunks(self) -> Iterator[np.ndarray]:
@@ -113,7 +114,7 @@ def _single_queries(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[li
     times, found = [], np.empty((len(queries), k), dtype=np.int64)
     for i in range(len(queries)):
         started = time.perf_counter()
-        _, ids = index.search(queries[i:i + 1], k)
+        _, ids = index.search(queries[i : i + 1], k)
         times.append((time.perf_counter() - started) * 1000)
         found[i] = ids[0]
     return times, found
@@ -122,16 +123,33 @@ def _single_queries(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[li
 def recall_at(found: np.ndarray, truth: np.ndarray) -> float:
     """Mean share of the exact top-k that the approximate top-k holds."""
     k = truth.shape[1]
-    return float(np.mean([len(set(f.tolist()) & set(t.tolist())) / k for f, t in zip(found, truth,
-                                                                                     strict=True)]))
+    return float(
+        np.mean([len(set(f.tolist()) & set(t.tolist())) / k for f, t in zip(found, truth, strict=True)])
+    )
 
 
-def _row(name: str, setting: str, build_s: float, size: int, index: faiss.Index, queries: np.ndarray,
-         truth: np.ndarray | None, k: int) -> tuple[Row, np.ndarray]:
+def _row(
+    name: str,
+    setting: str,
+    build_s: float,
+    size: int,
+    index: faiss.Index,
+    queries: np.ndarray,
+    truth: np.ndarray | None,
+    k: int,
+) -> tuple[Row, np.ndarray]:
     times, found = _single_queries(index, queries, k)
     recall = recall_at(found, truth) if truth is not None else 1.0
-    row = Row(name, setting, build_s, size, _peak_rss_mb(), statistics.median(times),
-              float(np.percentile(times, 95)), recall)
+    row = Row(
+        name,
+        setting,
+        build_s,
+        size,
+        _peak_rss_mb(),
+        statistics.median(times),
+        float(np.percentile(times, 95)),
+        recall,
+    )
     _log(f"{name} {setting}: p50 {row.p50_ms:.2f} ms, recall {recall:.3f}, rss {_rss_mb():.0f} MB")
     return row, found
 
@@ -180,7 +198,7 @@ def _generate(args: argparse.Namespace) -> np.ndarray:
     data = np.empty((args.size, args.dim), dtype=np.float32)
     start = 0
     for block in ClusteredData(args.size, args.dim, args.seed, args.clusters).chunks():
-        data[start:start + len(block)] = block
+        data[start : start + len(block)] = block
         start += len(block)
     _log(f"generated {args.size} x {args.dim} in {time.perf_counter() - started:.1f} s")
     return data
@@ -194,8 +212,7 @@ def run(args: argparse.Namespace) -> list[Row]:
     _, truth = faiss.knn(queries, data, k, faiss.METRIC_INNER_PRODUCT)
     # Each index is measured and dropped before the next is built: one index beside the data.
     build_s, flat = _timed_build(lambda: _build_flat(data))
-    rows.append(_row("exact (IndexFlatIP)", "-", build_s, serialized_size(flat), flat, queries,
-                     truth, k)[0])
+    rows.append(_row("exact (IndexFlatIP)", "-", build_s, serialized_size(flat), flat, queries, truth, k)[0])
     del flat
     if "hnsw" in args.only:
         build_s, hnsw = _timed_build(lambda: _build_hnsw(data, args.hnsw_m, args.ef_construction))
@@ -203,8 +220,18 @@ def run(args: argparse.Namespace) -> list[Row]:
         size = serialized_size(hnsw)
         for ef in args.ef_search:
             hnsw.hnsw.efSearch = ef
-            rows.append(_row(f"HNSW (M={args.hnsw_m}, efC={args.ef_construction})", f"efSearch={ef}",
-                             build_s, size, hnsw, queries, truth, k)[0])
+            rows.append(
+                _row(
+                    f"HNSW (M={args.hnsw_m}, efC={args.ef_construction})",
+                    f"efSearch={ef}",
+                    build_s,
+                    size,
+                    hnsw,
+                    queries,
+                    truth,
+                    k,
+                )[0]
+            )
         del hnsw
     if "ivf" in args.only:
         nlist = args.nlist or max(1, int(4 * math.sqrt(args.size)))
@@ -213,24 +240,29 @@ def run(args: argparse.Namespace) -> list[Row]:
         size = serialized_size(ivf)
         for nprobe in args.nprobe:
             ivf.nprobe = nprobe
-            rows.append(_row(f"IVF (nlist={nlist})", f"nprobe={nprobe}", build_s, size, ivf, queries,
-                             truth, k)[0])
+            rows.append(
+                _row(f"IVF (nlist={nlist})", f"nprobe={nprobe}", build_s, size, ivf, queries, truth, k)[0]
+            )
         del ivf
     return rows
 
 
 def table(rows: list[Row], args: argparse.Namespace) -> str:
     clusters = args.clusters or max(8, args.size // 1000)
-    lines = [f"{args.size:,} vectors x {args.dim} (float32, unit, {clusters:,} clusters of "
-             f"{SUBCLUSTERS} sub-clusters), {args.queries} single "
-             f"queries, k={args.k}, faiss {faiss.__version__}, {args.threads} threads",
-             "",
-             f"| index | setting | build s | index MB | peak RSS MB | query p50 ms | query p95 ms "
-             f"| recall@{args.k} |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"{args.size:,} vectors x {args.dim} (float32, unit, {clusters:,} clusters of "
+        f"{SUBCLUSTERS} sub-clusters), {args.queries} single "
+        f"queries, k={args.k}, faiss {faiss.__version__}, {args.threads} threads",
+        "",
+        f"| index | setting | build s | index MB | peak RSS MB | query p50 ms | query p95 ms "
+        f"| recall@{args.k} |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
-        lines.append(f"| {r.index} | {r.setting} | {r.build_s:.1f} | {r.size_bytes / 2**20:,.0f} | "
-                     f"{r.peak_rss_mb:,.0f} | {r.p50_ms:.2f} | {r.p95_ms:.2f} | {r.recall:.3f} |")
+        lines.append(
+            f"| {r.index} | {r.setting} | {r.build_s:.1f} | {r.size_bytes / 2**20:,.0f} | "
+            f"{r.peak_rss_mb:,.0f} | {r.p50_ms:.2f} | {r.p95_ms:.2f} | {r.recall:.3f} |"
+        )
     return "\n".join(lines)
 
 
@@ -239,18 +271,29 @@ def _ints(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.bench_dense", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.bench_dense",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--dim", type=int, default=512)
     parser.add_argument("--k", type=int, default=100)
     parser.add_argument("--threads", type=int, default=2, help="faiss.omp_set_num_threads")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--clusters", type=int, default=0,
-                        help="top-level clusters, 0: size / 1000 (more: smaller, harder for IVF)")
-    parser.add_argument("--only", type=lambda s: s.split(","), default=["hnsw", "ivf"],
-                        help="comma-separated: hnsw,ivf (exact always runs)")
+    parser.add_argument(
+        "--clusters",
+        type=int,
+        default=0,
+        help="top-level clusters, 0: size / 1000 (more: smaller, harder for IVF)",
+    )
+    parser.add_argument(
+        "--only",
+        type=lambda s: s.split(","),
+        default=["hnsw", "ivf"],
+        help="comma-separated: hnsw,ivf (exact always runs)",
+    )
     parser.add_argument("--hnsw-m", type=int, default=32)
     parser.add_argument("--ef-construction", type=int, default=40)
     parser.add_argument("--ef-search", type=_ints, default=[100, 200, 400])

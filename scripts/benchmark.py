@@ -31,8 +31,13 @@ from scripts.make_catalogue import make_catalogue
 from service.settings import Settings
 
 DEV_QUERIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval" / "queries.jsonl"
-FALLBACK = ["ambulans lambat datang", "bayi belum punya akta kelahiran", "stunting balita desa",
-            "sampah menumpuk di pasar", "izin usaha lama dan lewat calo"]
+FALLBACK = [
+    "ambulans lambat datang",
+    "bayi belum punya akta kelahiran",
+    "stunting balita desa",
+    "sampah menumpuk di pasar",
+    "izin usaha lama dan lewat calo",
+]
 Row = tuple[str, str]
 
 
@@ -66,8 +71,9 @@ def _latencies(rec: Recommender, texts: list[str], filters: Filters) -> tuple[li
 
 
 def _spread(times: list[float]) -> str:
-    return (f"{statistics.median(times):.1f} / {percentile(times, 0.95):.1f} / "
-            f"{percentile(times, 0.99):.1f} ms")
+    return (
+        f"{statistics.median(times):.1f} / {percentile(times, 0.95):.1f} / {percentile(times, 0.99):.1f} ms"
+    )
 
 
 def _filter_near(rec: Recommender, share: float) -> tuple[Filters, float]:
@@ -106,26 +112,40 @@ def _ann_recall(rec: Recommender, texts: list[str]) -> str:
         exact_ms.append((time.perf_counter() - started) * 1000)
         hits += len(set(rows.tolist()) & set(exact.tolist()))
         total += 100
-    return (f"{hits / total:.3f} (ANN {statistics.median(ann_ms):.1f} ms vs exact scan "
-            f"{statistics.median(exact_ms):.1f} ms p50)")
+    return (
+        f"{hits / total:.3f} (ANN {statistics.median(ann_ms):.1f} ms vs exact scan "
+        f"{statistics.median(exact_ms):.1f} ms p50)"
+    )
 
 
 def _until_searchable(rec: Recommender, writer: CatalogueWriter, seed_item: dict[str, Any]) -> float:
-    item = validate_record({**seed_item, "id": "bench-write-probe",
-                            "name": "Perahu Pustaka Keliling Uji Tulis",
-                            "problem": "Anak pulau terluar tanpa perpustakaan sama sekali uji tulis."})
+    item = validate_record(
+        {
+            **seed_item,
+            "id": "bench-write-probe",
+            "name": "Perahu Pustaka Keliling Uji Tulis",
+            "problem": "Anak pulau terluar tanpa perpustakaan sama sekali uji tulis.",
+        }
+    )
     started = time.perf_counter()
     writer.create(item)
     while time.perf_counter() - started < 120:
-        if rec.recommend("perahu pustaka keliling uji tulis pulau terluar", limit=3).matches[0] \
-                .innovation.id == item.id:
+        if (
+            rec.recommend("perahu pustaka keliling uji tulis pulau terluar", limit=3).matches[0].innovation.id
+            == item.id
+        ):
             return time.perf_counter() - started
         time.sleep(0.05)
     return float("nan")
 
 
-def _reads_during_import(rec: Recommender, writer: CatalogueWriter, updater: IndexUpdater,
-                         rows: list[dict[str, Any]], texts: list[str]) -> tuple[list[float], float]:
+def _reads_during_import(
+    rec: Recommender,
+    writer: CatalogueWriter,
+    updater: IndexUpdater,
+    rows: list[dict[str, Any]],
+    texts: list[str],
+) -> tuple[list[float], float]:
     data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
     done = threading.Event()
     started = time.perf_counter()
@@ -144,15 +164,13 @@ def _reads_during_import(rec: Recommender, writer: CatalogueWriter, updater: Ind
     return times, time.perf_counter() - started
 
 
-def measure(size: int, settings: Settings, queries: int, seed: int,
-            scratch: Path) -> list[Row]:
+def measure(size: int, settings: Settings, queries: int, seed: int, scratch: Path) -> list[Row]:
     rows: list[Row] = []
     catalogue_file = BUNDLED_CATALOGUE
     if size:
         records = make_catalogue(size + 2000, seed)
         catalogue_file = scratch / "catalogue.jsonl"
-        catalogue_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n"
-                                          for r in records[:size]))
+        catalogue_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records[:size]))
         extra = records[size:]
     took, encoders = _timed(settings.load_encoders)
     rows.append((f"load encoders ({settings.encoder})", f"{took:.1f} s"))
@@ -163,26 +181,40 @@ def measure(size: int, settings: Settings, queries: int, seed: int,
     took, _ = _timed(rec.rebuild, full=True)
     passages = int(rec.manifest["passages"])
     raw = _raw_throughput(rec)
-    rows.append((f"full build ({n} innovations, {passages} passages, dense "
-                 f"{rec.manifest['dense'][0]['kind']})",
-                 f"{took:.1f} s = {passages / took:.0f} passages/s; raw encoder {raw:.0f}/s "
-                 f"({passages / took / raw:.0%})"))
+    rows.append(
+        (
+            f"full build ({n} innovations, {passages} passages, dense {rec.manifest['dense'][0]['kind']})",
+            f"{took:.1f} s = {passages / took:.0f} passages/s; raw encoder {raw:.0f}/s "
+            f"({passages / took / raw:.0%})",
+        )
+    )
     fresh = open_recommender(data_dir, encoders, seed=None)
     took, _ = _timed(fresh.ensure_index)
     rows.append(("restart: load the snapshot (memory-mapped, checksums verified)", f"{took:.2f} s"))
     rec = fresh
     texts = _queries(queries)
     _latencies(rec, texts[:10], Filters())  # warm caches
-    for label, (filters, share) in (("no filter", (Filters(), 1.0)),
-                                    ("~1% filter", _filter_near(rec, 0.01)),
-                                    ("~30% filter", _filter_near(rec, 0.30))):
+    for label, (filters, share) in (
+        ("no filter", (Filters(), 1.0)),
+        ("~1% filter", _filter_near(rec, 0.01)),
+        ("~30% filter", _filter_near(rec, 0.30)),
+    ):
         times, short = _latencies(rec, texts, filters)
-        rows.append((f"recommend, {label} ({share:.1%} eligible): p50 / p95 / p99 over "
-                     f"{len(times)}", f"{_spread(times)}; {short} answers short of k"))
+        rows.append(
+            (
+                f"recommend, {label} ({share:.1%} eligible): p50 / p95 / p99 over {len(times)}",
+                f"{_spread(times)}; {short} answers short of k",
+            )
+        )
     dense = rec.manifest["dense"][0]
     if dense["kind"] != "exact":
-        rows.append((f"dense ANN ({dense['kind']}, nlist {dense['nlist']}, nprobe "
-                     f"{dense['nprobe']}): recall@100 of passages vs exact", _ann_recall(rec, texts)))
+        rows.append(
+            (
+                f"dense ANN ({dense['kind']}, nlist {dense['nlist']}, nprobe "
+                f"{dense['nprobe']}): recall@100 of passages vs exact",
+                _ann_recall(rec, texts),
+            )
+        )
     ids = [i.id for i in rec.items[: min(100, n)]]
     times = [_timed(rec.similar, i)[0] * 1000 for i in ids]
     rows.append(("similar: p50 / p95 / p99", _spread(times)))
@@ -190,12 +222,20 @@ def measure(size: int, settings: Settings, queries: int, seed: int,
     writer = CatalogueWriter(rec, on_change=updater.notify)
     updater.start()
     seed_item = rec.items[0].to_dict()
-    rows.append(("one write until searchable (debounce 0.3 s, incremental build)",
-                 f"{_until_searchable(rec, writer, seed_item):.2f} s"))
+    rows.append(
+        (
+            "one write until searchable (debounce 0.3 s, incremental build)",
+            f"{_until_searchable(rec, writer, seed_item):.2f} s",
+        )
+    )
     if size:
         times, took = _reads_during_import(rec, writer, updater, extra, texts)
-        rows.append((f"reads during a {len(extra)}-row import until searchable ({took:.0f} s): "
-                     "p50 / p95 / p99", _spread(times)))
+        rows.append(
+            (
+                f"reads during a {len(extra)}-row import until searchable ({took:.0f} s): p50 / p95 / p99",
+                _spread(times),
+            )
+        )
     updater.stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     snap = rec.snapshots.root / (rec.index_version or "")
@@ -230,8 +270,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.size:
             big = next(v for k, v in rows if k.startswith("recommend, no filter"))
             ratio = float(big.split(" / ")[0]) / float(base.split(" / ")[0])
-            rows.append(("recommend p50 growth from the bundled catalogue (same run)",
-                         f"{base.split(' / ')[0]} ms -> {big.split(' / ')[0]} ms = {ratio:.1f}x"))
+            rows.append(
+                (
+                    "recommend p50 growth from the bundled catalogue (same run)",
+                    f"{base.split(' / ')[0]} ms -> {big.split(' / ')[0]} ms = {ratio:.1f}x",
+                )
+            )
     print_table(rows)
     return 0
 

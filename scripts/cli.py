@@ -29,25 +29,41 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, help="overrides REPLIKASI_DATA_DIR")
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
-    imp = sub.add_parser("import", help="import innovations from JSONL or CSV ('-' = stdin), "
-                                        "or another portal's export through an adapter")
+    imp = sub.add_parser(
+        "import",
+        help="import innovations from JSONL or CSV ('-' = stdin), "
+        "or another portal's export through an adapter",
+    )
     imp.add_argument("file")
-    imp.add_argument("--format", help="jsonl, csv (default: from the file), lan, "
-                                      "mapping:<name> or mapping:<path to a mapping .json>")
-    imp.add_argument("--dry-run", action="store_true", help="report what would happen; change "
-                                                            "nothing")
-    imp.add_argument("--merge", action="store_true",
-                     help="fill the empty fields of stored innovations from rows that duplicate "
-                          "them (and add the rows' sources) instead of storing those rows")
-    imp.add_argument("--keep-duplicates", action="store_true",
-                     help="store an adapter's duplicate rows as innovations of their own "
-                          "(by default they are reported and left out)")
+    imp.add_argument(
+        "--format",
+        help="jsonl, csv (default: from the file), lan, mapping:<name> or mapping:<path to a mapping .json>",
+    )
+    imp.add_argument("--dry-run", action="store_true", help="report what would happen; change nothing")
+    imp.add_argument(
+        "--merge",
+        action="store_true",
+        help="fill the empty fields of stored innovations from rows that duplicate "
+        "them (and add the rows' sources) instead of storing those rows",
+    )
+    imp.add_argument(
+        "--keep-duplicates",
+        action="store_true",
+        help="store an adapter's duplicate rows as innovations of their own "
+        "(by default they are reported and left out)",
+    )
     imp.add_argument("--report", type=Path, help="also write the import report as JSON here")
-    imp.add_argument("--no-index", action="store_true",
-                     help="only store the rows; a running server (or the next start) indexes them")
+    imp.add_argument(
+        "--no-index",
+        action="store_true",
+        help="only store the rows; a running server (or the next start) indexes them",
+    )
     build = sub.add_parser("build-index", help="build a fresh index snapshot and swap it in")
-    build.add_argument("--incremental", action="store_true",
-                       help="reuse unchanged documents' rows instead of refitting everything")
+    build.add_argument(
+        "--incremental",
+        action="store_true",
+        help="reuse unchanged documents' rows instead of refitting everything",
+    )
     for name in ("recommend", "similar"):
         cmd = sub.add_parser(name, help=f"{name} innovations")
         cmd.add_argument("text", help="problem text" if name == "recommend" else "innovation id")
@@ -62,10 +78,10 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--asker-level")
         cmd.add_argument("--asker-province")
         cmd.add_argument("--json", action="store_true", help="print the JSON answer")
-    report = sub.add_parser("report", help="write the national team's demand report: one "
-                                           "self-contained, printable HTML file")
-    report.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default: 90 days "
-                                                     "before --to)")
+    report = sub.add_parser(
+        "report", help="write the national team's demand report: one self-contained, printable HTML file"
+    )
+    report.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default: 90 days before --to)")
     report.add_argument("--to", dest="end", help="last day, YYYY-MM-DD (default: today)")
     report.add_argument("--out", type=Path, required=True, help="the HTML file to write")
     report.add_argument("--province", help="only requests from askers in this province")
@@ -78,29 +94,46 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _filters(args: argparse.Namespace) -> Filters:
-    return Filters.from_mapping({k: v for k, v in {
-        "sector": args.sector, "level": args.level, "province": args.province,
-        "status": args.status, "award_tier": args.award_tier, "year_from": args.year_from,
-        "year_to": args.year_to}.items() if v is not None})
+    return Filters.from_mapping(
+        {
+            k: v
+            for k, v in {
+                "sector": args.sector,
+                "level": args.level,
+                "province": args.province,
+                "status": args.status,
+                "award_tier": args.award_tier,
+                "year_from": args.year_from,
+                "year_to": args.year_to,
+            }.items()
+            if v is not None
+        }
+    )
 
 
 def _print_table(result: Recommendations) -> None:
     if result.no_good_match:
-        print("! Tidak ada inovasi yang benar-benar cocok (kemiripan terbaik "
-              f"{result.best_similarity:.2f}); hasil di bawah hanya kandidat lemah.")
+        print(
+            "! Tidak ada inovasi yang benar-benar cocok (kemiripan terbaik "
+            f"{result.best_similarity:.2f}); hasil di bawah hanya kandidat lemah."
+        )
     if not result.matches:
         print("Tidak ada inovasi yang memenuhi filter.")
     for m in result.matches:
         item = m.innovation
         where = ", ".join(x for x in (item.government, item.province) if x)
         print(f"{m.rank:>2}. {item.name}  [{item.id}]  skor {m.score:.3f}")
-        print(f"    {item.agency or '-'} — {where or '-'} — {item.level}, {item.sector}"
-              f"{' — ' + item.award_tier if item.award_tier else ''}"
-              f"{' — ' + str(item.year) if item.year else ''}")
+        print(
+            f"    {item.agency or '-'} — {where or '-'} — {item.level}, {item.sector}"
+            f"{' — ' + item.award_tier if item.award_tier else ''}"
+            f"{' — ' + str(item.year) if item.year else ''}"
+        )
         c = m.components
         dense = ", ".join(f"{k[6:]} {v:.2f}" for k, v in c.items() if k.startswith("dense_"))
-        print(f"    relevansi {c['relevance']:.2f} (cosinus {dense}; BM25 {c['bm25']:.1f}); "
-              f"kata cocok: {', '.join(m.matched_terms) or '-'}")
+        print(
+            f"    relevansi {c['relevance']:.2f} (cosinus {dense}; BM25 {c['bm25']:.1f}); "
+            f"kata cocok: {', '.join(m.matched_terms) or '-'}"
+        )
         if m.passage:
             snippet = textwrap.shorten(m.passage.text, 160, placeholder=" …")
             print(f"    {m.passage.field}: {snippet}")
@@ -110,27 +143,29 @@ def _print_table(result: Recommendations) -> None:
 
 def _print_report(report: ImportReport) -> None:
     verb = "would import" if report.dry_run else "imported"
-    print(f"{verb} {len(report.accepted)} innovations: {len(report.new)} new, "
-          f"{len(report.updated)} updated; {len(report.duplicates)} rows possibly duplicate "
-          f"stored ones ({len(report.merged)} of those merged); {len(report.rejected)} rejected")
+    print(
+        f"{verb} {len(report.accepted)} innovations: {len(report.new)} new, "
+        f"{len(report.updated)} updated; {len(report.duplicates)} rows possibly duplicate "
+        f"stored ones ({len(report.merged)} of those merged); {len(report.rejected)} rejected"
+    )
     for d in report.duplicates:
         print(f"  line {d.line} ({d.id}): possible duplicate of {d.of} (similarity {d.similarity})")
     for r in report.rejected:
         print(f"  line {r.line} ({r.id or 'no id'}): rejected: {r.field}: {r.reason}")
     for flagged in report.review:
-        print(f"  line {flagged['line']} ({flagged['id']}): to review: "
-              + "; ".join(flagged["reasons"]))
+        print(f"  line {flagged['line']} ({flagged['id']}): to review: " + "; ".join(flagged["reasons"]))
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
-    data = sys.stdin.buffer.read() if args.file in ("-", "/dev/stdin") \
-        else Path(args.file).read_bytes()
+    data = sys.stdin.buffer.read() if args.file in ("-", "/dev/stdin") else Path(args.file).read_bytes()
     fmt = args.format or detect_format(args.file, data)
-    options = ImportOptions.named(fmt, merge=args.merge, keep_duplicates=args.keep_duplicates,
-                                   allow_paths=True)
+    options = ImportOptions.named(
+        fmt, merge=args.merge, keep_duplicates=args.keep_duplicates, allow_paths=True
+    )
     if args.no_index or args.dry_run:
-        recommender = Recommender(open_catalogue(settings.data_dir), [],
-                                  SnapshotStore(settings.data_dir / SNAPSHOTS))
+        recommender = Recommender(
+            open_catalogue(settings.data_dir), [], SnapshotStore(settings.data_dir / SNAPSHOTS)
+        )
     else:
         recommender = open_recommender(settings.data_dir, settings.load_encoders())
     bar = tqdm(total=0, unit="rows", desc="import", disable=not sys.stderr.isatty())
@@ -140,13 +175,13 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         bar.n = done
         bar.refresh()
 
-    report = CatalogueWriter(recommender).import_rows(data, fmt, progress, options,
-                                                      dry_run=args.dry_run)
+    report = CatalogueWriter(recommender).import_rows(data, fmt, progress, options, dry_run=args.dry_run)
     bar.close()
     _print_report(report)
     if args.report:
-        args.report.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n",
-                               encoding="utf-8")
+        args.report.write_text(
+            json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
     if not args.no_index and not args.dry_run:
         recommender.ensure_index(progress=True)
         if recommender.behind():
@@ -171,8 +206,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         os.environ["REPLIKASI_THREADS"] = "1"
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[name] = "1"
-        uvicorn.run("service.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_config=uvicorn_log_config())
+        uvicorn.run(
+            "service.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=uvicorn_log_config(),
+        )
         return 0
     from service.app import create_app
 
@@ -206,8 +247,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "report":
         return _report(args, recommender)
     if args.command == "recommend":
-        asker = Asker.from_mapping({k: v for k, v in {"level": args.asker_level,
-                                    "province": args.asker_province}.items() if v})
+        asker = Asker.from_mapping(
+            {k: v for k, v in {"level": args.asker_level, "province": args.asker_province}.items() if v}
+        )
         result = recommender.recommend(args.text, _filters(args), asker, args.limit)
     else:
         result = recommender.similar(args.text, _filters(args), args.limit)
@@ -220,16 +262,18 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         settings = Settings()
         if args.data_dir:
             settings = settings.model_copy(update={"data_dir": args.data_dir})
         return _run(args, settings)
     except ValidationError as exc:
-        problems = "; ".join(f"REPLIKASI_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
-                             for e in exc.errors())
+        problems = "; ".join(
+            f"REPLIKASI_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
         print(f"replikasi: error: bad setting: {problems}", file=sys.stderr)
         return 2
     except (RecommenderError, EncoderError, SnapshotError) as exc:

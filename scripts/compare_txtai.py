@@ -31,14 +31,22 @@ from recommender.workspace import open_recommender
 from scripts.make_catalogue import make_catalogue
 
 DEV_QUERIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval" / "queries.jsonl"
-FALLBACK = ("ambulans lambat datang", "bayi belum punya akta kelahiran", "stunting balita desa",
-            "sampah menumpuk di pasar", "izin usaha lama dan lewat calo")
+FALLBACK = (
+    "ambulans lambat datang",
+    "bayi belum punya akta kelahiran",
+    "stunting balita desa",
+    "sampah menumpuk di pasar",
+    "izin usaha lama dan lewat calo",
+)
 
 
 def queries(count: int) -> list[str]:
     """`count` problem texts: the development queries (cycled) or a small fallback."""
-    texts = [json.loads(line)["text"] for line in DEV_QUERIES.read_text().splitlines() if line] \
-        if DEV_QUERIES.is_file() else list(FALLBACK)
+    texts = (
+        [json.loads(line)["text"] for line in DEV_QUERIES.read_text().splitlines() if line]
+        if DEV_QUERIES.is_file()
+        else list(FALLBACK)
+    )
     return (texts * (count // len(texts) + 1))[:count]
 
 
@@ -63,8 +71,14 @@ def _latencies_ms(search: Callable[[str], Any], texts: list[str]) -> list[float]
 
 
 def _row(system: str, build: str, disk_mb: float, times: list[float], note: str) -> list[str]:
-    return [system, build, f"{disk_mb:,.0f}", f"{statistics.median(times):.1f}",
-            f"{float(np.percentile(times, 95)):.1f}", note]
+    return [
+        system,
+        build,
+        f"{disk_mb:,.0f}",
+        f"{statistics.median(times):.1f}",
+        f"{float(np.percentile(times, 95)):.1f}",
+        note,
+    ]
 
 
 def run_replikasi(catalogue: Path, encoders: list[Encoder], texts: list[str], scratch: Path) -> list[str]:
@@ -74,8 +88,13 @@ def run_replikasi(catalogue: Path, encoders: list[Encoder], texts: list[str], sc
     count = len(recommender.items)
     passages = recommender.manifest.get("passages", "?")
     times = _latencies_ms(recommender.recommend, texts)
-    return _row("Replikasi", f"{build_s:.1f} s (+ import {seed_s:.1f} s)", _folder_mb(data_dir),
-                times, f"{count} innovations, {passages} passages; ranked, explained top 10")
+    return _row(
+        "Replikasi",
+        f"{build_s:.1f} s (+ import {seed_s:.1f} s)",
+        _folder_mb(data_dir),
+        times,
+        f"{count} innovations, {passages} passages; ranked, explained top 10",
+    )
 
 
 def run_txtai(rows: list[dict[str, Any]], encoder: Encoder, texts: list[str], scratch: Path) -> list[str]:
@@ -84,8 +103,7 @@ def run_txtai(rows: list[dict[str, Any]], encoder: Encoder, texts: list[str], sc
     def transform(batch: list[str]) -> np.ndarray:
         return encoder.encode_passages(list(batch))
 
-    embeddings = Embeddings({"method": "external", "transform": transform, "hybrid": True,
-                             "content": False})
+    embeddings = Embeddings({"method": "external", "transform": transform, "hybrid": True, "content": False})
     build_s, _ = _timed(lambda: embeddings.index((r["id"], whole_text(r), None) for r in rows))
     embeddings.save(str(scratch / "txtai"))
     times = _latencies_ms(lambda text: embeddings.search(text, 10), texts)
@@ -96,15 +114,22 @@ def run_txtai(rows: list[dict[str, Any]], encoder: Encoder, texts: list[str], sc
 
 
 def table(rows: list[list[str]], header: str) -> str:
-    lines = [header, "", "| system | build | index on disk MB | query p50 ms | query p95 ms | notes |",
-             "|---|---|---:|---:|---:|---|"]
+    lines = [
+        header,
+        "",
+        "| system | build | index on disk MB | query p50 ms | query p95 ms | notes |",
+        "|---|---|---:|---:|---:|---|",
+    ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.compare_txtai", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.compare_txtai",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--size", type=int, required=True, help="synthetic innovations")
     parser.add_argument("--encoder", default="use3", help="use3 or hashing-256 (quick check)")
     parser.add_argument("--queries", type=int, default=100)
@@ -124,15 +149,21 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="replikasi-txtai-") as tmp:
         scratch = Path(tmp)
         catalogue = scratch / "catalogue.jsonl"
-        catalogue.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                             encoding="utf-8")
+        catalogue.write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
         if args.only != "txtai":
             out.append(run_replikasi(catalogue, encoders, texts, scratch))
             print(f"replikasi done: {out[-1]}", file=sys.stderr, flush=True)
         if args.only != "replikasi":
             out.append(run_txtai(rows, encoders[0], texts, scratch))
-    print(table(out, f"{args.size:,} synthetic innovations (seed {args.seed}), encoder "
-                     f"{args.encoder}, {len(texts)} single queries"))
+    print(
+        table(
+            out,
+            f"{args.size:,} synthetic innovations (seed {args.seed}), encoder "
+            f"{args.encoder}, {len(texts)} single queries",
+        )
+    )
     return 0
 
 

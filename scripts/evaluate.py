@@ -29,15 +29,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--qrels", type=Path, default=DEV / "qrels.tsv")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--catalogue", type=Path, default=BUNDLED_CATALOGUE)
-    parser.add_argument("--data-dir", type=Path,
-                        help="reuse this data directory (snapshots, converted models) between runs")
+    parser.add_argument(
+        "--data-dir", type=Path, help="reuse this data directory (snapshots, converted models) between runs"
+    )
     parser.add_argument("--encoder", help="overrides REPLIKASI_ENCODER")
-    parser.add_argument("--sweep-candidates", help="comma-separated candidates per leg (K) to "
-                        "compare; a K above the catalogue size ranks the whole catalogue")
-    parser.add_argument("--lan", type=Path, default=LAN,
-                        help="LAN export for the known-item table (skipped if absent)")
-    parser.add_argument("--markdown", type=Path,
-                        help="rewrite the measured section of this file (docs/quality.md)")
+    parser.add_argument(
+        "--sweep-candidates",
+        help="comma-separated candidates per leg (K) to "
+        "compare; a K above the catalogue size ranks the whole catalogue",
+    )
+    parser.add_argument(
+        "--lan", type=Path, default=LAN, help="LAN export for the known-item table (skipped if absent)"
+    )
+    parser.add_argument(
+        "--markdown", type=Path, help="rewrite the measured section of this file (docs/quality.md)"
+    )
     return parser
 
 
@@ -56,8 +62,7 @@ def write_markdown(path: Path, text: str, command: str) -> None:
 
 
 def _table(rows: dict[str, dict[str, Any]], title: str) -> list[str]:
-    lines = [f"\n{title}", f"| system | {' | '.join(METRICS)} |",
-             "|---|" + "---|" * len(METRICS)]
+    lines = [f"\n{title}", f"| system | {' | '.join(METRICS)} |", "|---|" + "---|" * len(METRICS)]
     for name, figures in rows.items():
         lines.append(f"| {name} | " + " | ".join(f"{figures[m]:.3f}" for m in METRICS) + " |")
     return lines
@@ -84,8 +89,10 @@ def report(summary: dict[str, Any]) -> str:
     for q in summary["worst_full"]:
         got = ", ".join(f"{d}:{g}" for d, g in q["returned"])
         want = ", ".join(f"{d}:{g}" for d, g in q["relevant"])
-        lines.append(f"- {q['id']} ({q['kind']}, nDCG@10 {q['ndcg@10']:.3f}) {q['text'][:90]!r}\n"
-                     f"    returned {got}\n    relevant {want}")
+        lines.append(
+            f"- {q['id']} ({q['kind']}, nDCG@10 {q['ndcg@10']:.3f}) {q['text'][:90]!r}\n"
+            f"    returned {got}\n    relevant {want}"
+        )
     return "\n".join(lines)
 
 
@@ -97,23 +104,29 @@ def known_item(recommender: Any, path: Path) -> dict[str, Any] | None:
     if not queries:
         return None
     summary = summarise(run_systems(recommender, queries), queries, qrels)
-    return {"queries": len(queries),
-            "systems": {n: {m: s[m] for m in METRICS} for n, s in summary["systems"].items()}}
+    return {
+        "queries": len(queries),
+        "systems": {n: {m: s[m] for m in METRICS} for n, s in summary["systems"].items()},
+    }
 
 
 def known_item_report(figures: dict[str, Any] | None) -> str:
     if figures is None:
         return "\nLAN known-item queries: skipped (no LAN export found)"
-    lines = _table(figures["systems"], f"LAN known-item queries ({figures['queries']}: an "
-                   "innovator's own drivers (faktor_pendorong), answered by the entry citing it)")
+    lines = _table(
+        figures["systems"],
+        f"LAN known-item queries ({figures['queries']}: an "
+        "innovator's own drivers (faktor_pendorong), answered by the entry citing it)",
+    )
     return "\n".join(lines)
 
 
-def sweep(recommender: Any, queries: list[Any], qrels: dict[str, dict[str, int]],
-          ks: list[int]) -> str:
+def sweep(recommender: Any, queries: list[Any], qrels: dict[str, dict[str, int]], ks: list[int]) -> str:
     """The full ranker's figures for each candidates-per-leg K, side by side in one run."""
-    lines = ["| candidates per leg (K) | ndcg@10 | mrr@10 | recall@10 | recall@50 | "
-             "ms per query |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| candidates per leg (K) | ndcg@10 | mrr@10 | recall@10 | recall@50 | ms per query |",
+        "|---|---|---|---|---|---|",
+    ]
     for k in ks:
         ranker = recommender.with_config(replace(recommender.config, candidates_per_leg=k))
         started = time.perf_counter()
@@ -121,8 +134,10 @@ def sweep(recommender: Any, queries: list[Any], qrels: dict[str, dict[str, int]]
         took = (time.perf_counter() - started) / max(len(queries), 1) * 1000
         full = summarise(run, queries, qrels)["systems"]["full"]
         label = f"{k} (whole catalogue)" if k >= len(recommender.items) * 4 else str(k)
-        lines.append(f"| {label} | {full['ndcg@10']:.3f} | {full['mrr@10']:.3f} | "
-                     f"{full['recall@10']:.3f} | {full['recall@50']:.3f} | {took:.0f} |")
+        lines.append(
+            f"| {label} | {full['ndcg@10']:.3f} | {full['mrr@10']:.3f} | "
+            f"{full['recall@10']:.3f} | {full['recall@50']:.3f} | {took:.0f} |"
+        )
     return "\n".join(lines)
 
 
@@ -147,8 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         queries = load_queries(args.queries)
         qrels = load_qrels(args.qrels)
         if args.sweep_candidates:
-            print(sweep(recommender, queries, qrels,
-                        [int(k) for k in args.sweep_candidates.split(",")]))
+            print(sweep(recommender, queries, qrels, [int(k) for k in args.sweep_candidates.split(",")]))
             return 0
         summary = summarise(run_systems(recommender, queries), queries, qrels)
         lan_started = time.perf_counter()
@@ -157,17 +171,25 @@ def main(argv: list[str] | None = None) -> int:
         rows = labelled_rows(recommender, queries, qrels, load_queries(NEGATIVES))
         summary["no_match_cross_validated"] = cross_validated(rows)
         candidates = fit_fusion.samples(recommender, queries, qrels)
-        summary["learned_fusion_cross_validated"] = \
-            fit_fusion.cross_validated(recommender, candidates, qrels)
+        summary["learned_fusion_cross_validated"] = fit_fusion.cross_validated(recommender, candidates, qrels)
     summary["encoders"] = [e.name for e in recommender.encoders]
-    summary["seconds"] = {"index": round(built, 1),
-                          "queries": round(time.perf_counter() - started - built - lan_took, 1),
-                          "lan_known_item": round(lan_took, 1)}
-    header = (f"encoders: {', '.join(summary['encoders'])}; index {built:.0f} s, "
-              f"{len(queries)} queries x {len(SYSTEMS)} systems {summary['seconds']['queries']:.0f} s")
-    text = "\n".join([report(summary), known_item_report(summary["lan_known_item"]),
-                      no_match_report(summary["no_match_cross_validated"]),
-                      fit_fusion.report(summary["learned_fusion_cross_validated"])])
+    summary["seconds"] = {
+        "index": round(built, 1),
+        "queries": round(time.perf_counter() - started - built - lan_took, 1),
+        "lan_known_item": round(lan_took, 1),
+    }
+    header = (
+        f"encoders: {', '.join(summary['encoders'])}; index {built:.0f} s, "
+        f"{len(queries)} queries x {len(SYSTEMS)} systems {summary['seconds']['queries']:.0f} s"
+    )
+    text = "\n".join(
+        [
+            report(summary),
+            known_item_report(summary["lan_known_item"]),
+            no_match_report(summary["no_match_cross_validated"]),
+            fit_fusion.report(summary["learned_fusion_cross_validated"]),
+        ]
+    )
     print(header)
     print(text)
     if args.markdown:

@@ -49,9 +49,16 @@ def samples(recommender: Any, queries: list[Query], qrels: dict[str, dict[str, i
             continue
         ids = [state.items[int(r)].id for r in c.docs]
         grades = qrels.get(query.id, {})
-        out.append(Sample(query, c.docs, state.features(query.text, c),
-                          np.array([grades.get(i, 0) for i in ids], dtype=np.float64),
-                          state.value[c.docs].astype(np.float64), ids))
+        out.append(
+            Sample(
+                query,
+                c.docs,
+                state.features(query.text, c),
+                np.array([grades.get(i, 0) for i in ids], dtype=np.float64),
+                state.value[c.docs].astype(np.float64),
+                ids,
+            )
+        )
     return out
 
 
@@ -73,8 +80,9 @@ def fit(rows: list[Sample], method: str, c: float = C) -> FusionModel:
         d, _, w = _pairs(rows, mean, scale)
         # Both orientations, so the model needs no intercept and stays symmetric.
         model = LogisticRegression(C=c, max_iter=2000, fit_intercept=False)
-        model.fit(np.vstack([d, -d]), np.r_[np.ones(len(d)), np.zeros(len(d))],
-                  sample_weight=np.r_[w, w] * len(d))
+        model.fit(
+            np.vstack([d, -d]), np.r_[np.ones(len(d)), np.zeros(len(d))], sample_weight=np.r_[w, w] * len(d)
+        )
     else:
         x = (np.vstack([s.x for s in rows]) - mean) / scale
         grades = np.concatenate([s.grades for s in rows])
@@ -84,8 +92,9 @@ def fit(rows: list[Sample], method: str, c: float = C) -> FusionModel:
     return from_linear(model.coef_[0], mean, scale, method)
 
 
-def _pairs(rows: list[Sample], mean: np.ndarray,
-           scale: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _pairs(
+    rows: list[Sample], mean: np.ndarray, scale: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(standardised feature differences, fused differences, weights) of every pair of one
     query's candidates with different grades, the better first, weighted by the grade gap."""
     at = FEATURES.index("fused")
@@ -100,8 +109,7 @@ def _pairs(rows: list[Sample], mean: np.ndarray,
     return np.vstack(diffs), np.concatenate(fused), w / max(float(w.sum()), 1e-9)
 
 
-def _anchored(rows: list[Sample], mean: np.ndarray, scale: np.ndarray,
-              l2: float) -> FusionModel:
+def _anchored(rows: list[Sample], mean: np.ndarray, scale: np.ndarray, l2: float) -> FusionModel:
     """Pairwise logistic loss on a * fused + corrections, with L2 on the corrections only: the
     regularisation pulls towards the z-score fusion, not towards a constant."""
     from scipy.optimize import minimize
@@ -119,8 +127,13 @@ def _anchored(rows: list[Sample], mean: np.ndarray, scale: np.ndarray,
     fitted = minimize(loss, np.r_[1.0, np.zeros(len(others))], jac=True, method="L-BFGS-B").x
     coef = np.zeros(len(FEATURES))
     coef[others] = fitted[1:] / max(float(fitted[0]), 1e-9)
-    return FusionModel(FEATURES, tuple(float(v) for v in mean), tuple(float(v) for v in scale),
-                       tuple(float(v) for v in coef), "anchored")
+    return FusionModel(
+        FEATURES,
+        tuple(float(v) for v in mean),
+        tuple(float(v) for v in scale),
+        tuple(float(v) for v in coef),
+        "anchored",
+    )
 
 
 def ranked_ids(recommender: Any, sample: Sample, relevance: np.ndarray, limit: int = 50) -> list[str]:
@@ -136,12 +149,15 @@ def _figures(per_query: dict[str, dict[str, float]], rows: list[Sample]) -> dict
     by_kind = defaultdict(list)
     for s in rows:
         by_kind[s.query.kind].append(per_query[s.query.id])
-    return {**mean_metrics(list(per_query.values())),
-            "by_kind": {k: mean_metrics(v) for k, v in sorted(by_kind.items())}}
+    return {
+        **mean_metrics(list(per_query.values())),
+        "by_kind": {k: mean_metrics(v) for k, v in sorted(by_kind.items())},
+    }
 
 
-def evaluate(recommender: Any, rows: list[Sample], qrels: dict[str, dict[str, int]],
-             model: FusionModel | None) -> dict[str, dict[str, float]]:
+def evaluate(
+    recommender: Any, rows: list[Sample], qrels: dict[str, dict[str, int]], model: FusionModel | None
+) -> dict[str, dict[str, float]]:
     """Per-query metrics of the full ranker with this fusion (None: the z-score fusion)."""
     out = {}
     for s in rows:
@@ -150,13 +166,18 @@ def evaluate(recommender: Any, rows: list[Sample], qrels: dict[str, dict[str, in
     return out
 
 
-def cross_validated(recommender: Any, rows: list[Sample], qrels: dict[str, dict[str, int]],
-                    methods: tuple[str, ...] = METHODS) -> dict[str, Any]:
+def cross_validated(
+    recommender: Any, rows: list[Sample], qrels: dict[str, dict[str, int]], methods: tuple[str, ...] = METHODS
+) -> dict[str, Any]:
     """Each method's held-out figures: folds grouped by query, REPEATS seeds averaged."""
     judged = [s for s in rows if s.grades.max() > 0]
-    result: dict[str, Any] = {"folds": FOLDS, "repeats": REPEATS, "c": C,
-                              "queries": len(judged),
-                              "z-score": _figures(evaluate(recommender, judged, qrels, None), judged)}
+    result: dict[str, Any] = {
+        "folds": FOLDS,
+        "repeats": REPEATS,
+        "c": C,
+        "queries": len(judged),
+        "z-score": _figures(evaluate(recommender, judged, qrels, None), judged),
+    }
     for method in methods:
         runs = []
         for seed in range(REPEATS):
@@ -182,24 +203,32 @@ def _fit_or_none(rows: list[Sample], method: str) -> FusionModel | None:
 
 def _mean_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     keys = [k for k in runs[0] if k != "by_kind"]
-    return {**{k: float(np.mean([r[k] for r in runs])) for k in keys},
-            "by_kind": {kind: {m: float(np.mean([r["by_kind"][kind][m] for r in runs]))
-                               for m in runs[0]["by_kind"][kind]}
-                        for kind in runs[0]["by_kind"]}}
+    return {
+        **{k: float(np.mean([r[k] for r in runs])) for k in keys},
+        "by_kind": {
+            kind: {m: float(np.mean([r["by_kind"][kind][m] for r in runs])) for m in runs[0]["by_kind"][kind]}
+            for kind in runs[0]["by_kind"]
+        },
+    }
 
 
 def report(figures: dict[str, Any]) -> str:
     systems = [n for n in ("z-score", *METHODS) if n in figures]
     kinds = list(figures["z-score"]["by_kind"])
-    lines = [f"\nLearned fusion, cross-validated ({figures['folds']}-fold grouped by query, mean "
-             f"of {figures['repeats']} splits, {figures['queries']} judged queries; full ranker "
-             f"nDCG@10)", "| fusion | all | " + " | ".join(kinds) + " | mrr@10 |",
-             "|---|" + "---|" * (len(kinds) + 2)]
+    lines = [
+        f"\nLearned fusion, cross-validated ({figures['folds']}-fold grouped by query, mean "
+        f"of {figures['repeats']} splits, {figures['queries']} judged queries; full ranker "
+        f"nDCG@10)",
+        "| fusion | all | " + " | ".join(kinds) + " | mrr@10 |",
+        "|---|" + "---|" * (len(kinds) + 2),
+    ]
     for name in systems:
         f = figures[name]
-        lines.append(f"| {name} | {f['ndcg@10']:.3f} | " +
-                     " | ".join(f"{f['by_kind'][k]['ndcg@10']:.3f}" for k in kinds) +
-                     f" | {f['mrr@10']:.3f} |")
+        lines.append(
+            f"| {name} | {f['ndcg@10']:.3f} | "
+            + " | ".join(f"{f['by_kind'][k]['ndcg@10']:.3f}" for k in kinds)
+            + f" | {f['mrr@10']:.3f} |"
+        )
     return "\n".join(lines)
 
 

@@ -25,16 +25,40 @@ REPEATS = 10  # the k-fold split is repeated with other seeds; figures are their
 # operating point: the highest threshold that wrongly flags at most one judged query in ten.
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "previous (BM25 / ceiling, agreement, known share, length)": (
-        "dense_cosine", "bm25_normalised", "agreement", "known_share", "log_length", "english"),
+        "dense_cosine",
+        "bm25_normalised",
+        "agreement",
+        "known_share",
+        "log_length",
+        "english",
+    ),
     "previous + IDF coverage": (
-        "dense_cosine", "bm25_normalised", "agreement", "known_share", "log_length", "english",
-        "idf_coverage"),
+        "dense_cosine",
+        "bm25_normalised",
+        "agreement",
+        "known_share",
+        "log_length",
+        "english",
+        "idf_coverage",
+    ),
     "previous + known share x BM25": (
-        "dense_cosine", "bm25_normalised", "agreement", "known_share", "log_length", "english",
-        "known_share_x_bm25"),
+        "dense_cosine",
+        "bm25_normalised",
+        "agreement",
+        "known_share",
+        "log_length",
+        "english",
+        "known_share_x_bm25",
+    ),
     "previous + low dense (max(0, 0.3 - cosine))": (
-        "dense_cosine", "bm25_normalised", "agreement", "known_share", "log_length", "english",
-        "low_dense"),
+        "dense_cosine",
+        "bm25_normalised",
+        "agreement",
+        "known_share",
+        "log_length",
+        "english",
+        "low_dense",
+    ),
     "cosine, BM25 / ceiling, English": ("dense_cosine", "bm25_normalised", "english"),
     "cosine, fused relevance, English": ("dense_cosine", "relevance", "english"),
     "cosine, IDF coverage, English": ("dense_cosine", "idf_coverage", "english"),
@@ -55,16 +79,24 @@ class Row:
     relevant: bool  # the ranker's best result is relevant
 
 
-def labelled_rows(recommender: Any, queries: list[Query], qrels: dict[str, dict[str, int]],
-                  negatives: list[Query]) -> list[Row]:
+def labelled_rows(
+    recommender: Any, queries: list[Query], qrels: dict[str, dict[str, int]], negatives: list[Query]
+) -> list[Row]:
     """Each query's signals under the shipped ranker, labelled by its best result's grade."""
     rows = []
     for query in [*queries, *negatives]:
         result = recommender.recommend(query.text, Filters.from_mapping(query.filters), limit=1)
         grades = qrels.get(query.id, {}) if query in queries else {}
         best = result.matches[0].innovation.id if result.matches else ""
-        group = "judged" if any(g > 0 for g in grades.values()) else \
-            "gap" if query in queries else "nonsense" if query.kind == "nonsense" else "negative"
+        group = (
+            "judged"
+            if any(g > 0 for g in grades.values())
+            else "gap"
+            if query in queries
+            else "nonsense"
+            if query.kind == "nonsense"
+            else "negative"
+        )
         rows.append(Row(query.id, group, result.signals, grades.get(best, 0) > 0))
     return rows
 
@@ -72,9 +104,12 @@ def labelled_rows(recommender: Any, queries: list[Query], qrels: dict[str, dict[
 GROUPS = ("judged", "gap", "negative", "nonsense")
 
 
-def cross_validated(rows: list[Row], folds: int = 5,
-                    thresholds: tuple[float, ...] = (0.15, 0.2, THRESHOLD, 0.3, 0.35, 0.5),
-                    features: tuple[str, ...] = FEATURES) -> dict[str, Any]:
+def cross_validated(
+    rows: list[Row],
+    folds: int = 5,
+    thresholds: tuple[float, ...] = (0.15, 0.2, THRESHOLD, 0.3, 0.35, 0.5),
+    features: tuple[str, ...] = FEATURES,
+) -> dict[str, Any]:
     """Flag precision/recall (positive class: no good match) and flags per group at each
     threshold, k-fold, averaged over REPEATS seeds."""
     signals = [r.signals for r in rows]
@@ -84,31 +119,43 @@ def cross_validated(rows: list[Row], folds: int = 5,
     curve = []
     for t in sorted(set(thresholds)):
         figures = [flag_figures(p, labels, t) for p in runs]
-        point: dict[str, Any] = {"threshold": t, **{m: float(np.mean([f[m] for f in figures]))
-                                                    for m in ("precision", "recall")}}
-        point["flagged"] = {g: float(np.mean([sum(p[i] < t for i in m) for p in runs]))
-                            for g, m in members.items()}
+        point: dict[str, Any] = {
+            "threshold": t,
+            **{m: float(np.mean([f[m] for f in figures])) for m in ("precision", "recall")},
+        }
+        point["flagged"] = {
+            g: float(np.mean([sum(p[i] < t for i in m) for p in runs])) for g, m in members.items()
+        }
         curve.append(point)
-    return {"folds": folds, "repeats": REPEATS, "threshold": THRESHOLD, "curve": curve,
-            "queries": {g: len(m) for g, m in members.items()},
-            "judged_best_irrelevant": sum(not rows[i].relevant for i in members["judged"])}
+    return {
+        "folds": folds,
+        "repeats": REPEATS,
+        "threshold": THRESHOLD,
+        "curve": curve,
+        "queries": {g: len(m) for g, m in members.items()},
+        "judged_best_irrelevant": sum(not rows[i].relevant for i in members["judged"]),
+    }
 
 
 def report(figures: dict[str, Any]) -> str:
     q = figures["queries"]
-    lines = [f"\nNo good match, cross-validated ({figures['folds']}-fold, mean of "
-             f"{figures['repeats']} splits; positive class: the best result is not relevant; "
-             f"shipped threshold {figures['threshold']})",
-             f"| flag below | precision | recall | judged flagged (of {q['judged']}) | "
-             f"dev gaps (of {q['gap']}) | our negatives (of {q['negative']}) | "
-             f"nonsense (of {q['nonsense']}) |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"\nNo good match, cross-validated ({figures['folds']}-fold, mean of "
+        f"{figures['repeats']} splits; positive class: the best result is not relevant; "
+        f"shipped threshold {figures['threshold']})",
+        f"| flag below | precision | recall | judged flagged (of {q['judged']}) | "
+        f"dev gaps (of {q['gap']}) | our negatives (of {q['negative']}) | "
+        f"nonsense (of {q['nonsense']}) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for p in figures["curve"]:
         f = p["flagged"]
-        lines.append(f"| {p['threshold']} | {p['precision']:.3f} | {p['recall']:.3f} | "
-                     f"{f['judged']:.1f} | {f['gap']:.1f} | {f['negative']:.1f} | "
-                     f"{f['nonsense']:.1f} |")
-    lines.append(f"(judged queries whose best result is irrelevant: "
-                 f"{figures['judged_best_irrelevant']})")
+        lines.append(
+            f"| {p['threshold']} | {p['precision']:.3f} | {p['recall']:.3f} | "
+            f"{f['judged']:.1f} | {f['gap']:.1f} | {f['negative']:.1f} | "
+            f"{f['nonsense']:.1f} |"
+        )
+    lines.append(f"(judged queries whose best result is irrelevant: {figures['judged_best_irrelevant']})")
     return "\n".join(lines)
 
 
@@ -124,14 +171,18 @@ def operating_point(rows: list[Row], features: tuple[str, ...]) -> dict[str, Any
 
 def comparison(rows: list[Row]) -> str:
     """The CANDIDATES table: each feature set at its own operating point."""
-    lines = ["\nFeature sets, cross-validated, each at the highest threshold flagging <= 1 judged "
-             "query in 10", "| features | threshold | precision | recall | dev gaps | "
-             "our negatives | judged flagged |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "\nFeature sets, cross-validated, each at the highest threshold flagging <= 1 judged query in 10",
+        "| features | threshold | precision | recall | dev gaps | our negatives | judged flagged |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, features in CANDIDATES.items():
         p = operating_point(rows, features)
         f = p["flagged"]
-        lines.append(f"| {name} | {p['threshold']} | {p['precision']:.3f} | {p['recall']:.3f} | "
-                     f"{f['gap']:.1f} | {f['negative']:.1f} | {f['judged']:.1f} |")
+        lines.append(
+            f"| {name} | {p['threshold']} | {p['precision']:.3f} | {p['recall']:.3f} | "
+            f"{f['gap']:.1f} | {f['negative']:.1f} | {f['judged']:.1f} |"
+        )
     return "\n".join(lines)
 
 
@@ -140,8 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=Path, default=DEV / "queries.jsonl")
     parser.add_argument("--qrels", type=Path, default=DEV / "qrels.tsv")
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
-    parser.add_argument("--compare", action="store_true",
-                        help="also cross-validate the CANDIDATES feature sets")
+    parser.add_argument(
+        "--compare", action="store_true", help="also cross-validate the CANDIDATES feature sets"
+    )
     args = parser.parse_args(argv)
     for path in (args.queries, args.qrels):
         if not path.is_file():
@@ -149,18 +201,20 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     with tempfile.TemporaryDirectory(prefix="replikasi-fit-") as scratch:
         settings = Settings().model_copy(update={"data_dir": Path(scratch)})
-        recommender = open_recommender(Path(scratch), settings.load_encoders(),
-                                       seed=BUNDLED_CATALOGUE)
+        recommender = open_recommender(Path(scratch), settings.load_encoders(), seed=BUNDLED_CATALOGUE)
         recommender.ensure_index()
-        rows = labelled_rows(recommender, load_queries(args.queries), load_qrels(args.qrels),
-                             load_queries(NEGATIVES))
+        rows = labelled_rows(
+            recommender, load_queries(args.queries), load_qrels(args.qrels), load_queries(NEGATIVES)
+        )
     model = fit([r.signals for r in rows], [r.relevant for r in rows])
     model.save(args.out)
     print(report(cross_validated(rows)))
     if args.compare:
         print(comparison(rows))
-    print("\nweights (standardised features):",
-          ", ".join(f"{f} {c:+.2f}" for f, c in zip(model.features, model.coef, strict=True)))
+    print(
+        "\nweights (standardised features):",
+        ", ".join(f"{f} {c:+.2f}" for f, c in zip(model.features, model.coef, strict=True)),
+    )
     return 0
 
 

@@ -30,8 +30,10 @@ def cited_lan_ids(item: Innovation) -> list[int]:
     return ids
 
 
-def known_item_set(lan_rows: Iterable[dict[str, Any]], items: Iterable[Innovation],
-                   ) -> tuple[list[Query], dict[str, dict[str, int]]]:
+def known_item_set(
+    lan_rows: Iterable[dict[str, Any]],
+    items: Iterable[Innovation],
+) -> tuple[list[Query], dict[str, dict[str, int]]]:
     """One query per cited LAN record with a driver text; its answers are the citing entries."""
     citing: dict[int, list[str]] = defaultdict(list)
     for item in items:
@@ -50,9 +52,10 @@ def known_item_set(lan_rows: Iterable[dict[str, Any]], items: Iterable[Innovatio
     return queries, qrels
 
 
-def load_known_items(path: Path, items: Iterable[Innovation],
-                     ) -> tuple[list[Query], dict[str, dict[str, int]]]:
+def load_known_items(
+    path: Path,
+    items: Iterable[Innovation],
+) -> tuple[list[Query], dict[str, dict[str, int]]]:
     """The query set from a LAN export on disk (JSON lines)."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return known_item_set(rows, items)

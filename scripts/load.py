@@ -39,8 +39,9 @@ SHOWN_ERRORS = 3
 def load_texts(path: Path | None) -> list[str]:
     """Problem texts: the "text" field of a JSONL file when it exists, else our own sentences."""
     if path is not None and path.is_file():
-        texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()
-                 if line.strip()]
+        texts = [
+            json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
         if texts:
             return texts
     return list(FALLBACK)
@@ -81,8 +82,16 @@ def rss_kb(pid: int | None) -> int | None:
     return None
 
 
-def _worker(client: httpx.Client, url: str, texts: list[str], offset: int, limit: int,
-            deadline: float, result: Result, lock: threading.Lock) -> None:
+def _worker(
+    client: httpx.Client,
+    url: str,
+    texts: list[str],
+    offset: int,
+    limit: int,
+    deadline: float,
+    result: Result,
+    lock: threading.Lock,
+) -> None:
     i = offset
     while time.perf_counter() < deadline:
         body = {"problem": texts[i % len(texts)], "limit": limit}
@@ -90,8 +99,7 @@ def _worker(client: httpx.Client, url: str, texts: list[str], offset: int, limit
         started = time.perf_counter()
         try:
             response = client.post(url, json=body)
-            error = None if response.is_success else f"HTTP {response.status_code}: " \
-                                                      f"{response.text[:200]}"
+            error = None if response.is_success else f"HTTP {response.status_code}: {response.text[:200]}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         took = (time.perf_counter() - started) * 1000
@@ -104,8 +112,16 @@ def _worker(client: httpx.Client, url: str, texts: list[str], offset: int, limit
                     result.messages.append(error)
 
 
-def run_load(url: str, concurrency: int, seconds: float, texts: list[str], *, limit: int = 10,
-             timeout: float = 30.0, pid: int | None = None) -> Result:
+def run_load(
+    url: str,
+    concurrency: int,
+    seconds: float,
+    texts: list[str],
+    *,
+    limit: int = 10,
+    timeout: float = 30.0,
+    pid: int | None = None,
+) -> Result:
     """`concurrency` threads posting for `seconds`; latencies of the successful requests."""
     result, lock = Result(concurrency), threading.Lock()
     before = rss_kb(pid)
@@ -113,9 +129,12 @@ def run_load(url: str, concurrency: int, seconds: float, texts: list[str], *, li
     step = max(1, len(texts) // concurrency)
     started = time.perf_counter()
     deadline = started + seconds
-    threads = [threading.Thread(target=_worker, args=(client, url, texts, n * step, limit,
-                                                      deadline, result, lock), daemon=True)
-               for n, client in enumerate(clients)]
+    threads = [
+        threading.Thread(
+            target=_worker, args=(client, url, texts, n * step, limit, deadline, result, lock), daemon=True
+        )
+        for n, client in enumerate(clients)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -135,8 +154,10 @@ def table(results: list[Result], with_rss: bool) -> str:
         rule += "---:|---:|"
     lines = [head, rule]
     for r in results:
-        line = (f"| {r.concurrency} | {r.requests} | {r.rate:.1f} | {r.percentile(50):.1f} | "
-                f"{r.percentile(95):.1f} | {r.percentile(99):.1f} | {r.errors} |")
+        line = (
+            f"| {r.concurrency} | {r.requests} | {r.rate:.1f} | {r.percentile(50):.1f} | "
+            f"{r.percentile(95):.1f} | {r.percentile(99):.1f} | {r.errors} |"
+        )
         if with_rss:
             line += "".join(f" {'-' if kb is None else f'{kb / 1024:.0f}'} |" for kb in r.rss_kb)
         lines.append(line)
@@ -154,19 +175,27 @@ def _loopback(url: str) -> bool:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m scripts.load", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.load",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the server (loopback)")
     parser.add_argument("--path", default="/v1/recommendations")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--limit", type=int, default=10, help="results asked for per request")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
-    parser.add_argument("--queries", type=Path, default=DEV_QUERIES,
-                        help="JSONL with a 'text' field per line (default: the development set)")
+    parser.add_argument(
+        "--queries",
+        type=Path,
+        default=DEV_QUERIES,
+        help="JSONL with a 'text' field per line (default: the development set)",
+    )
     parser.add_argument("--pid", type=int, help="server process: report its VmRSS at start and end")
-    parser.add_argument("--compare", action="store_true",
-                        help="run concurrency 1, then --concurrency, and print the ratio")
+    parser.add_argument(
+        "--compare", action="store_true", help="run concurrency 1, then --concurrency, and print the ratio"
+    )
     return parser
 
 
@@ -182,14 +211,18 @@ def main(argv: list[str] | None = None) -> int:
     url = args.url.rstrip("/") + args.path
     texts = load_texts(args.queries)
     levels = [1, args.concurrency] if args.compare and args.concurrency > 1 else [args.concurrency]
-    results = [run_load(url, c, args.seconds, texts, limit=args.limit, timeout=args.timeout,
-                        pid=args.pid) for c in levels]
+    results = [
+        run_load(url, c, args.seconds, texts, limit=args.limit, timeout=args.timeout, pid=args.pid)
+        for c in levels
+    ]
     print(f"POST {url}, {args.seconds:g} s per row, {len(texts)} distinct problems\n")
     print(table(results, args.pid is not None))
     if len(results) == 2 and results[0].rate:
         single, many = results
-        print(f"\nthroughput x{many.rate / single.rate:.2f} at concurrency {many.concurrency}; "
-              f"p50 x{many.percentile(50) / single.percentile(50):.2f}")
+        print(
+            f"\nthroughput x{many.rate / single.rate:.2f} at concurrency {many.concurrency}; "
+            f"p50 x{many.percentile(50) / single.percentile(50):.2f}"
+        )
     for r in results:
         for message in r.messages:
             print(f"\nerror at concurrency {r.concurrency}: {message}")

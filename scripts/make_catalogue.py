@@ -53,16 +53,28 @@ DETAILS = {
         "Sebanyak {n} warga terlayani sepanjang {year}.",
     ),
 }
-PREREQUISITES = ("Peraturan kepala daerah sebagai dasar hukum", "Tim lintas perangkat daerah",
-                 "Anggaran awal sekitar Rp{n} juta", "{k} petugas yang dilatih",
-                 "Jaringan internet di lokasi layanan", "Data sasaran yang mutakhir")
-STEPS = ("Memetakan masalah dan sasaran bersama {agency}", "Menyusun SOP dan dasar hukum",
-         "Melatih petugas pelaksana", "Uji coba di {k} lokasi", "Evaluasi bulanan dan perbaikan",
-         "Memperluas layanan ke seluruh wilayah")
-OBSTACLES = ("Pergantian pejabat membuat dukungan anggaran tidak menentu.",
-             "Sinyal internet lemah di wilayah terpencil.",
-             "Warga belum terbiasa dengan prosedur baru sehingga sosialisasi perlu diulang.",
-             "Data antarinstansi belum terhubung.")
+PREREQUISITES = (
+    "Peraturan kepala daerah sebagai dasar hukum",
+    "Tim lintas perangkat daerah",
+    "Anggaran awal sekitar Rp{n} juta",
+    "{k} petugas yang dilatih",
+    "Jaringan internet di lokasi layanan",
+    "Data sasaran yang mutakhir",
+)
+STEPS = (
+    "Memetakan masalah dan sasaran bersama {agency}",
+    "Menyusun SOP dan dasar hukum",
+    "Melatih petugas pelaksana",
+    "Uji coba di {k} lokasi",
+    "Evaluasi bulanan dan perbaikan",
+    "Memperluas layanan ke seluruh wilayah",
+)
+OBSTACLES = (
+    "Pergantian pejabat membuat dukungan anggaran tidak menentu.",
+    "Sinyal internet lemah di wilayah terpencil.",
+    "Warga belum terbiasa dengan prosedur baru sehingga sosialisasi perlu diulang.",
+    "Data antarinstansi belum terhubung.",
+)
 
 
 @dataclass
@@ -100,8 +112,9 @@ def load_sectors(rows: list[dict[str, Any]]) -> dict[str, Sector]:
         donors = sector.records if len(sector.records) >= MIN_SECTOR else everything
         for part in DETAILS:
             sector.units[part] = [split_sentences(row.get(part)) for row in donors]
-        sector.words = sorted({w for row in donors for w in _NAME_WORD.findall(row["name"])
-                               if not w.isupper()})
+        sector.words = sorted(
+            {w for row in donors for w in _NAME_WORD.findall(row["name"]) if not w.isupper()}
+        )
     return sectors
 
 
@@ -113,9 +126,17 @@ def detail(rng: random.Random, part: str) -> str:
     """One generated sentence with numbers, so recombined texts differ."""
     low = rng.randint(5, 60)
     return rng.choice(DETAILS[part]).format(
-        year=rng.randint(2010, 2024), n=_number(rng, 50, 25_000), k=rng.randint(2, 40),
-        unit=rng.choice(UNITS), p=low, q=min(99, low + rng.randint(10, 39)), m=rng.randint(3, 24),
-        d=rng.randint(7, 30), e=rng.randint(1, 6), s=rng.randint(5, 400))
+        year=rng.randint(2010, 2024),
+        n=_number(rng, 50, 25_000),
+        k=rng.randint(2, 40),
+        unit=rng.choice(UNITS),
+        p=low,
+        q=min(99, low + rng.randint(10, 39)),
+        m=rng.randint(3, 24),
+        d=rng.randint(7, 30),
+        e=rng.randint(1, 6),
+        s=rng.randint(5, 400),
+    )
 
 
 def recombine(rng: random.Random, sector: Sector, part: str, count: int) -> list[str]:
@@ -152,27 +173,44 @@ def _kit(rng: random.Random, agency: str) -> dict[str, str]:
 
 def _statuses(rows: list[dict[str, Any]]) -> tuple[list[str | None], list[float]]:
     counts = Counter(row.get("status") for row in rows)
-    pairs = sorted(counts.items(), key=lambda kv: str(kv[0])) if set(counts) != {None} \
-        else list(FALLBACK_STATUS)
+    pairs = (
+        sorted(counts.items(), key=lambda kv: str(kv[0])) if set(counts) != {None} else list(FALLBACK_STATUS)
+    )
     return [p[0] for p in pairs], [float(p[1]) for p in pairs]
 
 
-def make_record(rng: random.Random, ident: str, sector_name: str, sector: Sector,
-                rows: list[dict[str, Any]], outcome_share: float) -> dict[str, Any]:
+def make_record(
+    rng: random.Random,
+    ident: str,
+    sector_name: str,
+    sector: Sector,
+    rows: list[dict[str, Any]],
+    outcome_share: float,
+) -> dict[str, Any]:
     place = rng.choice(sector.records)  # who runs it: level, agency, government, province together
     year = rng.choice(rows).get("year")
     awards = [_YEAR.sub(str(year), a) if year else a for a in rng.choice(rows).get("awards", [])]
     statuses, weights = _statuses(rows)
     record: dict[str, Any] = dict.fromkeys(FIELDS)
     record.update(
-        id=ident, name=make_name(rng, sector.words), level=place["level"], sector=sector_name,
-        agency=place.get("agency"), government=place.get("government"),
-        province=place.get("province"), year=year, awards=awards,
+        id=ident,
+        name=make_name(rng, sector.words),
+        level=place["level"],
+        sector=sector_name,
+        agency=place.get("agency"),
+        government=place.get("government"),
+        province=place.get("province"),
+        year=year,
+        awards=awards,
         problem=" ".join(recombine(rng, sector, "problem", rng.choice((1, 2, 2, 3)))),
         solution=" ".join(recombine(rng, sector, "solution", rng.choice((1, 2, 2, 3)))),
         outcomes=" ".join(recombine(rng, sector, "outcomes", rng.choice((1, 2))))
-        if rng.random() < outcome_share else None,
-        status=rng.choices(statuses, weights)[0], replicated_by=[], sources=[])
+        if rng.random() < outcome_share
+        else None,
+        status=rng.choices(statuses, weights)[0],
+        replicated_by=[],
+        sources=[],
+    )
     if rng.random() < KIT_SHARE:
         record.update(_kit(rng, place.get("agency") or place["name"]))
         record["last_verified"] = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
@@ -191,8 +229,9 @@ def _link_replica(rng: random.Random, record: dict[str, Any], earlier: list[dict
 
 def make_catalogue(size: int, seed: int = 0, source: Path = BUNDLED_CATALOGUE) -> list[dict[str, Any]]:
     """`size` synthetic innovation rows (dicts in the JSONL record shape, all FIELDS present)."""
-    rows = [json.loads(line) for line in Path(source).read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    rows = [
+        json.loads(line) for line in Path(source).read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     sectors = load_sectors(rows)
     names = list(sectors)
     weights = [len(sectors[name].records) for name in names]
@@ -203,8 +242,7 @@ def make_catalogue(size: int, seed: int = 0, source: Path = BUNDLED_CATALOGUE) -
     out = []
     for number in range(1, size + 1):
         name = rng.choices(names, weights)[0]
-        record = make_record(rng, f"syn-{name}-{number:0{width}d}", name, sectors[name], rows,
-                             outcome_share)
+        record = make_record(rng, f"syn-{name}-{number:0{width}d}", name, sectors[name], rows, outcome_share)
         if by_sector[name] and rng.random() < REPLICA_SHARE:
             _link_replica(rng, record, by_sector[name])
         by_sector[name].append(record)
@@ -217,13 +255,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, required=True, help="number of innovations")
     parser.add_argument("--out", type=Path, required=True, help="JSONL file to write ('-': stdout)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--source", type=Path, default=BUNDLED_CATALOGUE,
-                        help="real records to recombine (JSONL)")
+    parser.add_argument(
+        "--source", type=Path, default=BUNDLED_CATALOGUE, help="real records to recombine (JSONL)"
+    )
     args = parser.parse_args(argv)
     if args.size < 1:
         parser.error("--size must be at least 1")
-    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n"
-                    for r in make_catalogue(args.size, args.seed, args.source))
+    lines = "".join(
+        json.dumps(r, ensure_ascii=False) + "\n" for r in make_catalogue(args.size, args.seed, args.source)
+    )
     if str(args.out) == "-":
         sys.stdout.write(lines)
     else:

@@ -66,8 +66,15 @@ def draw_regions(count: int, rng: random.Random) -> list[tuple[str, str]]:
     return rng.sample(REGIONS, count)
 
 
-def plan(problems: list[str], regions: list[tuple[str, str]], *, weeks: int, end: dt.date,
-         rng: random.Random, asks: int | None = None) -> list[Ask]:
+def plan(
+    problems: list[str],
+    regions: list[tuple[str, str]],
+    *,
+    weeks: int,
+    end: dt.date,
+    rng: random.Random,
+    asks: int | None = None,
+) -> list[Ask]:
     """Every problem asked (cycling when ``asks`` is larger), every region asking in turn, at
     random office hours over the ``weeks`` weeks that end on ``end``; oldest first."""
     total = asks or max(len(problems), len(regions))
@@ -76,10 +83,16 @@ def plan(problems: list[str], regions: list[tuple[str, str]], *, weeks: int, end
     for i in range(total):
         province, level = regions[i % len(regions)]
         day = end - dt.timedelta(days=rng.randrange(7 * weeks))
-        at = dt.datetime.combine(day, dt.time(rng.randrange(*WORKDAY), rng.randrange(60),
-                                              rng.randrange(60)))
-        out.append(Ask(order[i % len(order)], province, level, at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                       uuid.UUID(int=rng.getrandbits(128), version=4).hex))
+        at = dt.datetime.combine(day, dt.time(rng.randrange(*WORKDAY), rng.randrange(60), rng.randrange(60)))
+        out.append(
+            Ask(
+                order[i % len(order)],
+                province,
+                level,
+                at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                uuid.UUID(int=rng.getrandbits(128), version=4).hex,
+            )
+        )
     return sorted(out, key=lambda a: a.created_at)
 
 
@@ -91,24 +104,34 @@ def replay(recommender: Recommender, asks: list[Ask], limit: int = 10) -> int:
         asker = Asker(level=ask.level, province=ask.province)
         result = recommender.recommend(problem, filters, asker, limit)
         weak += result.no_good_match
-        recommender.catalogue.log_recommendation(result.log_entry(
-            KIND, problem, filters.to_dict(), asker.level, asker.province, ask.request_id,
-            ask.created_at))
+        recommender.catalogue.log_recommendation(
+            result.log_entry(
+                KIND, problem, filters.to_dict(), asker.level, asker.province, ask.request_id, ask.created_at
+            )
+        )
     return weak
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m scripts.simulate_demand",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, required=True,
-                        help="the data directory to log into (a new one is seeded)")
-    parser.add_argument("--problems", type=Path, required=True,
-                        help="problem statements, e.g. data/demand_problems.txt")
-    parser.add_argument("--regions", type=int, required=True,
-                        help=f"distinct asking regions (province + level), 1-{len(REGIONS)}")
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.simulate_demand", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, required=True, help="the data directory to log into (a new one is seeded)"
+    )
+    parser.add_argument(
+        "--problems", type=Path, required=True, help="problem statements, e.g. data/demand_problems.txt"
+    )
+    parser.add_argument(
+        "--regions",
+        type=int,
+        required=True,
+        help=f"distinct asking regions (province + level), 1-{len(REGIONS)}",
+    )
     parser.add_argument("--weeks", type=int, default=6, help="weeks the asks are spread over")
-    parser.add_argument("--asks", type=int, help="requests in all (default: every problem "
-                                                 "once, at least one per region)")
+    parser.add_argument(
+        "--asks", type=int, help="requests in all (default: every problem once, at least one per region)"
+    )
     parser.add_argument("--end", type=dt.date.fromisoformat, help="last day (default: today)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--encoder", help="overrides REPLIKASI_ENCODER")
@@ -121,9 +144,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.weeks < 1 or (args.asks is not None and args.asks < 1):
             raise ValueError("--weeks and --asks must be at least 1")
         rng = random.Random(args.seed)
-        asks = plan(read_problems(args.problems), draw_regions(args.regions, rng),
-                    weeks=args.weeks, end=args.end or dt.datetime.now(dt.UTC).date(), rng=rng,
-                    asks=args.asks)
+        asks = plan(
+            read_problems(args.problems),
+            draw_regions(args.regions, rng),
+            weeks=args.weeks,
+            end=args.end or dt.datetime.now(dt.UTC).date(),
+            rng=rng,
+            asks=args.asks,
+        )
         settings = Settings(**({"encoder": args.encoder} if args.encoder else {}))
         recommender = open_recommender(args.data_dir, settings.load_encoders())
         recommender.ensure_index(progress=sys.stderr.isatty())
@@ -131,8 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError, RecommenderError, EncoderError) as exc:
         print(f"simulate_demand: error: {exc}", file=sys.stderr)
         return 2
-    print(f"logged {len(asks)} requests from {args.regions} regions between "
-          f"{asks[0].created_at[:10]} and {asks[-1].created_at[:10]}; {weak} got no good match")
+    print(
+        f"logged {len(asks)} requests from {args.regions} regions between "
+        f"{asks[0].created_at[:10]} and {asks[-1].created_at[:10]}; {weak} got no good match"
+    )
     return 0
 
 

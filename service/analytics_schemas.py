@@ -15,7 +15,7 @@ class Region(BaseModel):
 
 class Week(BaseModel):
     week: str = Field(description="Monday of the ISO week (YYYY-MM-DD)")
-    queries: int = Field(description='queries in that week')
+    queries: int = Field(description="queries in that week")
 
 
 class ThemeInnovation(BaseModel):
@@ -29,46 +29,47 @@ class Theme(BaseModel):
 
     id: str = Field(description="stable for a label: the same theme keeps its id across periods")
     label: str = Field(description="its three most distinctive terms")
-    terms: list[str] = Field(description="its most distinctive terms (class-based TF-IDF), "
-                                         "most distinctive first")
+    terms: list[str] = Field(
+        description="its most distinctive terms (class-based TF-IDF), most distinctive first"
+    )
     queries: int = Field(description="logged requests in the theme")
     region_count: int = Field(description="distinct asking regions (province + level)")
     province_count: int = Field(description="distinct asking provinces")
-    regions: list[Region] = Field(description="the breakdown by region; empty when the theme "
-                                              "has fewer than 3 queries (privacy)")
+    regions: list[Region] = Field(
+        description="the breakdown by region; empty when the theme has fewer than 3 queries (privacy)"
+    )
     regions_suppressed: bool = Field(description="the breakdown was withheld (under 3 queries)")
-    regions_withheld: int = Field(description="queries from regions that asked this theme fewer "
-                                              "than 3 times: counted, not broken down")
+    regions_withheld: int = Field(
+        description="queries from regions that asked this theme fewer than 3 times: counted, not broken down"
+    )
     trend: list[Week] = Field(description="queries per ISO week of the period, zeros included")
     top_innovations: list[ThemeInnovation] = Field(
-        description="innovations most often in the theme's top 3 results")
-    no_good_match_share: float = Field(description="share of its queries answered with "
-                                                   "'no good match' (0-1)")
+        description="innovations most often in the theme's top 3 results"
+    )
+    no_good_match_share: float = Field(description="share of its queries answered with 'no good match' (0-1)")
     coherence: float = Field(description="mean cosine between its queries' vectors")
-    examples: list[str] = Field(description="problem texts nearest its centre (identifiers "
-                                            "already scrubbed)")
+    examples: list[str] = Field(description="problem texts nearest its centre (identifiers already scrubbed)")
     request_ids: list[str] = Field(description="the X-Request-ID of each logged request in it")
 
 
 class ThemesOut(BaseModel):
-    themes: list[Theme] = Field(description='recurring problems, most queries first')
+    themes: list[Theme] = Field(description="recurring problems, most queries first")
 
 
 class GapsOut(BaseModel):
-    gaps: list[Theme] = Field(description="themes at least half of whose queries found no "
-                                          "good match")
+    gaps: list[Theme] = Field(description="themes at least half of whose queries found no good match")
 
 
 class DemandedInnovation(BaseModel):
     id: str = Field(description="the innovation's id")
-    name: str = Field(description='its name')
-    government: str | None = Field(description='the government it belongs to')
+    name: str = Field(description="its name")
+    government: str | None = Field(description="the government it belongs to")
     regions: int = Field(description="distinct asking regions that got it in their top 3")
     queries: int = Field(description="queries that had it in their top 3")
     interest: int = Field(description="planners' interest marks in the period")
-    award_tier: AwardTier | None = Field(description='the highest tier its awards reach')
-    awards: list[str] = Field(description='its awards')
-    status: str | None = Field(description='berjalan, berhenti or null')
+    award_tier: AwardTier | None = Field(description="the highest tier its awards reach")
+    awards: list[str] = Field(description="its awards")
+    status: str | None = Field(description="berjalan, berhenti or null")
     evidence: list[str] = Field(description="sources documenting it")
     adopters: list[str] = Field(description="known adopters (replications)")
 
@@ -84,9 +85,10 @@ class Cluster(BaseModel):
     members: list[str] = Field(description="innovation ids, sorted")
     names: dict[str, str] = Field(description="each member's name")
     similarity: float = Field(description="mean cosine between the members' whole texts")
-    representative: str = Field(description="the suggested one: highest award, then most "
-                                            "adopters, then earliest year")
+    representative: str = Field(
+        description="the suggested one: highest award, then most adopters, then earliest year"
+    )
 
 
 class ClustersOut(BaseModel):
-    clusters: list[Cluster] = Field(description='groups of innovations that are the same idea')
+    clusters: list[Cluster] = Field(description="groups of innovations that are the same idea")

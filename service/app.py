@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         title="Replikasi API",
         version=API_VERSION,
         description="Find proven Indonesian public-service innovations to replicate, "
-                    "matched to a region's problem, with the reasons. Writes need an API key.",
+        "matched to a region's problem, with the reasons. Writes need an API key.",
         lifespan=_lifespan,
     )
     app.state.key_hashes = settings.key_hashes()
@@ -124,11 +124,17 @@ def _middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(ErrorBoundary)
     app.add_middleware(IndexHeaders)
     app.add_middleware(HeadAsGet)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes,
-                       max_query_body_bytes=settings.max_query_body_bytes,
-                       body_timeout_seconds=settings.body_timeout_seconds)
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        max_query_body_bytes=settings.max_query_body_bytes,
+        body_timeout_seconds=settings.body_timeout_seconds,
+    )
     if settings.origins():
-        app.add_middleware(CORSMiddleware, allow_origins=settings.origins(),
-                           allow_methods=["GET", "POST", "PUT", "DELETE"],
-                           allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-                           expose_headers=["X-Request-ID"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.origins(),
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
+        )

@@ -16,9 +16,11 @@ from starlette.exceptions import HTTPException
 
 from service.settings import hash_key
 
-bearer = HTTPBearer(auto_error=False, scheme_name="apiKey",
-                    description="an API key configured in REPLIKASI_API_KEYS "
-                                "(or its SHA-256 in REPLIKASI_API_KEY_HASHES)")
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    description="an API key configured in REPLIKASI_API_KEYS (or its SHA-256 in REPLIKASI_API_KEY_HASHES)",
+)
 
 
 def key_scopes(authorization: str | None, known: Mapping[str, frozenset[str]]) -> frozenset[str] | None:
@@ -35,8 +37,9 @@ def key_scopes(authorization: str | None, known: Mapping[str, frozenset[str]]) -
     return found
 
 
-def key_error(authorization: str | None, known: Mapping[str, frozenset[str]],
-              scope: str | None = "write") -> HTTPException | None:
+def key_error(
+    authorization: str | None, known: Mapping[str, frozenset[str]], scope: str | None = "write"
+) -> HTTPException | None:
     """Why a request with this Authorization header may not do `scope` (401/403), or None.
 
     `scope=None` only checks that the key is known (the body guard, before the route is chosen).
@@ -45,18 +48,20 @@ def key_error(authorization: str | None, known: Mapping[str, frozenset[str]],
     scheme, key = get_authorization_scheme_param(authorization)
     needed = f"an API key with the '{scope}' scope" if scope else "an API key"
     if scheme.lower() != "bearer" or not key.strip():
-        return HTTPException(401, f"authorization: {needed} is required "
-                                  "(Authorization: Bearer <key>)",
-                             headers={"WWW-Authenticate": "Bearer"})
+        return HTTPException(
+            401,
+            f"authorization: {needed} is required (Authorization: Bearer <key>)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     if not known:
-        return HTTPException(403, "authorization: this server accepts no API keys "
-                                  "(none are configured)")
+        return HTTPException(403, "authorization: this server accepts no API keys (none are configured)")
     scopes = key_scopes(authorization, known)
     if scopes is None:
         return HTTPException(403, "authorization: this API key is not known here")
     if scope is not None and scope not in scopes:
-        return HTTPException(403, f"authorization: this API key lacks the '{scope}' scope "
-                                  f"(it has {', '.join(sorted(scopes))})")
+        return HTTPException(
+            403, f"authorization: this API key lacks the '{scope}' scope (it has {', '.join(sorted(scopes))})"
+        )
     return None
 
 
@@ -65,11 +70,14 @@ def require_scope(scope: str) -> Callable[..., Awaitable[None]]:
 
     Declared through `Depends(bearer)` so the OpenAPI document marks the route as secured.
     """
-    async def dependency(request: Request,
-                         credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+
+    async def dependency(
+        request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+    ) -> None:
         error = key_error(request.headers.get("authorization"), request.app.state.key_hashes, scope)
         if error is not None:
             raise error
+
     dependency.__name__ = f"require_{scope}"
     return dependency
 

@@ -46,22 +46,24 @@ FIELD_OF: dict[type[RecommenderError], str] = {
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` documenting the error body for each status."""
-    return {status: {"model": ErrorOut, "description": http.HTTPStatus(status).phrase}
-            for status in statuses}
+    return {status: {"model": ErrorOut, "description": http.HTTPStatus(status).phrase} for status in statuses}
 
 
 def _item(field: str, message: str) -> dict[str, str]:
     return {"field": field, "message": message}
 
 
-def error_response(request: Request, status: int, detail: str,
-                   errors: list[dict[str, str]] | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    request: Request,
+    status: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     """The one error body: `detail` reads "<field>: <message>", `errors` lists each of them."""
     if not errors:
         field, sep, message = detail.partition(": ")
-        errors = [_item(field, message) if sep and field and " " not in field
-                  else _item("request", detail)]
+        errors = [_item(field, message) if sep and field and " " not in field else _item("request", detail)]
     request_id = getattr(request.state, "request_id", None)
     body = {"detail": detail, "errors": errors, "request_id": request_id}
     out = JSONResponse(body, status_code=status, headers=headers)
@@ -81,8 +83,7 @@ def _validation_item(request: Request, error: dict[str, Any]) -> dict[str, str]:
     if kind == "json_invalid":
         position = loc[1] if len(loc) > 1 else "?"
         reason = (error.get("ctx") or {}).get("error", "")
-        return _item("body", f"malformed JSON at character {position}" + (f": {reason}"
-                                                                           if reason else ""))
+        return _item("body", f"malformed JSON at character {position}" + (f": {reason}" if reason else ""))
     field = _field(loc)
     if field == "body" and loc[:1] == ("body",) and kind in ("model_attributes_type", "dict_type"):
         content_type = request.headers.get("content-type", "")
@@ -141,11 +142,15 @@ def unexpected_error(request: Request, exc: BaseException) -> JSONResponse:
     The connection is closed: the request body may be unread, and the server state unknown.
     """
     request_id = getattr(request.state, "request_id", None)
-    logger.error("unhandled error on %s %s (request id %s)", request.method, request.url.path,
-                 request_id, exc_info=exc)
-    return error_response(request, 500,
-                          "server: internal error; the request id identifies it in the log",
-                          headers={"Connection": "close"})
+    logger.error(
+        "unhandled error on %s %s (request id %s)", request.method, request.url.path, request_id, exc_info=exc
+    )
+    return error_response(
+        request,
+        500,
+        "server: internal error; the request id identifies it in the log",
+        headers={"Connection": "close"},
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -160,7 +165,8 @@ def _storage_refused(exc: Exception) -> bool:
     if isinstance(exc, PermissionError):
         return True
     return isinstance(exc, sqlite3.OperationalError) and any(
-        words in str(exc).lower() for words in READ_ONLY_MESSAGES)
+        words in str(exc).lower() for words in READ_ONLY_MESSAGES
+    )
 
 
 async def _storage(request: Request, exc: Exception) -> JSONResponse:
@@ -168,11 +174,19 @@ async def _storage(request: Request, exc: Exception) -> JSONResponse:
     if not _storage_refused(exc):
         return unexpected_error(request, exc)
     data_dir = request.app.state.settings.data_dir
-    logger.error("cannot write the data directory %s (request id %s): %s", data_dir,
-                 getattr(request.state, "request_id", None), exc)
-    return error_response(request, 503, f"storage: the data directory {data_dir} is read-only "
-                                        "or not writable by the server; an operator must fix "
-                                        "its permissions")
+    logger.error(
+        "cannot write the data directory %s (request id %s): %s",
+        data_dir,
+        getattr(request.state, "request_id", None),
+        exc,
+    )
+    return error_response(
+        request,
+        503,
+        f"storage: the data directory {data_dir} is read-only "
+        "or not writable by the server; an operator must fix "
+        "its permissions",
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -38,8 +38,13 @@ class RequestGuard:
     handler ever waits on a stalled client or sees half an oversized body.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, max_query_body_bytes: int | None = None,
-                 body_timeout_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        max_query_body_bytes: int | None = None,
+        body_timeout_seconds: float = 30.0,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_query_body_bytes = min(max_query_body_bytes or max_body_bytes, max_body_bytes)
@@ -64,8 +69,9 @@ class RequestGuard:
 
         refusal = self._key_refusal(scope, headers)
         if refusal is not None:
-            await _refuse(scope, send_guarded, refusal.status_code, str(refusal.detail),
-                          dict(refusal.headers or {}))
+            await _refuse(
+                scope, send_guarded, refusal.status_code, str(refusal.detail), dict(refusal.headers or {})
+            )
             return
         limit = self._limit(scope)
         length = headers.get("content-length")
@@ -81,16 +87,24 @@ class RequestGuard:
                 await self._refuse_too_large(scope, send_guarded, limit)
                 return
             if body == _TIMED_OUT:
-                await _refuse(scope, send_guarded, 408, "body: nothing received for "
-                              f"{self.body_timeout_seconds:g} seconds; send the body promptly")
+                await _refuse(
+                    scope,
+                    send_guarded,
+                    408,
+                    "body: nothing received for "
+                    f"{self.body_timeout_seconds:g} seconds; send the body promptly",
+                )
                 return
             assert isinstance(body, list)
             receive = _replay(body, receive)
         await self.app(scope, receive, send_guarded)
 
     def _limit(self, scope: Scope) -> int:
-        return (self.max_query_body_bytes if (scope["method"], _path(scope)) in QUERY_ROUTES
-                else self.max_body_bytes)
+        return (
+            self.max_query_body_bytes
+            if (scope["method"], _path(scope)) in QUERY_ROUTES
+            else self.max_body_bytes
+        )
 
     def _key_refusal(self, scope: Scope, headers: Headers) -> HTTPException | None:
         """The 401/403 for a secured write with no known key, before its body is read, or None."""
@@ -99,8 +113,9 @@ class RequestGuard:
         if self._key_routes is None:  # every route is included once requests arrive
             self._key_routes = _key_operations(scope["app"].openapi())
         path = _path(scope)
-        if not any(method == scope["method"] and pattern.fullmatch(path)
-                   for method, pattern in self._key_routes):
+        if not any(
+            method == scope["method"] and pattern.fullmatch(path) for method, pattern in self._key_routes
+        ):
             return None
         # Only whether the key is known: the route's own dependency checks its scope.
         return key_error(headers.get("authorization"), scope["app"].state.key_hashes, None)
@@ -147,11 +162,13 @@ def _key_operations(document: dict[str, Any]) -> list[tuple[str, re.Pattern[str]
     return operations
 
 
-async def _refuse(scope: Scope, send: Send, status: int, detail: str,
-                  headers: dict[str, str] | None = None) -> None:
+async def _refuse(
+    scope: Scope, send: Send, status: int, detail: str, headers: dict[str, str] | None = None
+) -> None:
     # The body is left unread (or unfinished), so the connection cannot be reused.
-    response = errors.error_response(Request(scope), status, detail,
-                                     headers={**(headers or {}), "Connection": "close"})
+    response = errors.error_response(
+        Request(scope), status, detail, headers={**(headers or {}), "Connection": "close"}
+    )
     await response(scope, _no_body, send)
 
 

@@ -33,10 +33,8 @@ LATEST = 20  # replications listed on the page (the CSV has every matching one)
 BARS = 10
 DOWNLOADS = ("tema", "inovasi", "celah", "duplikat", "replikasi")
 PERIOD_MESSAGES = {
-    "from": "“Dari tanggal”: tulis tanggal yang ada, dengan format TTTT-BB-HH "
-            "(misalnya 2025-03-01).",
-    "to": "“Sampai tanggal”: tulis tanggal yang ada, dengan format TTTT-BB-HH "
-          "(misalnya 2025-03-31).",
+    "from": "“Dari tanggal”: tulis tanggal yang ada, dengan format TTTT-BB-HH (misalnya 2025-03-01).",
+    "to": "“Sampai tanggal”: tulis tanggal yang ada, dengan format TTTT-BB-HH (misalnya 2025-03-31).",
     "level": "Tingkat pemerintahan: nilai itu tidak dikenal; pilih salah satu dari daftar.",
     "province": "Provinsi: paling banyak 100 karakter.",
 }
@@ -59,12 +57,19 @@ class Filters:
     def period(self) -> Period:
         if len(self.province) > 100:
             raise InvalidRecord("province", "is longer than 100 characters")
-        return Period.parse(self.start or None, self.end or None, self.province or None,
-                            self.level or None)
+        return Period.parse(self.start or None, self.end or None, self.province or None, self.level or None)
 
     def query(self) -> str:
-        pairs = [(k, v) for k, v in (("from", self.start), ("to", self.end),
-                                     ("province", self.province), ("level", self.level)) if v]
+        pairs = [
+            (k, v)
+            for k, v in (
+                ("from", self.start),
+                ("to", self.end),
+                ("province", self.province),
+                ("level", self.level),
+            )
+            if v
+        ]
         return f"?{urlencode(pairs)}" if pairs else ""
 
 
@@ -83,15 +88,13 @@ def _secret(request: Request) -> bytes:
 
 
 def signed_in(request: Request) -> bool:
-    return session.valid(_secret(request), request.cookies.get(session.COOKIE),
-                         request.app.state.key_hashes)
+    return session.valid(_secret(request), request.cookies.get(session.COOKIE), request.app.state.key_hashes)
 
 
 def _login(request: Request, message: str | None = None, status: int = 200) -> HTMLResponse:
     # The filters ride along through the login, so a shared link opens on its view.
     query = Filters.from_request(request).query()
-    response = render(request, "nasional_masuk.html", {"message": message, "query": query},
-                      status)
+    response = render(request, "nasional_masuk.html", {"message": message, "query": query}, status)
     response.headers["Cache-Control"] = "no-store"
     if message and request.cookies.get(session.COOKIE):
         response.delete_cookie(session.COOKIE, path="/nasional")
@@ -106,16 +109,24 @@ def login(request: Request, key: str = Form("", max_length=500)) -> Response:
     known = request.app.state.key_hashes
     scopes = key_scopes(f"Bearer {key.strip()}", known) if key.strip() else None
     if scopes is None:
-        return _login(request, "Kunci API itu tidak dikenal di server ini. Periksa lalu coba "
-                               "lagi.", 401)
+        return _login(request, "Kunci API itu tidak dikenal di server ini. Periksa lalu coba lagi.", 401)
     if session.SCOPE not in scopes:
-        return _login(request, "Kunci API itu tidak memiliki izin “analytics” untuk melihat "
-                               "analitik permintaan. Minta kunci tim replikasi nasional.", 403)
-    response = RedirectResponse("/nasional" + Filters.from_request(request).query(),
-                                status_code=303)
-    response.set_cookie(session.COOKIE, session.issue(_secret(request), hash_key(key.strip())),
-                        max_age=session.LIFETIME, path="/nasional", httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https")
+        return _login(
+            request,
+            "Kunci API itu tidak memiliki izin “analytics” untuk melihat "
+            "analitik permintaan. Minta kunci tim replikasi nasional.",
+            403,
+        )
+    response = RedirectResponse("/nasional" + Filters.from_request(request).query(), status_code=303)
+    response.set_cookie(
+        session.COOKIE,
+        session.issue(_secret(request), hash_key(key.strip())),
+        max_age=session.LIFETIME,
+        path="/nasional",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
@@ -132,15 +143,16 @@ def workspace(request: Request, period: Period) -> dict[str, Any]:
     """Everything the page shows for one period; the gaps are the themes that mostly failed."""
     rec = recommender_of(request)
     themes = analytics.themes(rec, period, query_vectors(request))
-    replications = rec.registry.latest(RegistryFilters(province=period.province,
-                                                       level=period.level), LATEST)
-    names = {k: v.name for k, v in
-             rec.catalogue.records({r.innovation_id for r in replications}).items()}
-    return {"themes": themes,
-            "gaps": [t for t in themes if t["no_good_match_share"] >= analytics.GAP_SHARE],
-            "innovations": analytics.innovations(rec, period),
-            "clusters": analytics.duplicates(rec, period),
-            "replications": replications, "names": names}
+    replications = rec.registry.latest(RegistryFilters(province=period.province, level=period.level), LATEST)
+    names = {k: v.name for k, v in rec.catalogue.records({r.innovation_id for r in replications}).items()}
+    return {
+        "themes": themes,
+        "gaps": [t for t in themes if t["no_good_match_share"] >= analytics.GAP_SHARE],
+        "innovations": analytics.innovations(rec, period),
+        "clusters": analytics.duplicates(rec, period),
+        "replications": replications,
+        "names": names,
+    }
 
 
 def week_label(iso: str) -> str:
@@ -156,20 +168,32 @@ def charts(data: dict[str, Any]) -> dict[str, Any]:
         for week in theme["trend"]:
             weeks[week["week"]] = weeks.get(week["week"], 0) + week["queries"]
     return {
-        "weekly": line_chart("Pertanyaan bertema per minggu (Senin awal pekan)",
-                             [(week_label(w), n) for w, n in weeks.items()],
-                             y_label="pertanyaan", chart_id="grafik-mingguan"),
-        "themes": bar_chart("Tema menurut jumlah pertanyaan",
-                            [(t["label"], t["queries"]) for t in data["themes"][:BARS]],
-                            chart_id="grafik-tema"),
-        "demand": bar_chart("Inovasi menurut jumlah daerah penanya",
-                            [(i["name"], i["regions"]) for i in data["innovations"][:BARS]],
-                            unit="daerah", chart_id="grafik-inovasi"),
-        "trends": {t["id"]: line_chart(f"Tren mingguan: {t['label']}",
-                                       [(week_label(w["week"]), w["queries"])
-                                        for w in t["trend"]],
-                                       chart_id=f"tren-{t['id']}", height=160)
-                   for t in data["themes"]},
+        "weekly": line_chart(
+            "Pertanyaan bertema per minggu (Senin awal pekan)",
+            [(week_label(w), n) for w, n in weeks.items()],
+            y_label="pertanyaan",
+            chart_id="grafik-mingguan",
+        ),
+        "themes": bar_chart(
+            "Tema menurut jumlah pertanyaan",
+            [(t["label"], t["queries"]) for t in data["themes"][:BARS]],
+            chart_id="grafik-tema",
+        ),
+        "demand": bar_chart(
+            "Inovasi menurut jumlah daerah penanya",
+            [(i["name"], i["regions"]) for i in data["innovations"][:BARS]],
+            unit="daerah",
+            chart_id="grafik-inovasi",
+        ),
+        "trends": {
+            t["id"]: line_chart(
+                f"Tren mingguan: {t['label']}",
+                [(week_label(w["week"]), w["queries"]) for w in t["trend"]],
+                chart_id=f"tren-{t['id']}",
+                height=160,
+            )
+            for t in data["themes"]
+        },
     }
 
 
@@ -177,20 +201,21 @@ def charts(data: dict[str, Any]) -> dict[str, Any]:
 def page(request: Request) -> HTMLResponse:
     """The workspace, or the key form when there is no valid session."""
     if not signed_in(request):
-        message = "Sesi Anda berakhir atau tidak sah; masukkan kunci API lagi." \
-            if request.cookies.get(session.COOKIE) else None
+        message = (
+            "Sesi Anda berakhir atau tidak sah; masukkan kunci API lagi."
+            if request.cookies.get(session.COOKIE)
+            else None
+        )
         return _login(request, message)
     filters = Filters.from_request(request)
-    context: dict[str, Any] = {"filters": filters, "provinces": list(PROVINCES),
-                               "downloads": DOWNLOADS}
+    context: dict[str, Any] = {"filters": filters, "provinces": list(PROVINCES), "downloads": DOWNLOADS}
     status = 200
     try:
         period = filters.period()
         context |= {"period": period, **workspace(request, period)}
         context["charts"] = charts(context)
     except InvalidRecord as exc:
-        status, context["error"] = 422, {"control": exc.field,
-                                         "message": period_message(exc, filters)}
+        status, context["error"] = 422, {"control": exc.field, "message": period_message(exc, filters)}
     except RecommenderError as exc:
         status, context["error"] = status_of(exc), page_error(exc, PlannerForm())
     response = render(request, "nasional.html", context, status)
@@ -202,19 +227,22 @@ def page(request: Request) -> HTMLResponse:
 def download(request: Request, table: str) -> Response:
     """One table of the page as CSV, for the same filters, behind the same session."""
     if not signed_in(request):
-        return PlainTextResponse("Masuk dulu di /nasional dengan kunci API ber-izin analytics.",
-                                 401)
+        return PlainTextResponse("Masuk dulu di /nasional dengan kunci API ber-izin analytics.", 401)
     if table not in DOWNLOADS:
-        return PlainTextResponse(f"Tabel “{table}” tidak ada; pilih: {', '.join(DOWNLOADS)}.",
-                                 404)
+        return PlainTextResponse(f"Tabel “{table}” tidak ada; pilih: {', '.join(DOWNLOADS)}.", 404)
     filters = Filters.from_request(request)
     try:
         body = tables.to_csv(_table(request, table, filters.period()))
     except InvalidRecord as exc:
         return PlainTextResponse(period_message(exc, filters), 422)
-    return Response(body, media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="nasional-{table}.csv"',
-        "Cache-Control": "no-store"})
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="nasional-{table}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _table(request: Request, table: str, period: Period) -> tables.Table:
@@ -229,6 +257,5 @@ def _table(request: Request, table: str, period: Period) -> tables.Table:
     if table == "duplikat":
         return tables.duplicates_table(analytics.duplicates(rec, period))
     items = rec.registry.select(RegistryFilters(province=period.province, level=period.level))
-    names = {k: v.name for k, v in
-             rec.catalogue.records({r.innovation_id for r in items}).items()}
+    names = {k: v.name for k, v in rec.catalogue.records({r.innovation_id for r in items}).items()}
     return tables.replications_table(items, names)

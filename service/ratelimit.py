@@ -23,8 +23,14 @@ class TokenBuckets:
     are kept; the least recently seen go first (a forgotten client simply starts full again).
     """
 
-    def __init__(self, burst: int, refill_seconds: float, *, max_clients: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        burst: int,
+        refill_seconds: float,
+        *,
+        max_clients: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.burst, self.refill_seconds, self.max_clients = burst, refill_seconds, max_clients
         self.clock = clock
         self._salt = secrets.token_bytes(16)
@@ -57,5 +63,8 @@ def spend(request: Request, buckets: TokenBuckets, what: str) -> None:
     wait = buckets.take(client_address(request))
     if wait:
         seconds = max(1, math.ceil(wait))
-        raise HTTPException(429, f"{what}: too many from this client; try again in {seconds} s",
-                            headers={"Retry-After": str(seconds)})
+        raise HTTPException(
+            429,
+            f"{what}: too many from this client; try again in {seconds} s",
+            headers={"Retry-After": str(seconds)},
+        )

@@ -62,8 +62,9 @@ def issue(secret: bytes, key_hash: str, now: float | None = None) -> str:
     return f"{body}.{_mac(secret, body)}"
 
 
-def valid(secret: bytes, value: str | None, known: Mapping[str, frozenset[str]],
-          now: float | None = None) -> bool:
+def valid(
+    secret: bytes, value: str | None, known: Mapping[str, frozenset[str]], now: float | None = None
+) -> bool:
     """The cookie is ours, unexpired, and its key is still configured with the scope."""
     expires, _, rest = (value or "").partition(".")
     mark, _, signature = rest.partition(".")

@@ -28,8 +28,10 @@ def _scoped(entry: str, setting: str) -> tuple[str, frozenset[str]]:
     scopes = frozenset(s.strip() for s in named.split("+") if s.strip())
     unknown = sorted(scopes - set(SCOPES))
     if unknown or not scopes:
-        raise ValueError(f"{setting}: unknown scope {', '.join(unknown) or '(none)'} for a key; "
-                         f"scopes are {', '.join(SCOPES)}")
+        raise ValueError(
+            f"{setting}: unknown scope {', '.join(unknown) or '(none)'} for a key; "
+            f"scopes are {', '.join(SCOPES)}"
+        )
     return key.strip(), scopes
 
 
@@ -39,37 +41,59 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REPLIKASI_", extra="ignore")
 
     data_dir: Path = Field(Path("var"), description="catalogue database and index snapshots")
-    encoder: str = Field("use3", description="dense legs joined by '+': 'use3' or a "
-                                             "sentence-transformers folder, e.g. "
-                                             "'use3+var/models/e5' after scripts.convert_e5")
+    encoder: str = Field(
+        "use3",
+        description="dense legs joined by '+': 'use3' or a "
+        "sentence-transformers folder, e.g. "
+        "'use3+var/models/e5' after scripts.convert_e5",
+    )
     threads: int = Field(2, ge=1, le=64)
-    api_keys: str = Field("", description="comma-separated API keys; a bare key has every "
-                                          "scope, `KEY:write+analytics` only those named")
-    api_key_hashes: str = Field("", description="comma-separated SHA-256 hex digests of keys, "
-                                                "each optionally followed by `:scope+scope`")
+    api_keys: str = Field(
+        "",
+        description="comma-separated API keys; a bare key has every "
+        "scope, `KEY:write+analytics` only those named",
+    )
+    api_key_hashes: str = Field(
+        "",
+        description="comma-separated SHA-256 hex digests of keys, each optionally followed by `:scope+scope`",
+    )
     log_queries: bool = Field(True, description="record recommendation requests for analytics")
-    log_retention_days: int = Field(180, ge=0, description="days the problem text of a logged "
-                                    "request is kept (scrubbed of NIKs, phones, e-mails); "
-                                    "0 stores none")
+    log_retention_days: int = Field(
+        180,
+        ge=0,
+        description="days the problem text of a logged "
+        "request is kept (scrubbed of NIKs, phones, e-mails); "
+        "0 stores none",
+    )
     cors_origins: str = Field("", description="comma-separated origins allowed by CORS")
-    max_body_bytes: int = Field(20_000_000, ge=1024, description="largest request body "
-                                                                 "(imports)")
+    max_body_bytes: int = Field(20_000_000, ge=1024, description="largest request body (imports)")
     # The largest valid query (5000 characters of \\u-escaped emoji and 40 provinces) is
     # about 110 KB of JSON.
-    max_query_body_bytes: int = Field(131_072, ge=1024, description="largest body of POST "
-                                                                    "/v1/recommendations")
-    body_timeout_seconds: float = Field(30.0, gt=0, description="a client that sends nothing "
-                                                                "of its body for this long "
-                                                                "gets 408")
-    index_debounce_seconds: float = Field(0.3, ge=0, le=60, description="quiet time after a "
-                                          "write before the index catches up")
-    workers: int = Field(1, ge=1, le=32, description="server processes sharing the snapshot "
-                                                     "(memory-mapped) on the machine's cores")
-    interest_burst: int = Field(10, ge=1, description="interest marks a client may send at "
-                                                     "once (per process, by a salted hash of "
-                                                     "its address, never stored)")
-    interest_refill_seconds: float = Field(30.0, gt=0, description="then one more mark every "
-                                                                   "this many seconds")
+    max_query_body_bytes: int = Field(
+        131_072, ge=1024, description="largest body of POST /v1/recommendations"
+    )
+    body_timeout_seconds: float = Field(
+        30.0, gt=0, description="a client that sends nothing of its body for this long gets 408"
+    )
+    index_debounce_seconds: float = Field(
+        0.3, ge=0, le=60, description="quiet time after a write before the index catches up"
+    )
+    workers: int = Field(
+        1,
+        ge=1,
+        le=32,
+        description="server processes sharing the snapshot (memory-mapped) on the machine's cores",
+    )
+    interest_burst: int = Field(
+        10,
+        ge=1,
+        description="interest marks a client may send at "
+        "once (per process, by a salted hash of "
+        "its address, never stored)",
+    )
+    interest_refill_seconds: float = Field(
+        30.0, gt=0, description="then one more mark every this many seconds"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -43,55 +43,121 @@ COMMON_SHARE = 0.3
 TERM_FIELDS = ("name", "problem", "solution", "outcomes")  # the texts explanations quote
 # All 38 provinces (Papua split into six in 2022), spelled as the catalogue spells them.
 PROVINCES = (
-    "Aceh", "Sumatera Utara", "Sumatera Barat", "Riau", "Kepulauan Riau", "Jambi",
-    "Sumatera Selatan", "Kepulauan Bangka Belitung", "Bengkulu", "Lampung", "DKI Jakarta",
-    "Jawa Barat", "Banten", "Jawa Tengah", "DI Yogyakarta", "Jawa Timur", "Bali",
-    "Nusa Tenggara Barat", "Nusa Tenggara Timur", "Kalimantan Barat", "Kalimantan Tengah",
-    "Kalimantan Selatan", "Kalimantan Timur", "Kalimantan Utara", "Sulawesi Utara", "Gorontalo",
-    "Sulawesi Tengah", "Sulawesi Barat", "Sulawesi Selatan", "Sulawesi Tenggara", "Maluku",
-    "Maluku Utara", "Papua", "Papua Barat", "Papua Barat Daya", "Papua Selatan", "Papua Tengah",
+    "Aceh",
+    "Sumatera Utara",
+    "Sumatera Barat",
+    "Riau",
+    "Kepulauan Riau",
+    "Jambi",
+    "Sumatera Selatan",
+    "Kepulauan Bangka Belitung",
+    "Bengkulu",
+    "Lampung",
+    "DKI Jakarta",
+    "Jawa Barat",
+    "Banten",
+    "Jawa Tengah",
+    "DI Yogyakarta",
+    "Jawa Timur",
+    "Bali",
+    "Nusa Tenggara Barat",
+    "Nusa Tenggara Timur",
+    "Kalimantan Barat",
+    "Kalimantan Tengah",
+    "Kalimantan Selatan",
+    "Kalimantan Timur",
+    "Kalimantan Utara",
+    "Sulawesi Utara",
+    "Gorontalo",
+    "Sulawesi Tengah",
+    "Sulawesi Barat",
+    "Sulawesi Selatan",
+    "Sulawesi Tenggara",
+    "Maluku",
+    "Maluku Utara",
+    "Papua",
+    "Papua Barat",
+    "Papua Barat Daya",
+    "Papua Selatan",
+    "Papua Tengah",
     "Papua Pegunungan",
 )
 # The page needs nothing from elsewhere; saying so lets the browser refuse anything injected.
 CSP = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
 
-LEVEL_LABELS = {"kementerian/lembaga": "Kementerian/Lembaga", "provinsi": "Provinsi",
-                "kabupaten": "Kabupaten", "kota": "Kota", "bumn": "BUMN", "bumd": "BUMD"}
-SECTOR_LABELS = {
-    "kesehatan": "Kesehatan", "kesehatan-ibu-anak": "Kesehatan ibu dan anak",
-    "gizi-anak": "Gizi anak", "kependudukan": "Kependudukan", "perizinan": "Perizinan",
-    "kebencanaan": "Kebencanaan", "lingkungan": "Lingkungan", "air-sanitasi": "Air dan sanitasi",
-    "pendidikan": "Pendidikan", "ekonomi-umkm": "Ekonomi dan UMKM",
-    "pertanian-pangan": "Pertanian dan pangan", "sosial-perlindungan": "Sosial dan perlindungan",
-    "keamanan-ketertiban": "Keamanan dan ketertiban", "transportasi": "Transportasi",
-    "keuangan-pajak": "Keuangan dan pajak", "pengaduan-partisipasi": "Pengaduan dan partisipasi",
-    "tata-kelola-digital": "Tata kelola digital", "pariwisata": "Pariwisata", "lainnya": "Lainnya",
+LEVEL_LABELS = {
+    "kementerian/lembaga": "Kementerian/Lembaga",
+    "provinsi": "Provinsi",
+    "kabupaten": "Kabupaten",
+    "kota": "Kota",
+    "bumn": "BUMN",
+    "bumd": "BUMD",
 }
-TIER_LABELS = {"penghargaan-lain": "Berpenghargaan apa pun", "top-99": "Top 99 atau lebih tinggi",
-               "top-40": "Top 40/45 atau lebih tinggi", "unpsa": "UNPSA (PBB)"}
-TIER_BADGES = {"penghargaan-lain": "Penghargaan", "top-99": "Top 99", "top-40": "Top 40/45",
-               "unpsa": "UNPSA"}
-STATUS_LABELS = {"berjalan": "Masih berjalan", "berhenti": "Sudah berhenti",
-                 "tidak-diketahui": "Status tidak diketahui"}
-FIELD_LABELS = {"problem": "Masalah", "solution": "Solusi", "outcomes": "Hasil terukur",
-                "name": "Nama inovasi", "filters.sector": "Sektor",
-                "filters.level": "Tingkat pemerintahan", "filters.province": "Provinsi",
-                "filters.award_tier": "Penghargaan minimal", "filters.year_from": "Tahun dari",
-                "filters.year_to": "Tahun sampai", "filters.status": "Status",
-                "asker.level": "Tingkat pemerintahan Anda", "asker.province": "Provinsi Anda",
-                "asker_level": "Tingkat pemerintahan Anda", "asker_province": "Provinsi Anda",
-                "limit": "Jumlah hasil"}
-KIT_SECTIONS = (("prerequisites", "Yang harus tersedia"), ("steps", "Langkah-langkah"),
-                ("obstacles", "Kendala yang dihadapi"))
+SECTOR_LABELS = {
+    "kesehatan": "Kesehatan",
+    "kesehatan-ibu-anak": "Kesehatan ibu dan anak",
+    "gizi-anak": "Gizi anak",
+    "kependudukan": "Kependudukan",
+    "perizinan": "Perizinan",
+    "kebencanaan": "Kebencanaan",
+    "lingkungan": "Lingkungan",
+    "air-sanitasi": "Air dan sanitasi",
+    "pendidikan": "Pendidikan",
+    "ekonomi-umkm": "Ekonomi dan UMKM",
+    "pertanian-pangan": "Pertanian dan pangan",
+    "sosial-perlindungan": "Sosial dan perlindungan",
+    "keamanan-ketertiban": "Keamanan dan ketertiban",
+    "transportasi": "Transportasi",
+    "keuangan-pajak": "Keuangan dan pajak",
+    "pengaduan-partisipasi": "Pengaduan dan partisipasi",
+    "tata-kelola-digital": "Tata kelola digital",
+    "pariwisata": "Pariwisata",
+    "lainnya": "Lainnya",
+}
+TIER_LABELS = {
+    "penghargaan-lain": "Berpenghargaan apa pun",
+    "top-99": "Top 99 atau lebih tinggi",
+    "top-40": "Top 40/45 atau lebih tinggi",
+    "unpsa": "UNPSA (PBB)",
+}
+TIER_BADGES = {"penghargaan-lain": "Penghargaan", "top-99": "Top 99", "top-40": "Top 40/45", "unpsa": "UNPSA"}
+STATUS_LABELS = {
+    "berjalan": "Masih berjalan",
+    "berhenti": "Sudah berhenti",
+    "tidak-diketahui": "Status tidak diketahui",
+}
+FIELD_LABELS = {
+    "problem": "Masalah",
+    "solution": "Solusi",
+    "outcomes": "Hasil terukur",
+    "name": "Nama inovasi",
+    "filters.sector": "Sektor",
+    "filters.level": "Tingkat pemerintahan",
+    "filters.province": "Provinsi",
+    "filters.award_tier": "Penghargaan minimal",
+    "filters.year_from": "Tahun dari",
+    "filters.year_to": "Tahun sampai",
+    "filters.status": "Status",
+    "asker.level": "Tingkat pemerintahan Anda",
+    "asker.province": "Provinsi Anda",
+    "asker_level": "Tingkat pemerintahan Anda",
+    "asker_province": "Provinsi Anda",
+    "limit": "Jumlah hasil",
+}
+KIT_SECTIONS = (
+    ("prerequisites", "Yang harus tersedia"),
+    ("steps", "Langkah-langkah"),
+    ("obstacles", "Kendala yang dihadapi"),
+)
 # Score components in a planner's words: (label, what it means).
 COMPONENT_WORDS = {
-    "relevance": ("Kecocokan dengan masalah Anda",
-                  "gabungan tiga ukuran di bawah ini; inilah dasar peringkat"),
-    "dense": ("Kemiripan makna", "maksud teks inovasi dekat dengan masalah Anda, "
-                                 "walau kata-katanya berbeda"),
+    "relevance": (
+        "Kecocokan dengan masalah Anda",
+        "gabungan tiga ukuran di bawah ini; inilah dasar peringkat",
+    ),
+    "dense": ("Kemiripan makna", "maksud teks inovasi dekat dengan masalah Anda, walau kata-katanya berbeda"),
     "bm25": ("Kata kunci yang sama", "kata khas dari masalah Anda muncul di teks inovasi"),
-    "chars": ("Ejaan dan potongan kata yang mirip",
-              "menangkap singkatan, imbuhan dan salah ketik"),
+    "chars": ("Ejaan dan potongan kata yang mirip", "menangkap singkatan, imbuhan dan salah ketik"),
     "award": ("Penghargaan", "sudah dinilai panel; makin tinggi penghargaannya makin besar"),
     "evidence": ("Bukti hasil terukur", "hasilnya dilaporkan dengan angka"),
     "replications": ("Sudah direplikasi", "daerah lain sudah berhasil menirunya"),
@@ -99,14 +165,24 @@ COMPONENT_WORDS = {
     "recency": ("Inovasi lima tahun terakhir", "masih baru, konteksnya mirip keadaan sekarang"),
     "same_level": ("Sama tingkat pemerintahan", "setingkat dengan pemerintahan Anda"),
     "same_province": ("Sama provinsi", "berasal dari provinsi Anda"),
-    "adopter_level": ("Ditiru pemerintahan setingkat",
-                      "pemerintahan setingkat dengan Anda sudah menirunya"),
+    "adopter_level": ("Ditiru pemerintahan setingkat", "pemerintahan setingkat dengan Anda sudah menirunya"),
 }
 # A replication's status as the card lists it beside the adopter (None: not in the registry).
-ADOPTER_STATUS = {"direncanakan": "direncanakan", "berjalan": "berjalan",
-                  "berhenti": "sudah berhenti"}
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-          "September", "Oktober", "November", "Desember")
+ADOPTER_STATUS = {"direncanakan": "direncanakan", "berjalan": "berjalan", "berhenti": "sudah berhenti"}
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 
 
 @dataclass
@@ -133,8 +209,14 @@ class Form:
     def from_query(cls, q: QueryParams) -> Form:
         lists = {name: [v for v in q.getlist(name) if v] for name in LIST_FILTERS}
         values = {name: q.get(name, "").strip() for name in (*TEXT_PARAMS, "similar")}
-        return cls(problem=q.get("problem", ""), lists=lists, limit=q.get("limit", "") or "10",
-                   submitted="problem" in q, thanked=q.get("minat", "").strip(), **values)
+        return cls(
+            problem=q.get("problem", ""),
+            lists=lists,
+            limit=q.get("limit", "") or "10",
+            submitted="problem" in q,
+            thanked=q.get("minat", "").strip(),
+            **values,
+        )
 
     def has_filters(self) -> bool:
         return any(self.lists.values()) or bool(self.award_tier or self.year_from or self.year_to)
@@ -149,8 +231,9 @@ class Form:
         return Filters.from_mapping(raw)
 
     def asker(self) -> Asker:
-        return Asker.from_mapping({"level": self.asker_level or None,
-                                   "province": self.asker_province or None})
+        return Asker.from_mapping(
+            {"level": self.asker_level or None, "province": self.asker_province or None}
+        )
 
     def count(self) -> int:
         return _integer("limit", self.limit)
@@ -194,8 +277,7 @@ def error_message(exc: InvalidRecord, form: Form) -> str:
         if not text:
             return "Tuliskan dulu masalah yang ingin dipecahkan; isian ini wajib."
         if len(text) > MAX_PROBLEM:
-            return (f"Uraian masalah terlalu panjang: {len(text)} karakter, "
-                    f"batasnya {MAX_PROBLEM} karakter.")
+            return f"Uraian masalah terlalu panjang: {len(text)} karakter, batasnya {MAX_PROBLEM} karakter."
     elif exc.field in ("filters.year_from", "filters.year_to"):
         years = (form.year_from, form.year_to)
         if all(y.isdigit() for y in years) and int(years[0]) > int(years[1]):
@@ -239,8 +321,9 @@ def catalogue_facts(request: Request, recommender: Recommender | None) -> Catalo
     items = recommender.catalogue.all()
     known = {p.casefold() for p in PROVINCES}
     extra = {i.province for i in items if i.province and i.province.casefold() not in known}
-    facts = CatalogueFacts(version, sorted([*PROVINCES, *extra], key=str.casefold),
-                           common_terms(items, recommender))
+    facts = CatalogueFacts(
+        version, sorted([*PROVINCES, *extra], key=str.casefold), common_terms(items, recommender)
+    )
     request.app.state.web_facts = facts
     return facts
 
@@ -304,7 +387,7 @@ def shorten(text: str | None, width: int = 240) -> str:
     if len(text) <= width:
         return text
     cut = text.rfind(" ", 0, width)
-    return text[:cut if cut > width // 2 else width].rstrip(" ,;:.") + " …"
+    return text[: cut if cut > width // 2 else width].rstrip(" ,;:.") + " …"
 
 
 def points(text: str | None) -> list[str]:
@@ -314,15 +397,19 @@ def points(text: str | None) -> list[str]:
 
 def kit_of(item: Innovation) -> list[tuple[str, str, list[str]]]:
     """(field, Indonesian heading, points) of each kit part the innovation records."""
-    return [(name, label, points(getattr(item, name))) for name, label in KIT_SECTIONS
-            if points(getattr(item, name))]
+    return [
+        (name, label, points(getattr(item, name)))
+        for name, label in KIT_SECTIONS
+        if points(getattr(item, name))
+    ]
 
 
 _CONTACT = re.compile(
     r"(?:mailto:)?(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
     r"|(?P<url>(?:https?://|www\.)[^\s,;()<>\"']+[^\s,;()<>\"'.])"
     r"|(?:tel:)?(?P<phone>(?:\+62[\s-]?|\(0\d{1,4}\)\s?|0\d{1,4}[\s-]?)\d[\d\s-]{3,}\d)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def _tel(number: str) -> str:
@@ -340,7 +427,7 @@ def contact_html(text: str | None) -> Markup:
     parts: list[Markup | str] = []
     cursor = 0
     for found in _CONTACT.finditer(text):
-        before = text[cursor:found.start()]
+        before = text[cursor : found.start()]
         parts.append(escape(before))
         shown = found.group("email") or found.group("url") or found.group("phone")
         if found.group("email"):
@@ -386,8 +473,7 @@ def angka(value: float, signed: bool = False) -> str:
 def replication_count(match: Match) -> int:
     # Counted as the ranking counts it (recommender/ranking.py replication_count).
     item = match.innovation
-    return len(active_governments(match.adopter_list())) + \
-        sum("replikasi" in a.lower() for a in item.awards)
+    return len(active_governments(match.adopter_list())) + sum("replikasi" in a.lower() for a in item.awards)
 
 
 def score_rows(match: Match) -> list[dict[str, Any]]:
@@ -405,12 +491,15 @@ def score_rows(match: Match) -> list[dict[str, Any]]:
         elif kind == "replications":
             label += f" {replication_count(match)} daerah"
         # The learned fusion's parts (if one is shipped) explain relevance too.
-        part = "relevance" if kind in ("relevance", "dense", "bm25", "chars", "fused") or \
-            kind.startswith("learned_") else \
-            "bonus" if value > 0 else "penalty"
+        part = (
+            "relevance"
+            if kind in ("relevance", "dense", "bm25", "chars", "fused") or kind.startswith("learned_")
+            else "bonus"
+            if value > 0
+            else "penalty"
+        )
         if part == "relevance" or value:
-            rows.append({"name": name, "label": label, "meaning": meaning, "value": value,
-                         "part": part})
+            rows.append({"name": name, "label": label, "meaning": meaning, "value": value, "part": part})
     return rows
 
 
@@ -431,15 +520,32 @@ def review_reason(reason: str) -> str:
 
 # Trimmed blocks keep the served HTML readable for anyone who views the source.
 templates.env.trim_blocks = templates.env.lstrip_blocks = True
-templates.env.filters.update(highlight=highlight, field_label=field_label, web_link=web_link,
-                             shorten=shorten, contact_html=contact_html, tanggal=tanggal,
-                             angka=angka, review_reason=review_reason)
+templates.env.filters.update(
+    highlight=highlight,
+    field_label=field_label,
+    web_link=web_link,
+    shorten=shorten,
+    contact_html=contact_html,
+    tanggal=tanggal,
+    angka=angka,
+    review_reason=review_reason,
+)
 templates.env.globals.update(
-    LEVELS=LEVELS, SECTORS=SECTORS, AWARD_TIERS=AWARD_TIERS, STATUSES=STATUS_FILTER_VALUES,
-    LEVEL_LABELS=LEVEL_LABELS, SECTOR_LABELS=SECTOR_LABELS, TIER_LABELS=TIER_LABELS,
-    TIER_BADGES=TIER_BADGES, STATUS_LABELS=STATUS_LABELS, LIMITS=LIMITS, MAX_PROBLEM=MAX_PROBLEM,
+    LEVELS=LEVELS,
+    SECTORS=SECTORS,
+    AWARD_TIERS=AWARD_TIERS,
+    STATUSES=STATUS_FILTER_VALUES,
+    LEVEL_LABELS=LEVEL_LABELS,
+    SECTOR_LABELS=SECTOR_LABELS,
+    TIER_LABELS=TIER_LABELS,
+    TIER_BADGES=TIER_BADGES,
+    STATUS_LABELS=STATUS_LABELS,
+    LIMITS=LIMITS,
+    MAX_PROBLEM=MAX_PROBLEM,
     ADOPTER_STATUS=ADOPTER_STATUS,
-    kit_of=kit_of, score_rows=score_rows)
+    kit_of=kit_of,
+    score_rows=score_rows,
+)
 
 
 def _answer(request: Request, form: Form, facts: CatalogueFacts) -> dict[str, Any]:
@@ -461,8 +567,7 @@ def _answer(request: Request, form: Form, facts: CatalogueFacts) -> dict[str, An
         if not form.thanked:  # the way back after an interest mark repeats a logged query
             log_request(request, "web", problem, filters, asker, result)
         answer = {"result": result}
-    answer["words"] = {m.innovation.id: distinctive_words(m, facts.common_terms, rec)
-                       for m in result.matches}
+    answer["words"] = {m.innovation.id: distinctive_words(m, facts.common_terms, rec) for m in result.matches}
     return answer
 
 
@@ -476,16 +581,19 @@ def page_error(exc: RecommenderError, form: Form) -> dict[str, str | None]:
     if isinstance(exc, InvalidRecord):
         return {"control": control_of(exc.field), "message": error_message(exc, form)}
     if isinstance(exc, IndexNotReady):
-        return {"control": None,
-                "message": "Indeks pencarian sedang disiapkan. Coba lagi dalam beberapa detik."}
+        return {
+            "control": None,
+            "message": "Indeks pencarian sedang disiapkan. Coba lagi dalam beberapa detik.",
+        }
     if isinstance(exc, UnknownInnovation):
-        return {"control": None, "message": f"Inovasi “{exc.innovation_id}” tidak ada di "
-                                            "katalog; mungkin sudah dihapus."}
+        return {
+            "control": None,
+            "message": f"Inovasi “{exc.innovation_id}” tidak ada di katalog; mungkin sudah dihapus.",
+        }
     return {"control": None, "message": f"Permintaan tidak dapat dijawab ({exc})."}
 
 
-def render(request: Request, name: str, context: dict[str, Any],
-           status: int = 200) -> HTMLResponse:
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers["Content-Security-Policy"] = CSP
     return response
@@ -514,12 +622,19 @@ def innovation_page(request: Request, innovation_id: str) -> HTMLResponse:
         rec = recommender_of(request)
         item = rec.catalogue.get(innovation_id)
     except RecommenderError as exc:
-        return render(request, "message.html", {"form": form, "error": page_error(exc, form),
-                                                "missing": isinstance(exc, UnknownInnovation)},
-                      status_of(exc))
-    context: dict[str, Any] = {"form": form, "item": item, "sources": source_items(item.sources),
-                               "adopters": adopters_of(item, rec.registry.ledger(innovation_id)),
-                               "review": ReviewQueue(rec.catalogue).of(innovation_id)}
+        return render(
+            request,
+            "message.html",
+            {"form": form, "error": page_error(exc, form), "missing": isinstance(exc, UnknownInnovation)},
+            status_of(exc),
+        )
+    context: dict[str, Any] = {
+        "form": form,
+        "item": item,
+        "sources": source_items(item.sources),
+        "adopters": adopters_of(item, rec.registry.ledger(innovation_id)),
+        "review": ReviewQueue(rec.catalogue).of(innovation_id),
+    }
     try:
         context["similar"] = rec.similar(innovation_id, limit=5).matches
     except RecommenderError:  # not indexed yet (a fresh write) or the index is loading

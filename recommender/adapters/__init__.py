@@ -16,8 +16,15 @@ from recommender.adapters.sector import SectorInference
 from recommender.errors import InvalidRecord
 
 MAPPINGS = Path(__file__).parent / "mappings"
-__all__ = ["Adapter", "AdaptedRow", "LanAdapter", "MappingAdapter", "SectorInference",
-           "adapter_names", "get_adapter"]
+__all__ = [
+    "Adapter",
+    "AdaptedRow",
+    "LanAdapter",
+    "MappingAdapter",
+    "SectorInference",
+    "adapter_names",
+    "get_adapter",
+]
 
 
 def adapter_names() -> list[str]:
@@ -25,8 +32,7 @@ def adapter_names() -> list[str]:
     return ["lan", *(f"mapping:{p.stem}" for p in sorted(MAPPINGS.glob("*.json")))]
 
 
-def get_adapter(name: str, *, sectors: SectorInference | None = None,
-                allow_paths: bool = False) -> Adapter:
+def get_adapter(name: str, *, sectors: SectorInference | None = None, allow_paths: bool = False) -> Adapter:
     """The adapter called ``name``; raises InvalidRecord('adapter', ...) for an unknown one.
 
     ``sectors`` is the classifier to infer sectors with (by default trained on the bundled
@@ -42,5 +48,8 @@ def get_adapter(name: str, *, sectors: SectorInference | None = None,
             return MappingAdapter.from_file(builtin, sectors)
         if allow_paths and Path(target).is_file():
             return MappingAdapter.from_file(Path(target), sectors)
-    raise InvalidRecord("adapter", f"{name[:100]!r} is not one of: {', '.join(adapter_names())}"
-                                   + (" or mapping:<path to a mapping .json>" if allow_paths else ""))
+    raise InvalidRecord(
+        "adapter",
+        f"{name[:100]!r} is not one of: {', '.join(adapter_names())}"
+        + (" or mapping:<path to a mapping .json>" if allow_paths else ""),
+    )

@@ -9,8 +9,28 @@ from html.parser import HTMLParser
 
 from recommender.record import ID_PATTERN
 
-BLOCKS = frozenset({"p", "div", "br", "tr", "table", "tbody", "ul", "ol", "h1", "h2", "h3", "h4",
-                    "h5", "h6", "blockquote", "section", "article", "hr"})
+BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "tr",
+        "table",
+        "tbody",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "section",
+        "article",
+        "hr",
+    }
+)
 CELLS = frozenset({"td", "th"})
 SKIPPED = frozenset({"style", "script", "head", "title"})
 # Private-use characters (str.strip treats \x1e/\x1f as spaces): where a list item starts and
@@ -141,14 +161,90 @@ def html_items(value: str | None) -> list[str]:
 
 
 # -- casing ---------------------------------------------------------------------------------
-_SMALL = frozenset({"dan", "di", "ke", "dari", "untuk", "yang", "atau", "dengan", "pada", "dalam",
-                    "bagi", "oleh", "the", "of", "and"})
-_ACRONYMS = frozenset({"ri", "ham", "pt", "pd", "pdam", "rsud", "upt", "uptd", "bpn", "bumn",
-                       "bumd", "dki", "diy", "ktp", "kk", "kb", "ukm", "umkm", "tbk", "polri",
-                       "bpkp", "bppt", "lipi", "lan", "pln", "bri", "bni", "btn", "kai", "sim",
-                       "ntt", "ntb", "sd", "smp", "sma", "smk", "it", "ti", "ii", "iii", "iv", "bpr",
-                       "bpjs", "psc", "ugd", "igd", "kia", "asi", "dbd", "tb", "hiv", "aids", "oss",
-                       "pbb", "ppdb", "cctv", "gis", "sms", "rt", "rw", "paud"})
+_SMALL = frozenset(
+    {
+        "dan",
+        "di",
+        "ke",
+        "dari",
+        "untuk",
+        "yang",
+        "atau",
+        "dengan",
+        "pada",
+        "dalam",
+        "bagi",
+        "oleh",
+        "the",
+        "of",
+        "and",
+    }
+)
+_ACRONYMS = frozenset(
+    {
+        "ri",
+        "ham",
+        "pt",
+        "pd",
+        "pdam",
+        "rsud",
+        "upt",
+        "uptd",
+        "bpn",
+        "bumn",
+        "bumd",
+        "dki",
+        "diy",
+        "ktp",
+        "kk",
+        "kb",
+        "ukm",
+        "umkm",
+        "tbk",
+        "polri",
+        "bpkp",
+        "bppt",
+        "lipi",
+        "lan",
+        "pln",
+        "bri",
+        "bni",
+        "btn",
+        "kai",
+        "sim",
+        "ntt",
+        "ntb",
+        "sd",
+        "smp",
+        "sma",
+        "smk",
+        "it",
+        "ti",
+        "ii",
+        "iii",
+        "iv",
+        "bpr",
+        "bpjs",
+        "psc",
+        "ugd",
+        "igd",
+        "kia",
+        "asi",
+        "dbd",
+        "tb",
+        "hiv",
+        "aids",
+        "oss",
+        "pbb",
+        "ppdb",
+        "cctv",
+        "gis",
+        "sms",
+        "rt",
+        "rw",
+        "paud",
+    }
+)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
 
@@ -174,11 +270,14 @@ def tame_case(text: str) -> str:
     out: list[str] = []
     last = 0
     for match in _WORD.finditer(text):
-        out.append(text[last:match.start()])
+        out.append(text[last : match.start()])
         inside_brackets = text.rfind("(", 0, match.start()) > text.rfind(")", 0, match.start())
         word = match.group(0)
-        out.append(word.upper() if inside_brackets and len(word) <= 8
-                   else _case_word(match, first=not out[:-1] or last == 0))
+        out.append(
+            word.upper()
+            if inside_brackets and len(word) <= 8
+            else _case_word(match, first=not out[:-1] or last == 0)
+        )
         last = match.end()
     out.append(text[last:])
     return "".join(out)
@@ -197,23 +296,39 @@ def cut_at_sentence(text: str, limit: int) -> str:
     """
     if len(text) <= limit:
         return text
-    window = text[:limit + 1]
+    window = text[: limit + 1]
     for ends in (_SENTENCE_END, _CLAUSE_END):
         found = [m.end() for m in ends.finditer(window) if m.end() <= limit]
         if found and found[-1] >= limit // 2:
             if ends is _SENTENCE_END:
-                return text[:found[-1]]
+                return text[: found[-1]]
             if found[-1] + len(ELLIPSIS) <= limit:
-                return text[:found[-1] - 1].rstrip(" ;") + ELLIPSIS
+                return text[: found[-1] - 1].rstrip(" ;") + ELLIPSIS
     room = limit - len(ELLIPSIS)
     cut = text.rfind(" ", 0, room + 1)
-    return text[:cut if cut > room // 2 else room].rstrip(" ,;:") + ELLIPSIS
+    return text[: cut if cut > room // 2 else room].rstrip(" ,;:") + ELLIPSIS
 
 
 # -- slugs ----------------------------------------------------------------------------------
 SLUG_LIMIT = 120
-_SLUG_DROP = frozenset({"pemerintah", "republik", "indonesia", "persero", "tbk", "pt", "dan", "di",
-                        "ke", "dari", "untuk", "yang", "the", "of"})
+_SLUG_DROP = frozenset(
+    {
+        "pemerintah",
+        "republik",
+        "indonesia",
+        "persero",
+        "tbk",
+        "pt",
+        "dan",
+        "di",
+        "ke",
+        "dari",
+        "untuk",
+        "yang",
+        "the",
+        "of",
+    }
+)
 
 
 def slug_words(text: str) -> list[str]:

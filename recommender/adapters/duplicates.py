@@ -41,18 +41,24 @@ def _fitted(vectorizer: TfidfVectorizer, texts: list[str]) -> TfidfVectorizer | 
         return None
 
 
-def _vectorizers(left: Sequence[Record], right: Sequence[Record]
-                 ) -> tuple[TfidfVectorizer | None, TfidfVectorizer | None]:
-    names = TfidfVectorizer(preprocessor=normalise, analyzer="char_wb", ngram_range=(3, 5),
-                            sublinear_tf=True)
-    bodies = TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), min_df=1,
-                             sublinear_tf=True, max_df=0.5 if len(left) + len(right) > 3 else 1.0)
+def _vectorizers(
+    left: Sequence[Record], right: Sequence[Record]
+) -> tuple[TfidfVectorizer | None, TfidfVectorizer | None]:
+    names = TfidfVectorizer(preprocessor=normalise, analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+    bodies = TfidfVectorizer(
+        preprocessor=normalise,
+        ngram_range=(1, 2),
+        min_df=1,
+        sublinear_tf=True,
+        max_df=0.5 if len(left) + len(right) > 3 else 1.0,
+    )
     both = [*left, *right]
     return _fitted(names, [_name(r) for r in both]), _fitted(bodies, [_body(r) for r in both])
 
 
-def similarity_matrix(records: Sequence[Record], items: Sequence[Record],
-                      name_weight: float = NAME_WEIGHT) -> np.ndarray:
+def similarity_matrix(
+    records: Sequence[Record], items: Sequence[Record], name_weight: float = NAME_WEIGHT
+) -> np.ndarray:
     """float64, (len(records), len(items)): name_weight * name cosine + the rest * text cosine.
 
     Names are compared on char 3-5-grams (acronyms, spelling variants), texts on words and
@@ -64,26 +70,32 @@ def similarity_matrix(records: Sequence[Record], items: Sequence[Record],
     names, bodies = _vectorizers(records, items)
     for vectorizer, text, weight in ((names, _name, name_weight), (bodies, _body, 1 - name_weight)):
         if vectorizer is not None:
-            sims = vectorizer.transform([text(r) for r in records]) @ vectorizer.transform(
-                [text(r) for r in items]).T
+            sims = (
+                vectorizer.transform([text(r) for r in records])
+                @ vectorizer.transform([text(r) for r in items]).T
+            )
             out += weight * sims.toarray()
     return out
 
 
-def best_matches(records: Sequence[Record], items: Sequence[Record], block: int = 256,
-                 name_weight: float = NAME_WEIGHT) -> list[tuple[int, float]]:
+def best_matches(
+    records: Sequence[Record], items: Sequence[Record], block: int = 256, name_weight: float = NAME_WEIGHT
+) -> list[tuple[int, float]]:
     """For each record, (index into items, similarity) of its best match; (-1, 0.0) when there
     are no items. Computed ``block`` records at a time: memory grows with block x items, not
     with records x items (thousands of rows against 50,000 stored innovations)."""
     if not items:
         return [(-1, 0.0)] * len(records)
     names, bodies = _vectorizers(records, items)
-    sides = [(v, text, w) for v, text, w in ((names, _name, name_weight),
-                                             (bodies, _body, 1 - name_weight)) if v is not None]
+    sides = [
+        (v, text, w)
+        for v, text, w in ((names, _name, name_weight), (bodies, _body, 1 - name_weight))
+        if v is not None
+    ]
     stored = [(v.transform([text(i) for i in items]).T.tocsr(), v, text, w) for v, text, w in sides]
     found: list[tuple[int, float]] = []
     for start in range(0, len(records), block):
-        chunk = records[start:start + block]
+        chunk = records[start : start + block]
         sims = np.zeros((len(chunk), len(items)))
         for matrix, vectorizer, text, weight in stored:
             sims += weight * (vectorizer.transform([text(r) for r in chunk]) @ matrix).toarray()
@@ -92,8 +104,11 @@ def best_matches(records: Sequence[Record], items: Sequence[Record], block: int 
     return found
 
 
-def find_duplicates(records: Iterable[tuple[int, Record]], catalogue_items: Iterable[Record],
-                    threshold: float = DUPLICATE_THRESHOLD) -> list[tuple[int, str, float]]:
+def find_duplicates(
+    records: Iterable[tuple[int, Record]],
+    catalogue_items: Iterable[Record],
+    threshold: float = DUPLICATE_THRESHOLD,
+) -> list[tuple[int, str, float]]:
     """(row, catalogue id, similarity) for every imported row whose best match reaches threshold.
 
     ``records`` are (row number, record) pairs: adapted raw dicts or validated Innovations.
@@ -102,7 +117,9 @@ def find_duplicates(records: Iterable[tuple[int, Record]], catalogue_items: Iter
     pairs = list(records)
     items = list(catalogue_items)
     best = best_matches([r for _, r in pairs], items)
-    found = [(row, str(_get(items[index], "id")), round(similarity, 4))
-             for (row, _record), (index, similarity) in zip(pairs, best, strict=True)
-             if index >= 0 and similarity >= threshold]
+    found = [
+        (row, str(_get(items[index], "id")), round(similarity, 4))
+        for (row, _record), (index, similarity) in zip(pairs, best, strict=True)
+        if index >= 0 and similarity >= threshold
+    ]
     return sorted(found, key=lambda t: (-t[2], t[0]))

@@ -17,9 +17,12 @@ from recommender.errors import InvalidRecord
 PROVENANCE = "Database Inovasi LAN (GitHub edison8301/inovasi-lan, data/table-inovasi.sql, id {id})"
 REGIONAL, MINISTRY, STATE_COMPANY = "Provinsi / Kabupaten / Kota", "Kementrian / Lembaga", "BUMN / BUMD"
 # A company is a regional one (BUMD) when its name says so; national ones (BUMN) otherwise.
-_BUMD = re.compile(r"\b(pdam|pd|perumda|perusahaan daerah|bpr|bank daerah|bank pembangunan daerah|"
-                   r"bank jatim|bank jogja|bank dki|jamkrida|transjakarta|pembangunan jaya|"
-                   r"pedaringan)\b", re.I)
+_BUMD = re.compile(
+    r"\b(pdam|pd|perumda|perusahaan daerah|bpr|bank daerah|bank pembangunan daerah|"
+    r"bank jatim|bank jogja|bank dki|jamkrida|transjakarta|pembangunan jaya|"
+    r"pedaringan)\b",
+    re.I,
+)
 _AWARD = re.compile(r"\btop\s*(99|40|45|35|25)\b(?:\D{0,40}?\b(20[0-3]\d)\b)?", re.I)
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _LEAD_PUNCT = " :;,.-–—•\t"
@@ -66,8 +69,7 @@ def _year(obj: dict[str, Any], flags: dict[str, Any]) -> int | None:
 
 def _regional(obj: dict[str, Any]) -> Region | None:
     for name in ("nama_instansi", "kabkota"):
-        region = region_named(obj.get(name)) or next(
-            iter(regions_in_text(obj.get(name), fuzzy=True)), None)
+        region = region_named(obj.get(name)) or next(iter(regions_in_text(obj.get(name), fuzzy=True)), None)
         if region is not None:
             return region
     return next(iter(regions_in_text(_plain(obj.get("unit_instansi")))), None)
@@ -80,16 +82,18 @@ def _level_and_government(obj: dict[str, Any]) -> tuple[str, str | None, Region 
     if group == REGIONAL:
         region = _regional(obj)
         if region is None:
-            raise InvalidRecord("level", f"cannot tell which province, regency or city "
-                                         f"{government!r} is")
+            raise InvalidRecord("level", f"cannot tell which province, regency or city {government!r} is")
         return region.kind, region.government, region
     if group == MINISTRY:
         return "kementerian/lembaga", government, None
     if group == STATE_COMPANY:
         names = f"{obj.get('nama_instansi') or ''} {obj.get('unit_instansi') or ''}"
         return ("bumd" if _BUMD.search(names) else "bumn"), government, None
-    raise InvalidRecord("level", f"innovator group {group!r} is not a government level of ours "
-                                 "(kementerian/lembaga, provinsi, kabupaten, kota, bumn, bumd)")
+    raise InvalidRecord(
+        "level",
+        f"innovator group {group!r} is not a government level of ours "
+        "(kementerian/lembaga, provinsi, kabupaten, kota, bumn, bumd)",
+    )
 
 
 def _agency(obj: dict[str, Any], level: str, region: Region | None) -> str | None:
@@ -109,8 +113,7 @@ class LanAdapter(Adapter):
 
     name = "lan"
 
-    def __init__(self, sectors: SectorInference | None = None, *,
-                 provenance: str = PROVENANCE) -> None:
+    def __init__(self, sectors: SectorInference | None = None, *, provenance: str = PROVENANCE) -> None:
         super().__init__()
         self.sectors = sectors or SectorInference()
         self.provenance = provenance
@@ -140,20 +143,29 @@ class LanAdapter(Adapter):
         province = province_named(obj.get("provinsi"))
         if region is not None:
             if province and province != region.province:
-                review(flags, f"LAN says province {province!r}, the government "
-                              f"{region.government!r} is in {region.province!r}")
+                review(
+                    flags,
+                    f"LAN says province {province!r}, the government "
+                    f"{region.government!r} is in {region.province!r}",
+                )
             province = region.province
             flags["province_source"] = "government" if region.how != "fuzzy" else "government-fuzzy"
         elif province:
             flags["province_source"] = "provinsi"
         raw: dict[str, Any] = {
-            "name": tame_case(name), "agency": _agency(obj, level, region),
-            "government": government, "level": level, "province": province,
-            "year": _year(obj, flags), "awards": _awards(obj.get("sumber")),
+            "name": tame_case(name),
+            "agency": _agency(obj, level, region),
+            "government": government,
+            "level": level,
+            "province": province,
+            "year": _year(obj, flags),
+            "awards": _awards(obj.get("sumber")),
             "problem": _text(obj.get("faktor_pendorong")),
             "solution": _text(obj.get("deskripsi")) or _plain(obj.get("produk_inovasi")),
-            "outcomes": " ".join(t for t in (_text(obj.get(f)) for f in ("manfaat", "output",
-                                                                          "outcome")) if t) or None,
+            "outcomes": " ".join(
+                t for t in (_text(obj.get(f)) for f in ("manfaat", "output", "outcome")) if t
+            )
+            or None,
             "prerequisites": _text(obj.get("prasyarat_replikasi")),
             "steps": _text(obj.get("tahapan_proses")),
             "obstacles": _text(obj.get("faktor_penghambat")),

@@ -59,6 +59,7 @@ def _text_only(fn: Callable[[str], Any]) -> Callable[[Any], Any]:
         if isinstance(value, list):
             return [fn(v) for v in value if isinstance(v, str)]
         return fn(value) if isinstance(value, str) else value
+
     return apply
 
 
@@ -77,6 +78,7 @@ def _split(separator: str) -> Callable[[Any], Any]:
         if not isinstance(value, str):
             return value
         return [part.strip() for part in value.split(separator) if part.strip()]
+
     return apply
 
 
@@ -92,13 +94,16 @@ class FieldRule:
             raise InvalidRecord("mapping", f"{where}: unknown key {unknown[0]!r}")
         sources = [k for k in SOURCES if k in spec]
         if len(sources) > 1 or (not sources and "default" not in spec):
-            raise InvalidRecord("mapping", f"{where} needs exactly one of {', '.join(SOURCES)} "
-                                           "(or only a default)")
+            raise InvalidRecord(
+                "mapping", f"{where} needs exactly one of {', '.join(SOURCES)} (or only a default)"
+            )
         self.target = target
         self.spec = spec
-        self.columns: list[str] = ([spec["column"]] if "column" in spec else
-                                   list(spec.get("columns", [])) or
-                                   _TEMPLATE_FIELD.findall(str(spec.get("template", ""))))
+        self.columns: list[str] = (
+            [spec["column"]]
+            if "column" in spec
+            else list(spec.get("columns", [])) or _TEMPLATE_FIELD.findall(str(spec.get("template", "")))
+        )
         self.optional = bool(spec.get("optional", False))
         self.transforms = [self._transform(t, where) for t in spec.get("transforms", [])]
         table = spec.get("map") or {}
@@ -113,8 +118,10 @@ class FieldRule:
             return TRANSFORMS[spec]
         if isinstance(spec, Mapping) and set(spec) == {"split"} and isinstance(spec["split"], str):
             return _split(spec["split"])
-        raise InvalidRecord("mapping", f"{where}: unknown transform {spec!r} (known: "
-                                       f"{', '.join(TRANSFORMS)}, {{\"split\": sep}})")
+        raise InvalidRecord(
+            "mapping",
+            f'{where}: unknown transform {spec!r} (known: {", ".join(TRANSFORMS)}, {{"split": sep}})',
+        )
 
     def read(self, row: Mapping[str, Any]) -> Any:
         spec = self.spec
@@ -123,8 +130,11 @@ class FieldRule:
             value = spec["value"]
         elif "template" in spec:
             cells = {c: _cell(row, c) for c in self.columns}
-            value = (_TEMPLATE_FIELD.sub(lambda m: cells[m.group(1)] or "", spec["template"])
-                     if any(cells.values()) else None)
+            value = (
+                _TEMPLATE_FIELD.sub(lambda m: cells[m.group(1)] or "", spec["template"])
+                if any(cells.values())
+                else None
+            )
         elif "columns" in spec:
             parts = [_cell(row, c) for c in self.columns]
             value = str(spec.get("join", " ")).join(p for p in parts if p) or None
@@ -179,8 +189,9 @@ class MappingAdapter(Adapter):
         # ``default`` on the level field, which would win over that inference.
         self.default_level = spec.get("default_level")
         if self.default_level is not None and self.default_level not in LEVELS:
-            raise InvalidRecord("mapping", f"default_level {self.default_level!r} is not one of: "
-                                           f"{', '.join(LEVELS)}")
+            raise InvalidRecord(
+                "mapping", f"default_level {self.default_level!r} is not one of: {', '.join(LEVELS)}"
+            )
         self.sectors = sectors or SectorInference()
 
     @classmethod
@@ -208,8 +219,9 @@ class MappingAdapter(Adapter):
                 continue
             flags: dict[str, Any] = {}
             hints = (("agency", raw.get("agency")), ("contact", raw.get("contact")))
-            finish(raw, flags, self.sectors, seen, f"row-{number}", hints=hints,
-                   default_level=self.default_level)
+            finish(
+                raw, flags, self.sectors, seen, f"row-{number}", hints=hints, default_level=self.default_level
+            )
             yield AdaptedRow(number, raw, None, flags)
 
     def convert(self, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -223,8 +235,7 @@ class MappingAdapter(Adapter):
         return raw
 
     def _missing_columns(self, header: list[str]) -> list[str]:
-        return [c for rule in self.rules if not rule.optional for c in rule.columns
-                if c not in header]
+        return [c for rule in self.rules if not rule.optional for c in rule.columns if c not in header]
 
     def _csv(self, data: bytes) -> Iterator[tuple[int, dict[str, Any] | None, InvalidRecord | None]]:
         try:
@@ -232,8 +243,7 @@ class MappingAdapter(Adapter):
         except UnicodeDecodeError as exc:
             yield 1, None, InvalidRecord("record", f"file is not valid UTF-8 (byte {exc.start})")
             return
-        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=self.delimiter,
-                                strict=True)
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=self.delimiter, strict=True)
         try:
             header = [h.strip() for h in reader.fieldnames or []]
         except csv.Error as exc:
@@ -252,8 +262,11 @@ class MappingAdapter(Adapter):
                 yield number, None, InvalidRecord("record", f"is not valid CSV ({exc})")
                 return  # the reader cannot resynchronise after a broken quote
             if missing:
-                yield number, None, InvalidRecord("header", f"column {missing[0]!r} named by the "
-                                                            "mapping is missing")
+                yield (
+                    number,
+                    None,
+                    InvalidRecord("header", f"column {missing[0]!r} named by the mapping is missing"),
+                )
             elif None in row:
                 yield number, None, InvalidRecord("record", "has more cells than the header")
             else:

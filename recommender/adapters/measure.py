@@ -43,8 +43,12 @@ class Agreement:
     by_threshold: tuple[tuple[float, float, float], ...]
 
 
-def sector_agreement(data: bytes, catalogue: Sequence[Mapping[str, Any]], folds: int = 5,
-                     thresholds: Sequence[float] = (0.2, 0.25, 0.3, 0.4, 0.5)) -> Agreement:
+def sector_agreement(
+    data: bytes,
+    catalogue: Sequence[Mapping[str, Any]],
+    folds: int = 5,
+    thresholds: Sequence[float] = (0.2, 0.25, 0.3, 0.4, 0.5),
+) -> Agreement:
     cited = lan_citations(catalogue)
     lan = {k: v for k, v in adapted_lan(data, catalogue).items() if k in cited}
     ids = sorted(lan)
@@ -59,9 +63,14 @@ def sector_agreement(data: bytes, catalogue: Sequence[Mapping[str, Any]], folds:
         for i, guess in zip(test, guesses, strict=True):
             right[ids.index(i)] = guess.sector == cited[i]["sector"]
             confidence[ids.index(i)] = guess.confidence
-    rows = tuple((t, float((confidence >= t).mean()),
-                  float(right[confidence >= t].mean()) if (confidence >= t).any() else 0.0)
-                 for t in thresholds)
+    rows = tuple(
+        (
+            t,
+            float((confidence >= t).mean()),
+            float(right[confidence >= t].mean()) if (confidence >= t).any() else 0.0,
+        )
+        for t in thresholds
+    )
     return Agreement(len(ids), float(full), float(right.mean()), rows)
 
 
@@ -74,8 +83,9 @@ class DuplicateCheck:
     positives: int
 
 
-def duplicate_check(data: bytes, catalogue: Sequence[Mapping[str, Any]],
-                    thresholds: Sequence[float]) -> list[DuplicateCheck]:
+def duplicate_check(
+    data: bytes, catalogue: Sequence[Mapping[str, Any]], thresholds: Sequence[float]
+) -> list[DuplicateCheck]:
     """Each LAN row's best catalogue match vs. the record that really cites it."""
     cited = lan_citations(catalogue)
     lan = adapted_lan(data, catalogue)
@@ -90,8 +100,11 @@ def duplicate_check(data: bytes, catalogue: Sequence[Mapping[str, Any]],
     for t in thresholds:
         flagged = score >= t
         tp = int((flagged & hit).sum())
-        out.append(DuplicateCheck(t, tp / max(1, int(flagged.sum())), tp / max(1, positives),
-                                  int(flagged.sum()), positives))
+        out.append(
+            DuplicateCheck(
+                t, tp / max(1, int(flagged.sum())), tp / max(1, positives), int(flagged.sum()), positives
+            )
+        )
     return out
 
 
@@ -101,23 +114,34 @@ def markdown_report(data: bytes, catalogue: Sequence[Mapping[str, Any]]) -> str:
     from recommender.adapters.sector import REVIEW_THRESHOLD, cross_validate
 
     cv = cross_validate(catalogue)
-    lines = [f"Sector classifier, stratified {cv.folds}-fold CV on {cv.evaluated} catalogue records "
-             f"(excluded, too rare to stratify: {', '.join(cv.excluded_sectors) or 'none'}): "
-             f"accuracy **{cv.accuracy:.3f}**.", "",
-             "| confidence band | guesses | right | precision |", "|---|---|---|---|"]
+    lines = [
+        f"Sector classifier, stratified {cv.folds}-fold CV on {cv.evaluated} catalogue records "
+        f"(excluded, too rare to stratify: {', '.join(cv.excluded_sectors) or 'none'}): "
+        f"accuracy **{cv.accuracy:.3f}**.",
+        "",
+        "| confidence band | guesses | right | precision |",
+        "|---|---|---|---|",
+    ]
     edges = [low for low, _, _ in cv.bands] + [1.0]
     for (low, n, right), high in zip(cv.bands, edges[1:], strict=True):
         lines.append(f"| {low:.2f}-{high:.2f} | {n} | {right} | {right / n if n else 0:.2f} |")
     precision, coverage = cv.precision_above(REVIEW_THRESHOLD)
-    lines += ["", f"At or above the review threshold {REVIEW_THRESHOLD}: precision {precision:.3f}, "
-                  f"coverage {coverage:.3f}.", ""]
+    lines += [
+        "",
+        f"At or above the review threshold {REVIEW_THRESHOLD}: precision {precision:.3f}, "
+        f"coverage {coverage:.3f}.",
+        "",
+    ]
     agreement = sector_agreement(data, catalogue)
-    lines += [f"LAN records our catalogue cites: {agreement.cited}. Agreement with our sector: "
-              f"full model **{agreement.full_model:.3f}**, held out **{agreement.held_out:.3f}**.",
-              "", "| threshold | share at or above | agreement there |", "|---|---|---|"]
+    lines += [
+        f"LAN records our catalogue cites: {agreement.cited}. Agreement with our sector: "
+        f"full model **{agreement.full_model:.3f}**, held out **{agreement.held_out:.3f}**.",
+        "",
+        "| threshold | share at or above | agreement there |",
+        "|---|---|---|",
+    ]
     lines += [f"| {t} | {share:.3f} | {agree:.3f} |" for t, share, agree in agreement.by_threshold]
     lines += ["", "| duplicate threshold | flagged | precision | recall |", "|---|---|---|---|"]
     for check in duplicate_check(data, catalogue, sorted({0.2, DUPLICATE_THRESHOLD, 0.3, 0.35})):
-        lines.append(f"| {check.threshold} | {check.flagged} | {check.precision:.3f} | "
-                     f"{check.recall:.3f} |")
+        lines.append(f"| {check.threshold} | {check.flagged} | {check.precision:.3f} | {check.recall:.3f} |")
     return "\n".join(lines) + "\n"

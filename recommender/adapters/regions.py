@@ -10,28 +10,79 @@ from index.analysis import normalise
 
 # The 38 provinces, spelled as our catalogue spells them.
 PROVINCES = (
-    "Aceh", "Sumatera Utara", "Sumatera Barat", "Riau", "Kepulauan Riau", "Jambi", "Bengkulu",
-    "Sumatera Selatan", "Kepulauan Bangka Belitung", "Lampung", "Banten", "DKI Jakarta",
-    "Jawa Barat", "Jawa Tengah", "DI Yogyakarta", "Jawa Timur", "Bali", "Nusa Tenggara Barat",
-    "Nusa Tenggara Timur", "Kalimantan Barat", "Kalimantan Tengah", "Kalimantan Selatan",
-    "Kalimantan Timur", "Kalimantan Utara", "Sulawesi Utara", "Gorontalo", "Sulawesi Tengah",
-    "Sulawesi Barat", "Sulawesi Selatan", "Sulawesi Tenggara", "Maluku", "Maluku Utara", "Papua",
-    "Papua Barat", "Papua Barat Daya", "Papua Tengah", "Papua Pegunungan", "Papua Selatan",
+    "Aceh",
+    "Sumatera Utara",
+    "Sumatera Barat",
+    "Riau",
+    "Kepulauan Riau",
+    "Jambi",
+    "Bengkulu",
+    "Sumatera Selatan",
+    "Kepulauan Bangka Belitung",
+    "Lampung",
+    "Banten",
+    "DKI Jakarta",
+    "Jawa Barat",
+    "Jawa Tengah",
+    "DI Yogyakarta",
+    "Jawa Timur",
+    "Bali",
+    "Nusa Tenggara Barat",
+    "Nusa Tenggara Timur",
+    "Kalimantan Barat",
+    "Kalimantan Tengah",
+    "Kalimantan Selatan",
+    "Kalimantan Timur",
+    "Kalimantan Utara",
+    "Sulawesi Utara",
+    "Gorontalo",
+    "Sulawesi Tengah",
+    "Sulawesi Barat",
+    "Sulawesi Selatan",
+    "Sulawesi Tenggara",
+    "Maluku",
+    "Maluku Utara",
+    "Papua",
+    "Papua Barat",
+    "Papua Barat Daya",
+    "Papua Tengah",
+    "Papua Pegunungan",
+    "Papua Selatan",
 )
 PROVINCE_ALIASES = {
-    "daerah istimewa yogyakarta": "DI Yogyakarta", "d.i. yogyakarta": "DI Yogyakarta",
-    "diy": "DI Yogyakarta", "jogja": "DI Yogyakarta", "jogjakarta": "DI Yogyakarta",
-    "yogyakarta": "DI Yogyakarta", "dki": "DKI Jakarta", "jakarta": "DKI Jakarta",
-    "daerah khusus ibukota jakarta": "DKI Jakarta", "metro jaya": "DKI Jakarta",
-    "jabodetabek": "DKI Jakarta", "jatim": "Jawa Timur", "jateng": "Jawa Tengah",
-    "jabar": "Jawa Barat", "sumut": "Sumatera Utara", "sumbar": "Sumatera Barat",
-    "sumsel": "Sumatera Selatan", "sulsel": "Sulawesi Selatan", "sulut": "Sulawesi Utara",
-    "sultra": "Sulawesi Tenggara", "sulteng": "Sulawesi Tengah", "kalbar": "Kalimantan Barat",
-    "kalsel": "Kalimantan Selatan", "kaltim": "Kalimantan Timur", "ntb": "Nusa Tenggara Barat",
-    "ntt": "Nusa Tenggara Timur", "bangka belitung": "Kepulauan Bangka Belitung",
-    "babel": "Kepulauan Bangka Belitung", "kepri": "Kepulauan Riau",
-    "sumatra utara": "Sumatera Utara", "sumatra barat": "Sumatera Barat",
-    "sumatra selatan": "Sumatera Selatan", "nanggroe aceh darussalam": "Aceh",
+    "daerah istimewa yogyakarta": "DI Yogyakarta",
+    "d.i. yogyakarta": "DI Yogyakarta",
+    "diy": "DI Yogyakarta",
+    "jogja": "DI Yogyakarta",
+    "jogjakarta": "DI Yogyakarta",
+    "yogyakarta": "DI Yogyakarta",
+    "dki": "DKI Jakarta",
+    "jakarta": "DKI Jakarta",
+    "daerah khusus ibukota jakarta": "DKI Jakarta",
+    "metro jaya": "DKI Jakarta",
+    "jabodetabek": "DKI Jakarta",
+    "jatim": "Jawa Timur",
+    "jateng": "Jawa Tengah",
+    "jabar": "Jawa Barat",
+    "sumut": "Sumatera Utara",
+    "sumbar": "Sumatera Barat",
+    "sumsel": "Sumatera Selatan",
+    "sulsel": "Sulawesi Selatan",
+    "sulut": "Sulawesi Utara",
+    "sultra": "Sulawesi Tenggara",
+    "sulteng": "Sulawesi Tengah",
+    "kalbar": "Kalimantan Barat",
+    "kalsel": "Kalimantan Selatan",
+    "kaltim": "Kalimantan Timur",
+    "ntb": "Nusa Tenggara Barat",
+    "ntt": "Nusa Tenggara Timur",
+    "bangka belitung": "Kepulauan Bangka Belitung",
+    "babel": "Kepulauan Bangka Belitung",
+    "kepri": "Kepulauan Riau",
+    "sumatra utara": "Sumatera Utara",
+    "sumatra barat": "Sumatera Barat",
+    "sumatra selatan": "Sumatera Selatan",
+    "nanggroe aceh darussalam": "Aceh",
 }
 
 # Regencies (kabupaten) and cities (kota) by province: every one in the LAN export and in our
@@ -39,74 +90,126 @@ PROVINCE_ALIASES = {
 _KOTA = {
     "Aceh": "Banda Aceh, Sabang, Langsa, Lhokseumawe, Subulussalam",
     "Sumatera Utara": "Medan, Binjai, Tebing Tinggi, Pematangsiantar, Tanjungbalai, Sibolga, "
-                      "Padangsidimpuan, Gunungsitoli",
+    "Padangsidimpuan, Gunungsitoli",
     "Sumatera Barat": "Padang, Bukittinggi, Padang Panjang, Payakumbuh, Pariaman, Sawahlunto, Solok",
-    "Riau": "Pekanbaru, Dumai", "Kepulauan Riau": "Batam, Tanjungpinang",
-    "Jambi": "Jambi, Sungai Penuh", "Bengkulu": "Bengkulu",
+    "Riau": "Pekanbaru, Dumai",
+    "Kepulauan Riau": "Batam, Tanjungpinang",
+    "Jambi": "Jambi, Sungai Penuh",
+    "Bengkulu": "Bengkulu",
     "Sumatera Selatan": "Palembang, Prabumulih, Lubuklinggau, Pagar Alam",
-    "Kepulauan Bangka Belitung": "Pangkalpinang", "Lampung": "Bandar Lampung, Metro",
+    "Kepulauan Bangka Belitung": "Pangkalpinang",
+    "Lampung": "Bandar Lampung, Metro",
     "Banten": "Serang, Cilegon, Tangerang, Tangerang Selatan",
     "DKI Jakarta": "Jakarta Pusat, Jakarta Utara, Jakarta Barat, Jakarta Selatan, Jakarta Timur",
     "Jawa Barat": "Bandung, Bekasi, Bogor, Cimahi, Cirebon, Depok, Sukabumi, Tasikmalaya, Banjar",
     "Jawa Tengah": "Semarang, Surakarta, Salatiga, Magelang, Pekalongan, Tegal",
     "DI Yogyakarta": "Yogyakarta",
     "Jawa Timur": "Surabaya, Malang, Batu, Kediri, Blitar, Madiun, Mojokerto, Pasuruan, Probolinggo",
-    "Bali": "Denpasar", "Nusa Tenggara Barat": "Mataram, Bima", "Nusa Tenggara Timur": "Kupang",
-    "Kalimantan Barat": "Pontianak, Singkawang", "Kalimantan Tengah": "Palangka Raya",
+    "Bali": "Denpasar",
+    "Nusa Tenggara Barat": "Mataram, Bima",
+    "Nusa Tenggara Timur": "Kupang",
+    "Kalimantan Barat": "Pontianak, Singkawang",
+    "Kalimantan Tengah": "Palangka Raya",
     "Kalimantan Selatan": "Banjarmasin, Banjarbaru",
-    "Kalimantan Timur": "Samarinda, Balikpapan, Bontang", "Kalimantan Utara": "Tarakan",
-    "Sulawesi Utara": "Manado, Bitung, Tomohon, Kotamobagu", "Gorontalo": "Gorontalo",
-    "Sulawesi Tengah": "Palu", "Sulawesi Selatan": "Makassar, Parepare, Palopo",
-    "Sulawesi Tenggara": "Kendari, Baubau", "Maluku": "Ambon, Tual",
-    "Maluku Utara": "Ternate, Tidore Kepulauan", "Papua": "Jayapura", "Papua Barat Daya": "Sorong",
+    "Kalimantan Timur": "Samarinda, Balikpapan, Bontang",
+    "Kalimantan Utara": "Tarakan",
+    "Sulawesi Utara": "Manado, Bitung, Tomohon, Kotamobagu",
+    "Gorontalo": "Gorontalo",
+    "Sulawesi Tengah": "Palu",
+    "Sulawesi Selatan": "Makassar, Parepare, Palopo",
+    "Sulawesi Tenggara": "Kendari, Baubau",
+    "Maluku": "Ambon, Tual",
+    "Maluku Utara": "Ternate, Tidore Kepulauan",
+    "Papua": "Jayapura",
+    "Papua Barat Daya": "Sorong",
 }
 _KABUPATEN = {
     "Aceh": "Aceh Besar, Aceh Singkil, Aceh Tengah, Aceh Utara, Pidie",
     "Sumatera Utara": "Batu Bara, Deli Serdang, Labuhanbatu, Tapanuli Utara, Karo, Simalungun",
-    "Sumatera Barat": "Agam, Dharmasraya, Padang Pariaman, Pesisir Selatan, Tanah Datar, "
-                      "Lima Puluh Kota",
-    "Riau": "Bengkalis, Siak, Kampar, Indragiri Hilir", "Kepulauan Riau": "Bintan, Karimun",
-    "Jambi": "Batanghari, Muaro Jambi, Merangin", "Bengkulu": "Seluma, Rejang Lebong",
+    "Sumatera Barat": "Agam, Dharmasraya, Padang Pariaman, Pesisir Selatan, Tanah Datar, Lima Puluh Kota",
+    "Riau": "Bengkalis, Siak, Kampar, Indragiri Hilir",
+    "Kepulauan Riau": "Bintan, Karimun",
+    "Jambi": "Batanghari, Muaro Jambi, Merangin",
+    "Bengkulu": "Seluma, Rejang Lebong",
     "Sumatera Selatan": "Muara Enim, Musi Banyuasin, Musi Rawas, Ogan Komering Ilir, Lahat",
     "Kepulauan Bangka Belitung": "Bangka, Bangka Tengah, Bangka Barat, Belitung, Belitung Timur",
     "Lampung": "Lampung Selatan, Lampung Tengah, Pringsewu, Tulang Bawang Barat",
-    "Banten": "Lebak, Pandeglang, Serang, Tangerang", "DKI Jakarta": "Kepulauan Seribu",
+    "Banten": "Lebak, Pandeglang, Serang, Tangerang",
+    "DKI Jakarta": "Kepulauan Seribu",
     "Jawa Barat": "Bandung, Bandung Barat, Bekasi, Bogor, Ciamis, Cianjur, Cirebon, Garut, "
-                  "Indramayu, Karawang, Kuningan, Majalengka, Pangandaran, Purwakarta, Subang, "
-                  "Sukabumi, Sumedang, Tasikmalaya",
+    "Indramayu, Karawang, Kuningan, Majalengka, Pangandaran, Purwakarta, Subang, "
+    "Sukabumi, Sumedang, Tasikmalaya",
     "Jawa Tengah": "Banjarnegara, Banyumas, Batang, Blora, Boyolali, Brebes, Cilacap, Demak, "
-                   "Grobogan, Jepara, Karanganyar, Kebumen, Kendal, Klaten, Kudus, Magelang, Pati, "
-                   "Pekalongan, Pemalang, Purbalingga, Purworejo, Rembang, Semarang, Sragen, "
-                   "Sukoharjo, Tegal, Temanggung, Wonogiri, Wonosobo",
+    "Grobogan, Jepara, Karanganyar, Kebumen, Kendal, Klaten, Kudus, Magelang, Pati, "
+    "Pekalongan, Pemalang, Purbalingga, Purworejo, Rembang, Semarang, Sragen, "
+    "Sukoharjo, Tegal, Temanggung, Wonogiri, Wonosobo",
     "DI Yogyakarta": "Bantul, Gunungkidul, Kulon Progo, Sleman",
     "Jawa Timur": "Bangkalan, Banyuwangi, Blitar, Bojonegoro, Bondowoso, Gresik, Jember, Jombang, "
-                  "Kediri, Lamongan, Lumajang, Madiun, Magetan, Malang, Mojokerto, Nganjuk, Ngawi, "
-                  "Pacitan, Pamekasan, Pasuruan, Ponorogo, Probolinggo, Sampang, Sidoarjo, "
-                  "Situbondo, Sumenep, Trenggalek, Tuban, Tulungagung",
+    "Kediri, Lamongan, Lumajang, Madiun, Magetan, Malang, Mojokerto, Nganjuk, Ngawi, "
+    "Pacitan, Pamekasan, Pasuruan, Ponorogo, Probolinggo, Sampang, Sidoarjo, "
+    "Situbondo, Sumenep, Trenggalek, Tuban, Tulungagung",
     "Bali": "Badung, Bangli, Buleleng, Gianyar, Jembrana, Karangasem, Klungkung, Tabanan",
     "Nusa Tenggara Barat": "Bima, Dompu, Lombok Barat, Lombok Tengah, Lombok Timur, Sumbawa",
     "Nusa Tenggara Timur": "Sikka, Timor Tengah Selatan, Kupang, Manggarai, Ende",
-    "Kalimantan Barat": "Kubu Raya, Sambas, Ketapang", "Kalimantan Tengah": "Kotawaringin Barat",
+    "Kalimantan Barat": "Kubu Raya, Sambas, Ketapang",
+    "Kalimantan Tengah": "Kotawaringin Barat",
     "Kalimantan Selatan": "Balangan, Banjar, Hulu Sungai Selatan, Tabalong, Tanah Laut",
     "Kalimantan Timur": "Berau, Kutai Kartanegara, Penajam Paser Utara, Paser",
     "Kalimantan Utara": "Bulungan, Nunukan, Malinau",
     "Sulawesi Utara": "Kepulauan Sangihe, Minahasa, Minahasa Utara, Minahasa Selatan",
-    "Gorontalo": "Gorontalo, Boalemo, Pohuwato", "Sulawesi Tengah": "Banggai, Parigi Moutong, Poso",
+    "Gorontalo": "Gorontalo, Boalemo, Pohuwato",
+    "Sulawesi Tengah": "Banggai, Parigi Moutong, Poso",
     "Sulawesi Barat": "Mamuju, Polewali Mandar, Majene",
     "Sulawesi Selatan": "Bantaeng, Bone, Bulukumba, Gowa, Jeneponto, Luwu Utara, Maros, "
-                        "Pangkajene dan Kepulauan, Sinjai, Takalar, Wajo",
+    "Pangkajene dan Kepulauan, Sinjai, Takalar, Wajo",
     "Sulawesi Tenggara": "Buton, Buton Utara, Konawe, Konawe Selatan, Kolaka, Wakatobi",
-    "Maluku": "Maluku Tengah, Seram Bagian Barat", "Maluku Utara": "Halmahera Utara",
-    "Papua": "Biak Numfor, Jayapura, Sarmi", "Papua Barat": "Manokwari, Teluk Bintuni, Fakfak",
-    "Papua Barat Daya": "Sorong, Raja Ampat", "Papua Selatan": "Merauke",
+    "Maluku": "Maluku Tengah, Seram Bagian Barat",
+    "Maluku Utara": "Halmahera Utara",
+    "Papua": "Biak Numfor, Jayapura, Sarmi",
+    "Papua Barat": "Manokwari, Teluk Bintuni, Fakfak",
+    "Papua Barat Daya": "Sorong, Raja Ampat",
+    "Papua Selatan": "Merauke",
 }
 # Bare names (no 'Kota'/'Kabupaten') are trusted in free text only when they are not also
 # everyday words or other places' names ('batu', 'metro', 'banjar', 'kudus', 'serang'...).
-_COMMON_WORDS = frozenset({"batu", "metro", "banjar", "medan", "kudus", "pati", "bone", "agam", "solok",
-                           "tuban", "serang", "batang", "tegal", "kuningan", "karo", "buton", "paser",
-                           "bima", "poso", "ende", "siak", "palu", "lahat", "kampar", "malang",
-                           "padang", "bangka", "belitung", "jambi", "bengkulu", "gorontalo",
-                           "batu bara", "tanah laut", "tanah datar"})
+_COMMON_WORDS = frozenset(
+    {
+        "batu",
+        "metro",
+        "banjar",
+        "medan",
+        "kudus",
+        "pati",
+        "bone",
+        "agam",
+        "solok",
+        "tuban",
+        "serang",
+        "batang",
+        "tegal",
+        "kuningan",
+        "karo",
+        "buton",
+        "paser",
+        "bima",
+        "poso",
+        "ende",
+        "siak",
+        "palu",
+        "lahat",
+        "kampar",
+        "malang",
+        "padang",
+        "bangka",
+        "belitung",
+        "jambi",
+        "bengkulu",
+        "gorontalo",
+        "batu bara",
+        "tanah laut",
+        "tanah datar",
+    }
+)
 CITY_ALIASES = {"solo": "Kota Surakarta", "jogja": "Kota Yogyakarta"}
 
 
@@ -133,8 +236,11 @@ def _bare_names() -> dict[str, set[str]]:
 
 
 _BARE = _bare_names()
-_PREFIX = re.compile(r"\b(kota|kabupaten|kab|kabupatan|pemkab|pemkot|pemda|provinsi|prov|propinsi)"
-                     r"\b\.?\s*", re.I)
+_PREFIX = re.compile(
+    r"\b(kota|kabupaten|kab|kabupatan|pemkab|pemkot|pemda|provinsi|prov|propinsi)"
+    r"\b\.?\s*",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,8 +290,11 @@ def region_named(text: str | None) -> Region | None:
 
 
 # Zero-width, so 'Kota A dan Kota B' yields a mention at each prefix, not one swallowing both.
-_MENTION = re.compile(r"(?=\b((?:kota|kabupaten|kab\.?|pemkab|pemkot|provinsi|prov\.?)\s+"
-                      r"(?:[a-z]+\s?){1,4}))", re.I)
+_MENTION = re.compile(
+    r"(?=\b((?:kota|kabupaten|kab\.?|pemkab|pemkot|provinsi|prov\.?)\s+"
+    r"(?:[a-z]+\s?){1,4}))",
+    re.I,
+)
 
 
 def province_in_text(text: str | None) -> str | None:

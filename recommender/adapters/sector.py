@@ -55,10 +55,10 @@ class SectorClassifier:
     def __init__(self, *, c: float = 10.0, seed: int = 0) -> None:
         self._c = c
         self._seed = seed
-        self._words = TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), min_df=1,
-                                      sublinear_tf=True)
-        self._chars = TfidfVectorizer(preprocessor=normalise, analyzer="char_wb",
-                                      ngram_range=(3, 5), min_df=2, sublinear_tf=True)
+        self._words = TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), min_df=1, sublinear_tf=True)
+        self._chars = TfidfVectorizer(
+            preprocessor=normalise, analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True
+        )
         # newton-cg with a loose tolerance fits in ~0.3 s here; lbfgs took 4-15 s for the same accuracy.
         self._model = LogisticRegression(C=c, solver="newton-cg", tol=1e-2, max_iter=500)
         self.classes: tuple[str, ...] = ()
@@ -87,9 +87,14 @@ class SectorClassifier:
     def guess(self, texts: Sequence[str]) -> list[SectorGuess]:
         probs = self.probabilities(texts)
         order = np.argsort(-probs, axis=1)
-        return [SectorGuess(self.classes[row[0]], round(float(p[row[0]]), 4),
-                            self.classes[row[1]] if len(row) > 1 else None)
-                for p, row in zip(probs, order, strict=True)]
+        return [
+            SectorGuess(
+                self.classes[row[0]],
+                round(float(p[row[0]]), 4),
+                self.classes[row[1]] if len(row) > 1 else None,
+            )
+            for p, row in zip(probs, order, strict=True)
+        ]
 
     @classmethod
     def from_records(cls, records: Iterable[Any], **kwargs: Any) -> SectorClassifier:
@@ -122,8 +127,9 @@ class CrossValidation:
 BANDS = (0.0, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6)
 
 
-def cross_validate(records: Sequence[Mapping[str, Any]], folds: int = 5, seed: int = 0,
-                   **kwargs: Any) -> CrossValidation:
+def cross_validate(
+    records: Sequence[Mapping[str, Any]], folds: int = 5, seed: int = 0, **kwargs: Any
+) -> CrossValidation:
     """Stratified k-fold accuracy, and how often the guesses in each confidence band are right."""
     counts = Counter(str(r["sector"]) for r in records if r.get("sector"))
     rare = tuple(sorted(s for s, n in counts.items() if n < folds))
@@ -139,9 +145,14 @@ def cross_validate(records: Sequence[Mapping[str, Any]], folds: int = 5, seed: i
         confidence[test] = [g.confidence for g in guesses]
         right[test] = [g.sector == labels[i] for g, i in zip(guesses, test, strict=True)]
     edges = (*BANDS, 1.01)
-    bands = tuple((low, int(((confidence >= low) & (confidence < high)).sum()),
-                   int((right & (confidence >= low) & (confidence < high)).sum()))
-                  for low, high in zip(edges, edges[1:], strict=False))
+    bands = tuple(
+        (
+            low,
+            int(((confidence >= low) & (confidence < high)).sum()),
+            int((right & (confidence >= low) & (confidence < high)).sum()),
+        )
+        for low, high in zip(edges, edges[1:], strict=False)
+    )
     return CrossValidation(float(right.mean()), folds, len(rows), rare, bands)
 
 
@@ -152,8 +163,9 @@ class SectorInference:
     or a JSONL path; one with fewer than two sectors falls back to the bundled catalogue.
     """
 
-    def __init__(self, training: Iterable[Any] | Path = BUNDLED_CATALOGUE, *,
-                 threshold: float = REVIEW_THRESHOLD) -> None:
+    def __init__(
+        self, training: Iterable[Any] | Path = BUNDLED_CATALOGUE, *, threshold: float = REVIEW_THRESHOLD
+    ) -> None:
         self._training = training
         self.threshold = threshold
         self._classifier: SectorClassifier | None = None
@@ -162,12 +174,15 @@ class SectorInference:
     def classifier(self) -> SectorClassifier:
         if self._classifier is None:
             training = self._training
-            records = (read_catalogue(training) if isinstance(training, Path)
-                       else [as_mapping(r) for r in training])
+            records = (
+                read_catalogue(training) if isinstance(training, Path) else [as_mapping(r) for r in training]
+            )
             if len({r.get("sector") for r in records if r.get("sector")}) < 2:
                 # An empty or one-sector live catalogue cannot teach sectors; the bundled one can.
-                logger.warning("sector inference: training catalogue has fewer than two "
-                               "sectors; using the bundled catalogue")
+                logger.warning(
+                    "sector inference: training catalogue has fewer than two "
+                    "sectors; using the bundled catalogue"
+                )
                 records = read_catalogue(BUNDLED_CATALOGUE)
             self._classifier = SectorClassifier.from_records(records)
         return self._classifier

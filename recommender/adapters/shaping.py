@@ -37,8 +37,11 @@ def fit_lengths(raw: dict[str, Any], flags: Flags) -> None:
         flags["truncated"] = cut
 
 
-_LEVEL_WORDS = (("provinsi", r"\b(provinsi|prov\.?)\s"), ("kota", r"\b(kota|pemkot)\s"),
-                ("kabupaten", r"\b(kabupaten|kab\.?|pemkab)\s"))
+_LEVEL_WORDS = (
+    ("provinsi", r"\b(provinsi|prov\.?)\s"),
+    ("kota", r"\b(kota|pemkot)\s"),
+    ("kabupaten", r"\b(kabupaten|kab\.?|pemkab)\s"),
+)
 
 
 def level_from_government(government: str | None) -> str | None:
@@ -92,11 +95,14 @@ def fill_sector(raw: dict[str, Any], flags: Flags, sectors: SectorInference) -> 
         flags["sector_unmapped"] = str(raw["sector"])[:100]
     guess = sectors.guess(raw)
     raw["sector"] = guess.sector
-    flags.update(sector_source="classifier", sector_guess=guess.sector,
-                 sector_confidence=guess.confidence, sector_runner_up=guess.runner_up)
+    flags.update(
+        sector_source="classifier",
+        sector_guess=guess.sector,
+        sector_confidence=guess.confidence,
+        sector_runner_up=guess.runner_up,
+    )
     if guess.needs_review(sectors.threshold):
-        review(flags, f"sector guessed with confidence {guess.confidence:.2f} "
-                      f"(< {sectors.threshold:.2f})")
+        review(flags, f"sector guessed with confidence {guess.confidence:.2f} (< {sectors.threshold:.2f})")
 
 
 def fill_level(raw: dict[str, Any], flags: Flags, default: str | None = None) -> None:
@@ -117,14 +123,21 @@ def assign_id(raw: dict[str, Any], seen: set[str], tiebreak: str) -> None:
     slug = raw.get("id") or make_slug(raw.get("name"), raw.get("government"))
     if slug in seen:
         suffix = "-" + make_slug(tiebreak, None)
-        slug = slug[:120 - len(suffix)].rstrip("-") + suffix
+        slug = slug[: 120 - len(suffix)].rstrip("-") + suffix
     seen.add(slug)
     raw["id"] = slug
 
 
-def finish(raw: dict[str, Any], flags: Flags, sectors: SectorInference, seen: set[str],
-           tiebreak: str, *, default_level: str | None = None,
-           hints: tuple[tuple[str, str | None], ...] = ()) -> None:
+def finish(
+    raw: dict[str, Any],
+    flags: Flags,
+    sectors: SectorInference,
+    seen: set[str],
+    tiebreak: str,
+    *,
+    default_level: str | None = None,
+    hints: tuple[tuple[str, str | None], ...] = (),
+) -> None:
     """The shared last steps, in order: level, province, lengths, sector, id."""
     fill_level(raw, flags, default_level)
     fill_province(raw, flags, *hints)

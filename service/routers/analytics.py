@@ -14,18 +14,22 @@ from service.deps import recommender_of
 from service.errors import responses
 from service.schemas import DATE, Level
 
-router = APIRouter(prefix="/v1/analytics", tags=["analytics"],
-                   dependencies=[Depends(require_scope("analytics"))])
+router = APIRouter(
+    prefix="/v1/analytics", tags=["analytics"], dependencies=[Depends(require_scope("analytics"))]
+)
 ERRORS = responses(401, 403, 422, 503)
 
 
 def period_params(
-    start: str | None = Query(None, alias="from", pattern=DATE,
-                              description="first day (YYYY-MM-DD); default 90 days before `to`"),
-    end: str | None = Query(None, alias="to", pattern=DATE,
-                            description="last day, included (YYYY-MM-DD); default today (UTC)"),
-    province: str | None = Query(None, min_length=1, max_length=100,
-                                 description="only queries from askers in this province"),
+    start: str | None = Query(
+        None, alias="from", pattern=DATE, description="first day (YYYY-MM-DD); default 90 days before `to`"
+    ),
+    end: str | None = Query(
+        None, alias="to", pattern=DATE, description="last day, included (YYYY-MM-DD); default today (UTC)"
+    ),
+    province: str | None = Query(
+        None, min_length=1, max_length=100, description="only queries from askers in this province"
+    ),
     level: Level | None = Query(None, description="only queries from askers of this level"),
 ) -> Period:
     return Period.parse(start, end, province, level)

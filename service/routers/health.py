@@ -35,16 +35,20 @@ def ready(request: Request) -> Health | JSONResponse:
     recommender = request.app.state.recommender
     if recommender is None or not recommender.ready:
         reason = request.app.state.index_error or "the index is not loaded"
-        return JSONResponse(Health(status="not ready", reason=reason).model_dump(),
-                            status_code=503)
+        return JSONResponse(Health(status="not ready", reason=reason).model_dump(), status_code=503)
     problems = _problems(request)
     count = recommender.catalogue.count()
     manifest = recommender.manifest
-    body = Health(status="degraded" if problems else "ready",
-                  index_version=recommender.index_version, innovations=count,
-                  indexed=int(manifest.get("count", 0)), pending_changes=recommender.pending(),
-                  index={"dense": manifest.get("dense", [])}, problems=problems,
-                  reason="; ".join(problems) or None)
+    body = Health(
+        status="degraded" if problems else "ready",
+        index_version=recommender.index_version,
+        innovations=count,
+        indexed=int(manifest.get("count", 0)),
+        pending_changes=recommender.pending(),
+        index={"dense": manifest.get("dense", [])},
+        problems=problems,
+        reason="; ".join(problems) or None,
+    )
     if recommender.catalogue.warnings and count == 0:
         body.status = "not ready"
         return JSONResponse(body.model_dump(), status_code=503)

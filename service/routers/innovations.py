@@ -53,17 +53,32 @@ def filter_params(
     year_from: int | None = Query(None, ge=1900, le=2100),
     year_to: int | None = Query(None, ge=1900, le=2100),
 ) -> Filters:
-    return Filters.from_mapping({k: v for k, v in {
-        "sector": sector, "level": level, "province": province, "status": status,
-        "award_tier": award_tier, "year_from": year_from, "year_to": year_to,
-    }.items() if v is not None})
+    return Filters.from_mapping(
+        {
+            k: v
+            for k, v in {
+                "sector": sector,
+                "level": level,
+                "province": province,
+                "status": status,
+                "award_tier": award_tier,
+                "year_from": year_from,
+                "year_to": year_to,
+            }.items()
+            if v is not None
+        }
+    )
 
 
 def _out(item: Record, ledger: Ledger | None = None) -> dict[str, Any]:
     """The record with its award tier and adopters; replicated_by derived from the registry."""
     adopters = adopters_of(item, ledger)
-    return {**item.to_dict(), "replicated_by": active_governments(adopters),
-            "award_tier": item.award_tier, "adopters": [a.to_dict() for a in adopters]}
+    return {
+        **item.to_dict(),
+        "replicated_by": active_governments(adopters),
+        "award_tier": item.award_tier,
+        "adopters": [a.to_dict() for a in adopters],
+    }
 
 
 def _outs(request: Request, items: list[Record]) -> list[dict[str, Any]]:
@@ -71,8 +86,11 @@ def _outs(request: Request, items: list[Record]) -> list[dict[str, Any]]:
     return [_out(i, ledgers.get(i.id)) for i in items]
 
 
-WAIT = Query(False, description="return only once the change is searchable (at most 30 s); "
-                               "otherwise the index catches up in the background")
+WAIT = Query(
+    False,
+    description="return only once the change is searchable (at most 30 s); "
+    "otherwise the index catches up in the background",
+)
 
 
 def _settle(request: Request, wait: bool) -> None:
@@ -84,34 +102,57 @@ def _settle(request: Request, wait: bool) -> None:
 
 
 @router.get("/innovations", response_model=InnovationPage, responses=READ_ERRORS)
-def list_innovations(request: Request, filters: Filters = Depends(filter_params),
-                     q: str | None = Query(None, max_length=500, description="words that must "
-                                           "all appear in the name, agency or texts"),
-                     limit: int = Query(20, ge=1, le=200),
-                     offset: int = Query(0, ge=0, le=10_000_000)) -> dict[str, Any]:
+def list_innovations(
+    request: Request,
+    filters: Filters = Depends(filter_params),
+    q: str | None = Query(
+        None, max_length=500, description="words that must all appear in the name, agency or texts"
+    ),
+    limit: int = Query(20, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=10_000_000),
+) -> dict[str, Any]:
     """Innovations in stable id order, filtered, paginated by offset."""
     items, total = recommender_of(request).catalogue.list(filters, q, limit=limit, offset=offset)
     following = offset + len(items)
-    return {"items": _outs(request, items), "total": total, "limit": limit, "offset": offset,
-            "next_offset": following if following < total else None}
+    return {
+        "items": _outs(request, items),
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "next_offset": following if following < total else None,
+    }
 
 
-@router.get("/innovations:export", responses={200: {"content": {
-    "application/x-ndjson": {"schema": {"type": "string"}},
-    "text/csv": {"schema": {"type": "string"}}}}, **READ_ERRORS})
-def export(request: Request, filters: Filters = Depends(filter_params),
-           format: Literal["jsonl", "csv"] = Query("jsonl")) -> StreamingResponse:
+@router.get(
+    "/innovations:export",
+    responses={
+        200: {
+            "content": {
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+            }
+        },
+        **READ_ERRORS,
+    },
+)
+def export(
+    request: Request,
+    filters: Filters = Depends(filter_params),
+    format: Literal["jsonl", "csv"] = Query("jsonl"),
+) -> StreamingResponse:
     """The whole (filtered) catalogue as JSONL or CSV; either imports back unchanged."""
     items = filters.select(recommender_of(request).catalogue.all())
     stream: Iterator[str] = export_jsonl(items) if format == "jsonl" else export_csv(items)
     media = "application/x-ndjson" if format == "jsonl" else "text/csv"
     disposition = f'attachment; filename="replikasi-innovations.{format}"'
-    return StreamingResponse(stream, media_type=f"{media}; charset=utf-8",
-                             headers={"Content-Disposition": disposition})
+    return StreamingResponse(
+        stream, media_type=f"{media}; charset=utf-8", headers={"Content-Disposition": disposition}
+    )
 
 
-def _import(request: Request, data: bytes, fmt: str, options: ImportOptions, dry_run: bool,
-            wait: bool) -> dict[str, Any]:
+def _import(
+    request: Request, data: bytes, fmt: str, options: ImportOptions, dry_run: bool, wait: bool
+) -> dict[str, Any]:
     writer = writer_of(request)
     report = writer.import_rows(data, fmt, None, options, dry_run=dry_run)
     if not dry_run:
@@ -119,23 +160,35 @@ def _import(request: Request, data: bytes, fmt: str, options: ImportOptions, dry
     return {**report.to_dict(), "index_version": writer.recommender.index_version}
 
 
-@router.post("/innovations:import", response_model=ImportResult,
-             dependencies=[Depends(require_key)], responses={**WRITE_ERRORS, 202: {"model": Job}},
-             openapi_extra={"requestBody": {"required": True, "content": IMPORT_MEDIA}})
+@router.post(
+    "/innovations:import",
+    response_model=ImportResult,
+    dependencies=[Depends(require_key)],
+    responses={**WRITE_ERRORS, 202: {"model": Job}},
+    openapi_extra={"requestBody": {"required": True, "content": IMPORT_MEDIA}},
+)
 async def import_innovations(
     request: Request,
     response: Response,
     format: str | None = Query(
-        None, max_length=200, description="jsonl, csv, or another portal's export: lan, "
+        None,
+        max_length=200,
+        description="jsonl, csv, or another portal's export: lan, "
         "mapping:sinovik_csv. Defaults to the Content-Type (text/csv, application/x-ndjson), "
-        "else to what the body looks like"),
+        "else to what the body looks like",
+    ),
     dry_run: bool = Query(False, description="report what the import would do; change nothing"),
-    merge: bool = Query(False, description="fill the empty fields of stored innovations from "
-                                           "rows that duplicate them, instead of storing those"),
-    keep_duplicates: bool = Query(False, description="store an adapter's duplicate rows as "
-                                                     "innovations of their own"),
-    background: bool = Query(False, description="run as a job: 202 with the job's URL at once; "
-                                                "follow it at GET /v1/jobs/{id}"),
+    merge: bool = Query(
+        False,
+        description="fill the empty fields of stored innovations from "
+        "rows that duplicate them, instead of storing those",
+    ),
+    keep_duplicates: bool = Query(
+        False, description="store an adapter's duplicate rows as innovations of their own"
+    ),
+    background: bool = Query(
+        False, description="run as a job: 202 with the job's URL at once; follow it at GET /v1/jobs/{id}"
+    ),
     wait: bool = WAIT,
 ) -> Any:
     """Validate every row; store the good ones (upsert by id), report each rejected row.
@@ -152,18 +205,23 @@ async def import_innovations(
     if not data.strip():
         raise InvalidRecord("body", "is empty; send JSONL lines or CSV rows")
     content_type = request.headers.get("content-type", "").lower()
-    fmt = format or ("csv" if "csv" in content_type else
-                     "jsonl" if "json" in content_type else detect_format(None, data))
+    fmt = format or (
+        "csv" if "csv" in content_type else "jsonl" if "json" in content_type else detect_format(None, data)
+    )
     options = ImportOptions.named(fmt, merge=merge, keep_duplicates=keep_duplicates)
     if background:
         writer = writer_of(request)
         job_id = request.app.state.jobs.start(
-            "import", lambda progress: writer.import_rows(data, fmt, progress, options,
-                                                          dry_run=dry_run).to_dict())
+            "import",
+            lambda progress: writer.import_rows(data, fmt, progress, options, dry_run=dry_run).to_dict(),
+        )
         response.status_code = 202
         response.headers["Location"] = f"/v1/jobs/{job_id}"
-        return JSONResponse(job_out(request.app.state.jobs.get(job_id)), status_code=202,
-                            headers={"Location": f"/v1/jobs/{job_id}"})
+        return JSONResponse(
+            job_out(request.app.state.jobs.get(job_id)),
+            status_code=202,
+            headers={"Location": f"/v1/jobs/{job_id}"},
+        )
     return await run_in_threadpool(_import, request, data, fmt, options, dry_run, wait)
 
 
@@ -179,10 +237,18 @@ def get_job(request: Request, job_id: str) -> dict[str, Any]:
 def job_out(job: dict[str, Any] | None) -> dict[str, Any]:
     assert job is not None
     report = job["report"] or {}
-    return {"id": job["id"], "kind": job["kind"], "state": job["state"], "done": job["done"],
-            "total": job["total"], "rejected": report.get("rejected", []),
-            "report": job["report"], "error": job["error"],
-            "created_at": job["created_at"], "updated_at": job["updated_at"]}
+    return {
+        "id": job["id"],
+        "kind": job["kind"],
+        "state": job["state"],
+        "done": job["done"],
+        "total": job["total"],
+        "rejected": report.get("rejected", []),
+        "report": job["report"],
+        "error": job["error"],
+        "created_at": job["created_at"],
+        "updated_at": job["updated_at"],
+    }
 
 
 @router.get("/reviews", response_model=ReviewPage, responses=READ_ERRORS)
@@ -199,18 +265,27 @@ def get_innovation(request: Request, innovation_id: str) -> dict[str, Any]:
     return _out(rec.catalogue.get(innovation_id), rec.registry.ledger(innovation_id))
 
 
-@router.get("/innovations/{innovation_id}/similar", response_model=RecommendationResponse,
-            responses=ONE_ERRORS)
-def similar(request: Request, innovation_id: str, filters: Filters = Depends(filter_params),
-            limit: int = Query(10, ge=1, le=50)) -> dict[str, Any]:
+@router.get(
+    "/innovations/{innovation_id}/similar", response_model=RecommendationResponse, responses=ONE_ERRORS
+)
+def similar(
+    request: Request,
+    innovation_id: str,
+    filters: Filters = Depends(filter_params),
+    limit: int = Query(10, ge=1, le=50),
+) -> dict[str, Any]:
     """More like this: innovations closest to the given one."""
     return recommender_of(request).similar(innovation_id, filters, limit).to_dict()
 
 
-@router.post("/innovations", response_model=Innovation, status_code=201,
-             dependencies=[Depends(require_key)], responses=WRITE_ERRORS)
-def create(request: Request, response: Response, body: InnovationIn,
-           wait: bool = WAIT) -> dict[str, Any]:
+@router.post(
+    "/innovations",
+    response_model=Innovation,
+    status_code=201,
+    dependencies=[Depends(require_key)],
+    responses=WRITE_ERRORS,
+)
+def create(request: Request, response: Response, body: InnovationIn, wait: bool = WAIT) -> dict[str, Any]:
     """Add one innovation. Repeating an identical create returns the stored record (200), so a
     client may retry after a lost answer; a different record under the same id is a 409."""
     item = validate_record(body.record())
@@ -222,10 +297,13 @@ def create(request: Request, response: Response, body: InnovationIn,
     return _outs(request, [outcome.item or item])[0]
 
 
-@router.put("/innovations/{innovation_id}", response_model=Innovation,
-            dependencies=[Depends(require_key)], responses=WRITE_ERRORS)
-def replace(request: Request, innovation_id: str, body: InnovationIn,
-            wait: bool = WAIT) -> dict[str, Any]:
+@router.put(
+    "/innovations/{innovation_id}",
+    response_model=Innovation,
+    dependencies=[Depends(require_key)],
+    responses=WRITE_ERRORS,
+)
+def replace(request: Request, innovation_id: str, body: InnovationIn, wait: bool = WAIT) -> dict[str, Any]:
     """Replace an innovation (the body's id must be the path's id)."""
     if body.id != innovation_id:
         raise InvalidRecord("id", f"{body.id!r} differs from the id in the path {innovation_id!r}")
@@ -235,8 +313,12 @@ def replace(request: Request, innovation_id: str, body: InnovationIn,
     return _outs(request, [item])[0]
 
 
-@router.delete("/innovations/{innovation_id}", status_code=204,
-               dependencies=[Depends(require_key)], responses=WRITE_ERRORS)
+@router.delete(
+    "/innovations/{innovation_id}",
+    status_code=204,
+    dependencies=[Depends(require_key)],
+    responses=WRITE_ERRORS,
+)
 def delete(request: Request, innovation_id: str, wait: bool = WAIT) -> Response:
     """Remove an innovation; it leaves recommendations at once (deleted rows are masked)."""
     writer_of(request).delete(innovation_id)

@@ -21,12 +21,17 @@ class InterestIn(Strict):
     """Who is interested, if they say: no account, no name, no address."""
 
     asker_level: Level | None = Field(None, description="the asker's level of government")
-    asker_province: str | None = Field(None, max_length=100,
-                                       description="the asker's province: one of the 38 "
-                                                   "(common short forms such as 'Jatim' too)")
-    note: str | None = Field(None, max_length=MAX_NOTE, json_schema_extra={"pattern": NO_CONTROL},
-                             description="optional; NIKs, phone numbers and e-mail addresses "
-                                         "are removed before it is stored")
+    asker_province: str | None = Field(
+        None,
+        max_length=100,
+        description="the asker's province: one of the 38 (common short forms such as 'Jatim' too)",
+    )
+    note: str | None = Field(
+        None,
+        max_length=MAX_NOTE,
+        json_schema_extra={"pattern": NO_CONTROL},
+        description="optional; NIKs, phone numbers and e-mail addresses are removed before it is stored",
+    )
 
 
 class InterestOut(BaseModel):
@@ -56,15 +61,17 @@ def record_interest(request: Request, innovation_id: str, raw: dict[str, Any]) -
     return {**mark.to_dict(), "interest": store.total(innovation_id)}
 
 
-@router.post("/innovations/{innovation_id}/interest", status_code=201,
-             response_model=InterestOut, responses=responses(403, 404, 422, 429, 503))
-def interest(request: Request, innovation_id: str,
-             body: InterestIn | None = Body(None)) -> dict[str, Any]:
+@router.post(
+    "/innovations/{innovation_id}/interest",
+    status_code=201,
+    response_model=InterestOut,
+    responses=responses(403, 404, 422, 429, 503),
+)
+def interest(request: Request, innovation_id: str, body: InterestIn | None = Body(None)) -> dict[str, Any]:
     """Mark interest in replicating an innovation: a demand signal for the national team,
     kept apart from the verified replication registry. No key needed; each client may mark a
     few at once, then one more every so often (429 with Retry-After beyond that)."""
     if cross_site(request):  # another site's page making its visitors' browsers post marks
-        raise HTTPException(403, "origin: interest marks are not accepted from another site's "
-                                 "pages")
+        raise HTTPException(403, "origin: interest marks are not accepted from another site's pages")
     raw = body.model_dump(exclude_none=True) if body else {}
     return record_interest(request, innovation_id, raw)

@@ -23,7 +23,9 @@ router = APIRouter(prefix="/v1", tags=["recommendations"])
 PURGE_EVERY_SECONDS = 3600.0
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"model": ErrorOut}, 503: {"model": ErrorOut}, 413: {"model": ErrorOut},
+    422: {"model": ErrorOut},
+    503: {"model": ErrorOut},
+    413: {"model": ErrorOut},
 }
 
 
@@ -44,12 +46,12 @@ def purge_log_if_due(state: State, catalogue: Catalogue) -> None:
         logger.warning("could not apply the query log retention: %s", exc)
         return
     if purged:
-        logger.info("removed the problem text of %d logged requests older than %d days",
-                    purged, days)
+        logger.info("removed the problem text of %d logged requests older than %d days", purged, days)
 
 
-def log_request(request: Request, kind: str, problem: str, filters: Filters, asker: Asker,
-                result: Recommendations) -> None:
+def log_request(
+    request: Request, kind: str, problem: str, filters: Filters, asker: Asker, result: Recommendations
+) -> None:
     """Record an answered request for demand and gap analytics (unless turned off)."""
     state = request.app.state
     catalogue = recommender_of(request).catalogue
@@ -57,16 +59,22 @@ def log_request(request: Request, kind: str, problem: str, filters: Filters, ask
     if not state.settings.log_queries:
         return
     keep_text = state.settings.log_retention_days > 0
-    catalogue.log_recommendation(result.log_entry(
-        kind, problem if keep_text else "", filters.to_dict(), asker.level, asker.province,
-        getattr(request.state, "request_id", None)))
+    catalogue.log_recommendation(
+        result.log_entry(
+            kind,
+            problem if keep_text else "",
+            filters.to_dict(),
+            asker.level,
+            asker.province,
+            getattr(request.state, "request_id", None),
+        )
+    )
 
 
 @router.post("/recommendations", response_model=RecommendationResponse, responses=ERRORS)
 def recommend(body: RecommendationRequest, request: Request) -> dict[str, Any]:
     """Rank proven innovations for a problem; every score component is returned."""
-    filters = Filters.from_mapping(body.filters.model_dump(exclude_none=True)
-                                   if body.filters else None)
+    filters = Filters.from_mapping(body.filters.model_dump(exclude_none=True) if body.filters else None)
     asker = Asker.from_mapping(body.asker.model_dump(exclude_none=True) if body.asker else None)
     problem = clean_problem(body.problem)
     result = recommender_of(request).recommend(problem, filters, asker, body.limit)

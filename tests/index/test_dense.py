@@ -28,8 +28,7 @@ def test_scores_agree_with_a_numpy_oracle_after_a_memory_mapped_reload(tmp_path)
     loaded = DenseIndex.load(tmp_path, 0)
     assert not loaded.vectors.flags.owndata and not loaded.vectors.flags.writeable  # mapped
     np.testing.assert_allclose(loaded.scores(query), vectors @ query, atol=1e-5)
-    np.testing.assert_allclose(loaded.scores(query, np.array([3, 1])), vectors[[3, 1]] @ query,
-                               atol=1e-5)
+    np.testing.assert_allclose(loaded.scores(query, np.array([3, 1])), vectors[[3, 1]] @ query, atol=1e-5)
 
 
 def _clustered(n: int, dim: int = 32, seed: int = 3) -> np.ndarray:
@@ -75,8 +74,10 @@ def test_an_incremental_build_reuses_the_trained_quantizer() -> None:
     second = DenseIndex.build(vectors[:2900], ann_min_rows=1000, reuse=first)
     a = faiss.extract_index_ivf(first.ann).quantizer
     b = faiss.extract_index_ivf(second.ann).quantizer
-    np.testing.assert_array_equal(faiss.rev_swig_ptr(faiss.downcast_index(a).get_xb(), 10),
-                                  faiss.rev_swig_ptr(faiss.downcast_index(b).get_xb(), 10))
+    np.testing.assert_array_equal(
+        faiss.rev_swig_ptr(faiss.downcast_index(a).get_xb(), 10),
+        faiss.rev_swig_ptr(faiss.downcast_index(b).get_xb(), 10),
+    )
     assert second.ann.ntotal == 2900
 
 

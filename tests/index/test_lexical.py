@@ -8,9 +8,11 @@ from index.lexical import LexicalIndex
 
 
 def _index(**kw) -> LexicalIndex:
-    docs = [[("name", "bank sampah"), ("problem", "sampah menumpuk")],
-            [("name", "ambulans"), ("problem", "ambulans lambat")],
-            [("name", "akta"), ("problem", "akta kelahiran bayi")]]
+    docs = [
+        [("name", "bank sampah"), ("problem", "sampah menumpuk")],
+        [("name", "ambulans"), ("problem", "ambulans lambat")],
+        [("name", "akta"), ("problem", "akta kelahiran bayi")],
+    ]
     return LexicalIndex(Analyzer(stemming=False), {"name": 2.0, "problem": 1.0}, **kw).fit(docs)
 
 
@@ -41,19 +43,29 @@ def test_char_ngrams_match_word_variants_and_survive_a_round_trip(tmp_path) -> N
     scores = index.scores("layanan penduduk")
     assert scores[0] > 0.1 and scores[1] < scores[0]
     index.save(tmp_path)
-    np.testing.assert_allclose(CharNgramIndex.load(tmp_path).scores("layanan penduduk"), scores,
-                               rtol=1e-5)
+    np.testing.assert_allclose(CharNgramIndex.load(tmp_path).scores("layanan penduduk"), scores, rtol=1e-5)
 
 
 def test_the_fast_query_vector_equals_the_vectorizers_own(tmp_path) -> None:
     from index.lexical import CharNgramIndex
 
-    index = CharNgramIndex().fit(["pelayanan kependudukan keliling", "bank sampah warga",
-                                  "ambulans gawat darurat 119", "Akta kelahiran bayi, segera!"])
+    index = CharNgramIndex().fit(
+        [
+            "pelayanan kependudukan keliling",
+            "bank sampah warga",
+            "ambulans gawat darurat 119",
+            "Akta kelahiran bayi, segera!",
+        ]
+    )
     index.save(tmp_path)
     for fitted in (index, CharNgramIndex.load(tmp_path)):
-        for text in ("layanan penduduk keliling keliling", "Bank SAMPAH", "zzzz qqqq", "",
-                     "ambulans-119 darurat; akta"):
+        for text in (
+            "layanan penduduk keliling keliling",
+            "Bank SAMPAH",
+            "zzzz qqqq",
+            "",
+            "ambulans-119 darurat; akta",
+        ):
             fast = fitted.query_vector(text)
             slow = fitted._vectorizer.transform([text]).tocsr()
             assert fast.shape == slow.shape

@@ -9,8 +9,9 @@ from scipy import sparse
 from index.rows import assemble_rows
 
 
-def naive(reuse_rows: list[int | None], old: sparse.csr_matrix, fresh: sparse.csr_matrix,
-          columns: int) -> np.ndarray:
+def naive(
+    reuse_rows: list[int | None], old: sparse.csr_matrix, fresh: sparse.csr_matrix, columns: int
+) -> np.ndarray:
     out, f = [], 0
     for r in reuse_rows:
         if r is None:
@@ -31,8 +32,9 @@ def test_equals_gathering_the_rows(seed: int) -> None:
         pattern.pop(int(rng.integers(0, len(pattern))))
     for _ in range(int(rng.integers(0, 6))):  # new rows anywhere
         pattern.insert(int(rng.integers(0, len(pattern) + 1)), None)
-    fresh = sparse.random(pattern.count(None), 15, density=0.4, format="csr", dtype=np.float32,
-                          random_state=seed + 100)
+    fresh = sparse.random(
+        pattern.count(None), 15, density=0.4, format="csr", dtype=np.float32, random_state=seed + 100
+    )
     got = assemble_rows(pattern, old, fresh, 15)
     assert got.shape == (len(pattern), 15) and got.dtype == np.float32
     np.testing.assert_array_equal(got.toarray(), naive(pattern, old, fresh, 15))

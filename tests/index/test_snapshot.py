@@ -19,11 +19,18 @@ DOCS = [[("text", "ambulans lambat datang")], [("text", "akta kelahiran bayi")]]
 def _build(store: SnapshotStore, encoder, docs=DOCS, catalogue_hash: str = "abc", reuse=None):
     lexical = LexicalIndex(Analyzer(), {"text": 1.0}).fit(docs)
     chars = CharNgramIndex().fit([text for doc in docs for _, text in doc])
-    return store.build(doc_ids=[f"d{i}" for i in range(len(docs))],
-                       doc_keys=[f"k{i}" for i in range(len(docs))], passages=docs,
-                       lexical=lexical, chars=chars, encoders=[encoder],
-                       catalogue_hash=catalogue_hash, catalogue_seq=len(docs),
-                       analyzer=Analyzer(), reuse=reuse)
+    return store.build(
+        doc_ids=[f"d{i}" for i in range(len(docs))],
+        doc_keys=[f"k{i}" for i in range(len(docs))],
+        passages=docs,
+        lexical=lexical,
+        chars=chars,
+        encoders=[encoder],
+        catalogue_hash=catalogue_hash,
+        catalogue_seq=len(docs),
+        analyzer=Analyzer(),
+        reuse=reuse,
+    )
 
 
 def _load(store: SnapshotStore, dim: int = 32):
@@ -111,13 +118,13 @@ SLOW_BUILD = textwrap.dedent("""
 """)
 
 
-def test_killing_a_rebuild_while_it_writes_files_leaves_the_previous_snapshot_served(
-        tmp_path: Path) -> None:
+def test_killing_a_rebuild_while_it_writes_files_leaves_the_previous_snapshot_served(tmp_path: Path) -> None:
     store = SnapshotStore(tmp_path)
     first = _build(store, HashingEncoder(32))
     root = Path(__file__).resolve().parents[2]
-    proc = subprocess.Popen([sys.executable, "-c", SLOW_BUILD, str(tmp_path)], cwd=root,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_BUILD, str(tmp_path)], cwd=root, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline().split()
     assert line[0] == "writing"
@@ -161,11 +168,17 @@ def _corrupt_foreign_vectors(path: Path) -> None:
     (path / "manifest.json").write_text(json.dumps(manifest))
 
 
-@pytest.mark.parametrize("corrupt", [_corrupt_truncate_vectors, _corrupt_manifest,
-                                     _corrupt_drop_matrix, _corrupt_flip_a_byte,
-                                     _corrupt_foreign_vectors])
-def test_a_corrupt_current_snapshot_falls_back_to_the_previous_good_one(tmp_path: Path,
-                                                                        corrupt) -> None:
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        _corrupt_truncate_vectors,
+        _corrupt_manifest,
+        _corrupt_drop_matrix,
+        _corrupt_flip_a_byte,
+        _corrupt_foreign_vectors,
+    ],
+)
+def test_a_corrupt_current_snapshot_falls_back_to_the_previous_good_one(tmp_path: Path, corrupt) -> None:
     store = SnapshotStore(tmp_path)
     good = _build(store, HashingEncoder(32))
     good.release()
@@ -225,7 +238,8 @@ def test_a_snapshot_opened_while_it_is_pruned_is_refused_not_half_read(tmp_path:
 
 
 def test_an_incremental_build_carries_unchanged_vocabularies_with_their_checksums(
-        tmp_path: Path, monkeypatch) -> None:
+    tmp_path: Path, monkeypatch
+) -> None:
     import json
 
     from index import snapshot as module
@@ -236,13 +250,20 @@ def test_an_incremental_build_carries_unchanged_vocabularies_with_their_checksum
     real_sha256 = module._sha256
     monkeypatch.setattr(module, "_sha256", lambda path: hashed.append(path.name) or real_sha256(path))
     docs = [DOCS[0], [("text", "akta kelahiran bayi ambulans")]]  # no new term
-    lexical = LexicalIndex(Analyzer(), {"text": 1.0}).fit(docs, reuse=first.lexical,
-                                                          reuse_rows=[0, None])
-    chars = CharNgramIndex().fit([t for d in docs for _, t in d], reuse=first.chars,
-                                 reuse_rows=[0, None])
-    second = store.build(doc_ids=["d0", "d1"], doc_keys=["k0", "k1x"], passages=docs,
-                         lexical=lexical, chars=chars, encoders=[HashingEncoder(32)],
-                         catalogue_hash="def", catalogue_seq=3, analyzer=Analyzer(), reuse=first)
+    lexical = LexicalIndex(Analyzer(), {"text": 1.0}).fit(docs, reuse=first.lexical, reuse_rows=[0, None])
+    chars = CharNgramIndex().fit([t for d in docs for _, t in d], reuse=first.chars, reuse_rows=[0, None])
+    second = store.build(
+        doc_ids=["d0", "d1"],
+        doc_keys=["k0", "k1x"],
+        passages=docs,
+        lexical=lexical,
+        chars=chars,
+        encoders=[HashingEncoder(32)],
+        catalogue_hash="def",
+        catalogue_seq=3,
+        analyzer=Analyzer(),
+        reuse=first,
+    )
     assert "lexical_tf.npz" in hashed and not {"lexical.json", "chars.json"} & set(hashed)
     files = json.loads((second.path / "manifest.json").read_text())["files"]
     before = json.loads((first.path / "manifest.json").read_text())["files"]
@@ -256,5 +277,6 @@ def test_an_incremental_build_carries_unchanged_vocabularies_with_their_checksum
     np.testing.assert_allclose(reloaded.lexical.scores("ambulans"), lexical.scores("ambulans"))
     # A vocabulary that grew is written afresh.
     grown = LexicalIndex(Analyzer(), {"text": 1.0}).fit(
-        [DOCS[0], [("text", "perpustakaan keliling")]], reuse=first.lexical, reuse_rows=[0, None])
+        [DOCS[0], [("text", "perpustakaan keliling")]], reuse=first.lexical, reuse_rows=[0, None]
+    )
     assert not grown.same_meta(first.lexical)

@@ -20,8 +20,14 @@ LIVE_KEY = "live-test-key"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 # Quiet, offline Chromium: no sandbox (root in CI), no GPU, no background calls home.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -38,18 +44,36 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(data: Path, key: str, log_name: str, timeout: float = 600, *,
-          encoder: str = "use3", extra_env: dict[str, str] | None = None,
-          procs: list[subprocess.Popen[bytes]] | None = None) -> Iterator[str]:
+def serve(
+    data: Path,
+    key: str,
+    log_name: str,
+    timeout: float = 600,
+    *,
+    encoder: str = "use3",
+    extra_env: dict[str, str] | None = None,
+    procs: list[subprocess.Popen[bytes]] | None = None,
+) -> Iterator[str]:
     """Run `replikasi serve` on a data directory (real encoder, real HTTP) until ready."""
     port = _free_port()
-    env = {**os.environ, "REPLIKASI_DATA_DIR": str(data), "REPLIKASI_API_KEYS": key,
-           "REPLIKASI_ENCODER": encoder, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           **(extra_env or {})}
+    env = {
+        **os.environ,
+        "REPLIKASI_DATA_DIR": str(data),
+        "REPLIKASI_API_KEYS": key,
+        "REPLIKASI_ENCODER": encoder,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        **(extra_env or {}),
+    }
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / log_name, "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen([sys.executable, "-m", "scripts.cli", "serve", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scripts.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     if procs is not None:
         procs.append(proc)
     url = f"http://127.0.0.1:{port}"

@@ -15,8 +15,12 @@ from recommender.grouping import cluster_vectors, coherence, theme_distance
 from recommender.workspace import open_recommender
 from tests.recommender.demand import FLOOD, GAP, KTP, STUNTING, build_log
 
-PSC_119 = {"des-psc-119-demak", "si-slamet-psc-119-batang", "psc-119-kabupaten-malang",
-           "119-kolaborasi-nasional-emergensi-medik"}
+PSC_119 = {
+    "des-psc-119-demak",
+    "si-slamet-psc-119-batang",
+    "psc-119-kabupaten-malang",
+    "119-kolaborasi-nasional-emergensi-medik",
+}
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +36,7 @@ def test_the_real_model_recovers_the_known_themes(real: Recommender) -> None:
     truth = {i.request_id: i.theme for i in plan}
     found = analytics.themes(real, Period.parse("2025-03-01", "2025-03-31"))
     majority = [Counter(truth[r] for r in t["request_ids"]).most_common(1)[0] for t in found]
-    assert sorted(n for _, n in majority) == sorted([len(STUNTING), len(KTP), len(GAP),
-                                                     len(FLOOD)])
+    assert sorted(n for _, n in majority) == sorted([len(STUNTING), len(KTP), len(GAP), len(FLOOD)])
     assert all(t["queries"] == n for t, (_, n) in zip(found, majority, strict=True))
 
 

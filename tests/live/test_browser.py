@@ -33,7 +33,8 @@ def card_names(page: Page) -> list[str]:
 
 
 def test_a_planner_finds_emergency_call_innovations_then_narrows_by_level(
-        open_page: tuple[Page, list[str]], live_server: str) -> None:
+    open_page: tuple[Page, list[str]], live_server: str
+) -> None:
     page, outside = open_page
     page.goto(live_server)
     page.get_by_label("Masalah yang ingin dipecahkan").fill(PROBLEM)
@@ -50,25 +51,29 @@ def test_a_planner_finds_emergency_call_innovations_then_narrows_by_level(
 
     page.get_by_text("Saring hasil dan konteks daerah Anda").click()
     page.get_by_role("group", name="Tingkat pemerintahan", exact=True).get_by_label(
-        "Kota", exact=True).check()
+        "Kota", exact=True
+    ).check()
     page.get_by_role("button", name="Cari inovasi").click()
     page.wait_for_url("**level=kota*")
     narrowed = card_names(page)
     assert narrowed and narrowed != names
     levels = page.locator("article.card .badge.level").evaluate_all(
-        "badges => badges.map(b => b.dataset.level)")
+        "badges => badges.map(b => b.dataset.level)"
+    )
     assert levels and set(levels) == {"kota"}
     assert page.get_by_label("Masalah yang ingin dipecahkan").input_value() == PROBLEM
     page.screenshot(path=str(ARTIFACTS / "web-results-kota.png"), full_page=True)
 
     # A second level as well: both boxes stay checked and both levels come back.
     page.get_by_role("group", name="Tingkat pemerintahan", exact=True).get_by_label(
-        "Kabupaten", exact=True).check()
+        "Kabupaten", exact=True
+    ).check()
     page.get_by_role("button", name="Cari inovasi").click()
     page.wait_for_url("**level=kabupaten*")
     assert "level=kota" in page.url
     levels = page.locator("article.card .badge.level").evaluate_all(
-        "badges => badges.map(b => b.dataset.level)")
+        "badges => badges.map(b => b.dataset.level)"
+    )
     assert set(levels) <= {"kota", "kabupaten"} and len(set(levels)) == 2, levels
     shown = len(card_names(page))
     page.get_by_role("link", name=re.compile("Tampilkan lebih banyak")).click()
@@ -77,8 +82,7 @@ def test_a_planner_finds_emergency_call_innovations_then_narrows_by_level(
     assert outside == []
 
 
-def test_similar_innovations_open_from_a_card(open_page: tuple[Page, list[str]],
-                                              live_server: str) -> None:
+def test_similar_innovations_open_from_a_card(open_page: tuple[Page, list[str]], live_server: str) -> None:
     page, outside = open_page
     page.goto(f"{live_server}/?problem=ambulans+gawat+darurat&limit=5")
     first = card_names(page)[0]
@@ -93,8 +97,13 @@ def test_similar_innovations_open_from_a_card(open_page: tuple[Page, list[str]],
 
 
 def test_the_page_fits_a_phone_and_explains_an_error(browser: Browser, live_server: str) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True, locale="id-ID")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="id-ID",
+    )
     page = context.new_page()
     try:
         page.goto(f"{live_server}/?problem={PROBLEM}&asker_level=kabupaten")
@@ -119,7 +128,8 @@ def test_the_page_fits_a_phone_and_explains_an_error(browser: Browser, live_serv
 
 
 def test_a_card_opens_the_innovation_page_and_leads_back(
-        open_page: tuple[Page, list[str]], live_server: str) -> None:
+    open_page: tuple[Page, list[str]], live_server: str
+) -> None:
     page, outside = open_page
     page.goto(f"{live_server}/?problem=ambulans+gawat+darurat")
     card = page.locator("article.card").filter(has=page.locator(".kit-yes")).first
@@ -140,17 +150,21 @@ def test_a_card_opens_the_innovation_page_and_leads_back(
 def longest_brief() -> str:
     """The catalogue innovation with the most text to print: if it fits, the others do."""
     rows = [json.loads(line) for line in CATALOGUE.read_text(encoding="utf-8").splitlines()]
-    return max(rows, key=lambda r: sum(len(r.get(f) or "") for f in BRIEF_FIELDS)
-               + sum(len(s) for s in r.get("sources", [])))["id"]
+    return max(
+        rows,
+        key=lambda r: (
+            sum(len(r.get(f) or "") for f in BRIEF_FIELDS) + sum(len(s) for s in r.get("sources", []))
+        ),
+    )["id"]
 
 
 def test_the_innovation_page_prints_a_brief_of_at_most_two_a4_pages(
-        open_page: tuple[Page, list[str]], live_server: str) -> None:
+    open_page: tuple[Page, list[str]], live_server: str
+) -> None:
     page, outside = open_page
     page.goto(f"{live_server}/inovasi/{longest_brief()}?problem=sekolah")
     page.emulate_media(media="print")
-    for hidden in ("header.site", "nav.crumbs", "footer.site", "button.print",
-                   ".more-similar"):
+    for hidden in ("header.site", "nav.crumbs", "footer.site", "button.print", ".more-similar"):
         assert not page.locator(hidden).first.is_visible(), hidden
     assert page.locator("h1").is_visible() and page.locator("#paket li").first.is_visible()
     assert page.locator(".contact").is_visible()
@@ -168,8 +182,9 @@ def test_the_innovation_page_prints_a_brief_of_at_most_two_a4_pages(
 
 
 @pytest.mark.parametrize(("path", "rendered"), [("/docs", ".opblock"), ("/redoc", "[data-section-id]")])
-def test_the_api_docs_render_with_the_network_cut(browser: Browser, live_server: str, path: str,
-                                                  rendered: str) -> None:
+def test_the_api_docs_render_with_the_network_cut(
+    browser: Browser, live_server: str, path: str, rendered: str
+) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     blocked: list[str] = []
 

@@ -24,20 +24,35 @@ from tests.live.conftest import ROOT, serve
 KEY = "fault-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 ENCODER = "hashing-256"
-PROBLEMS = ["ambulans lambat datang saat gawat darurat", "bayi belum punya akta kelahiran",
-            "sampah menumpuk di pasar", "izin usaha lama dan lewat calo"]
+PROBLEMS = [
+    "ambulans lambat datang saat gawat darurat",
+    "bayi belum punya akta kelahiran",
+    "sampah menumpuk di pasar",
+    "izin usaha lama dan lewat calo",
+]
 
 
 def _record(key: str, n: int = 0) -> dict:
-    return {"id": key, "name": f"Perahu Obat {key}", "level": "kabupaten", "sector": "kesehatan",
-            "problem": f"Obat terlambat ke pulau nomor {n} {key} karena kapal jarang berlayar.",
-            "solution": f"Perahu cepat {key} mengantar obat dari puskesmas induk tiap pekan {n}."}
+    return {
+        "id": key,
+        "name": f"Perahu Obat {key}",
+        "level": "kabupaten",
+        "sector": "kesehatan",
+        "problem": f"Obat terlambat ke pulau nomor {n} {key} karena kapal jarang berlayar.",
+        "solution": f"Perahu cepat {key} mengantar obat dari puskesmas induk tiap pekan {n}.",
+    }
 
 
 def _cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "REPLIKASI_DATA_DIR": str(data), "REPLIKASI_ENCODER": ENCODER}
-    return subprocess.run([sys.executable, "-m", "scripts.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def _seeded(tmp_path: Path) -> Path:
@@ -57,8 +72,13 @@ def _wait_current(url: str, timeout: float = 60) -> dict:
 
 
 def test_200_concurrent_searches_during_creates_and_deletes_get_no_5xx(tmp_path: Path) -> None:
-    with serve(_seeded(tmp_path), KEY, "faults-concurrency.log", encoder=ENCODER,
-               extra_env={"REPLIKASI_INDEX_DEBOUNCE_SECONDS": "0"}) as url:
+    with serve(
+        _seeded(tmp_path),
+        KEY,
+        "faults-concurrency.log",
+        encoder=ENCODER,
+        extra_env={"REPLIKASI_INDEX_DEBOUNCE_SECONDS": "0"},
+    ) as url:
         stop = threading.Event()
         write_status: list[int] = []
 
@@ -67,10 +87,10 @@ def test_200_concurrent_searches_during_creates_and_deletes_get_no_5xx(tmp_path:
                 n = 0
                 while not stop.is_set():
                     key = f"perahu-obat-{n % 4}"
-                    write_status.append(http.post("/v1/innovations", json=_record(key, n),
-                                                  headers=AUTH).status_code)
-                    write_status.append(http.delete(f"/v1/innovations/{key}",
-                                                    headers=AUTH).status_code)
+                    write_status.append(
+                        http.post("/v1/innovations", json=_record(key, n), headers=AUTH).status_code
+                    )
+                    write_status.append(http.delete(f"/v1/innovations/{key}", headers=AUTH).status_code)
                     n += 1
 
         def search(i: int) -> int:
@@ -79,8 +99,7 @@ def test_200_concurrent_searches_during_creates_and_deletes_get_no_5xx(tmp_path:
                     return http.get("/v1/innovations/psc-119-alpha/similar").status_code
                 if i % 5 == 1:
                     return http.get("/", params={"problem": PROBLEMS[i % 4]}).status_code
-                return http.post("/v1/recommendations",
-                                 json={"problem": PROBLEMS[i % 4]}).status_code
+                return http.post("/v1/recommendations", json={"problem": PROBLEMS[i % 4]}).status_code
 
         writer = threading.Thread(target=churn)
         writer.start()
@@ -95,33 +114,38 @@ def test_200_concurrent_searches_during_creates_and_deletes_get_no_5xx(tmp_path:
         assert write_status and all(s < 500 for s in write_status)
 
 
-def test_build_index_runs_against_a_live_server_then_writes_and_searches_work(
-        tmp_path: Path) -> None:
+def test_build_index_runs_against_a_live_server_then_writes_and_searches_work(tmp_path: Path) -> None:
     data = _seeded(tmp_path)
     with serve(data, KEY, "faults-cli.log", encoder=ENCODER) as url:
         for _ in range(3):
             assert _cli(data, "build-index").returncode == 0
         newest = (data / "snapshots" / "CURRENT").read_text().strip()
-        created = httpx.post(f"{url}/v1/innovations", json=_record("perahu-obat-cli"),
-                             headers=AUTH, timeout=30)
+        created = httpx.post(
+            f"{url}/v1/innovations", json=_record("perahu-obat-cli"), headers=AUTH, timeout=30
+        )
         assert created.status_code == 201, created.text
         ready = _wait_current(url)
         assert ready["index_version"] >= newest
-        found = httpx.post(f"{url}/v1/recommendations", timeout=30,
-                           json={"problem": "obat terlambat ke pulau perahu-obat-cli"}).json()
+        found = httpx.post(
+            f"{url}/v1/recommendations",
+            timeout=30,
+            json={"problem": "obat terlambat ke pulau perahu-obat-cli"},
+        ).json()
         assert found["matches"][0]["id"] == "perahu-obat-cli"
         # Rows the CLI imports while the server runs become searchable through the server.
         extra = tmp_path / "extra.jsonl"
         extra.write_text(json.dumps(_record("perahu-obat-impor")) + "\n")
         assert _cli(data, "import", "--no-index", str(extra)).returncode == 0
         _wait_current(url)
-        found = httpx.post(f"{url}/v1/recommendations", timeout=30,
-                           json={"problem": "obat terlambat ke pulau perahu-obat-impor"}).json()
+        found = httpx.post(
+            f"{url}/v1/recommendations",
+            timeout=30,
+            json={"problem": "obat terlambat ke pulau perahu-obat-impor"},
+        ).json()
         assert found["matches"][0]["id"] == "perahu-obat-impor"
 
 
-def test_kill_9_during_an_import_then_the_old_snapshot_serves_at_once_and_catches_up(
-        tmp_path: Path) -> None:
+def test_kill_9_during_an_import_then_the_old_snapshot_serves_at_once_and_catches_up(tmp_path: Path) -> None:
     data = _seeded(tmp_path)
     procs: list[subprocess.Popen[bytes]] = []
     rows = "".join(json.dumps(_record(f"perahu-massal-{i}", i)) + "\n" for i in range(3000))
@@ -130,8 +154,12 @@ def test_kill_9_during_an_import_then_the_old_snapshot_serves_at_once_and_catche
 
         def load() -> None:
             try:
-                httpx.post(f"{url}/v1/innovations:import", content=rows.encode(), timeout=120,
-                           headers={**AUTH, "content-type": "application/x-ndjson"})
+                httpx.post(
+                    f"{url}/v1/innovations:import",
+                    content=rows.encode(),
+                    timeout=120,
+                    headers={**AUTH, "content-type": "application/x-ndjson"},
+                )
             except httpx.HTTPError:
                 pass  # the server dies under it
 

@@ -4,8 +4,7 @@ import httpx
 
 
 def test_a_real_problem_gets_the_emergency_call_innovations(live_server: str) -> None:
-    body = {"problem": "Ambulans sering terlambat datang ketika ada warga yang gawat darurat",
-            "limit": 10}
+    body = {"problem": "Ambulans sering terlambat datang ketika ada warga yang gawat darurat", "limit": 10}
     response = httpx.post(f"{live_server}/v1/recommendations", json=body, timeout=30)
     assert response.status_code == 200
     data = response.json()

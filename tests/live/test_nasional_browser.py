@@ -24,15 +24,22 @@ def nasional_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     the fast hashing encoder (the page is under test, not the model)."""
     data = tmp_path_factory.mktemp("nasional-data")
     build_log(open_catalogue(data, seed=TINY))
-    with serve(data, f"{KEY}:analytics", "nasional-server.log", encoder="hashing-256",
-               extra_env={"REPLIKASI_LOG_RETENTION_DAYS": "3650"}) as url:
+    with serve(
+        data,
+        f"{KEY}:analytics",
+        "nasional-server.log",
+        encoder="hashing-256",
+        extra_env={"REPLIKASI_LOG_RETENTION_DAYS": "3650"},
+    ) as url:
         yield url
 
 
 def test_the_team_logs_in_once_and_sees_the_charts_with_no_network(
-        browser: Browser, nasional_server: str, tmp_path: Path) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID",
-                                  accept_downloads=True)
+    browser: Browser, nasional_server: str, tmp_path: Path
+) -> None:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="id-ID", accept_downloads=True
+    )
     blocked: list[str] = []
 
     def only_the_server(route: Route, request: BrowserRequest) -> None:

@@ -36,31 +36,42 @@ def schemathesis(base_url: str, name: str, *options: str) -> None:
     assert executable, "schemathesis is not installed (pip install -e '.[test]')"
     reports = ARTIFACTS / f"schemathesis-{name}"
     command = [
-        executable, "run", f"{base_url}/openapi.json",
-        "--checks", CHECKS, "--max-examples", EXAMPLES,
+        executable,
+        "run",
+        f"{base_url}/openapi.json",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        EXAMPLES,
         # One worker: Hypothesis' lambda introspection is not thread-safe on Python 3.11.
-        "--workers", "1", "--generation-database", "none", "--no-color",
-        "--request-timeout", "30", "--report", "junit", "--report-dir", str(reports),
+        "--workers",
+        "1",
+        "--generation-database",
+        "none",
+        "--no-color",
+        "--request-timeout",
+        "30",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(reports),
         *options,
     ]
-    result = subprocess.run(command, cwd=ARTIFACTS, capture_output=True, text=True,
-                            timeout=400, check=False)
+    result = subprocess.run(command, cwd=ARTIFACTS, capture_output=True, text=True, timeout=400, check=False)
     output = result.stdout + result.stderr
     (ARTIFACTS / f"schemathesis-{name}.log").write_text(output)
     assert result.returncode == 0, output[-20_000:]
     assert " passed" in output and "generated" in output, output[-5_000:]
 
 
-def test_the_shared_live_server_has_no_server_errors_or_schema_violations(
-        live_server: str) -> None:
+def test_the_shared_live_server_has_no_server_errors_or_schema_violations(live_server: str) -> None:
     before = httpx.get(f"{live_server}/ready", timeout=10).json()["innovations"]
     ARTIFACTS.mkdir(exist_ok=True)
     # No key: writes are answered 401 and change nothing; DELETE and PUT are left out anyway.
     schemathesis(live_server, "shared", "--exclude-method", "DELETE", "--exclude-method", "PUT")
     after = httpx.get(f"{live_server}/ready", timeout=10).json()
     assert after["status"] == "ready" and after["innovations"] == before
-    psc = httpx.get(f"{live_server}/v1/innovations", params={"q": "119", "limit": 200},
-                    timeout=10).json()
+    psc = httpx.get(f"{live_server}/v1/innovations", params={"q": "119", "limit": 200}, timeout=10).json()
     assert psc["total"] >= 1
 
 

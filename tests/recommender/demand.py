@@ -62,8 +62,18 @@ FLOOD = [  # only two: a theme too small to break down by province
     "Banjir rob merendam permukiman pesisir setiap bulan purnama",
     "Rumah warga pesisir terendam banjir rob saat air laut pasang",
 ]
-PROVINCES = ["Aceh", "Sumatera Utara", "Jawa Barat", "Jawa Tengah", "Jawa Timur", "Bali",
-             "Nusa Tenggara Timur", "Kalimantan Barat", "Sulawesi Selatan", "Papua"]
+PROVINCES = [
+    "Aceh",
+    "Sumatera Utara",
+    "Jawa Barat",
+    "Jawa Tengah",
+    "Jawa Timur",
+    "Bali",
+    "Nusa Tenggara Timur",
+    "Kalimantan Barat",
+    "Sulawesi Selatan",
+    "Papua",
+]
 START = dt.date(2025, 3, 3)  # a Monday
 
 
@@ -84,11 +94,17 @@ def build_log(catalogue: Catalogue) -> list[Logged]:
     themes = (("stunting", STUNTING, 10), ("ktp", KTP, 3), ("gap", GAP, 2), ("flood", FLOOD, 1))
     for theme, problems, provinces in themes:
         for i, problem in enumerate(problems):
-            plan.append(Logged(f"{theme}-{i}", theme, problem, PROVINCES[i % provinces],
-                               ("kabupaten", "kota")[i // provinces % 2],
-                               START + dt.timedelta(days=(i * 3) % 28)))
-    plan.append(Logged("old-0", "stunting", STUNTING[0], "Aceh", "kabupaten",
-                       START - dt.timedelta(days=365)))
+            plan.append(
+                Logged(
+                    f"{theme}-{i}",
+                    theme,
+                    problem,
+                    PROVINCES[i % provinces],
+                    ("kabupaten", "kota")[i // provinces % 2],
+                    START + dt.timedelta(days=(i * 3) % 28),
+                )
+            )
+    plan.append(Logged("old-0", "stunting", STUNTING[0], "Aceh", "kabupaten", START - dt.timedelta(days=365)))
     for item in plan:
         catalogue.log_recommendation(_entry(item))
     return plan
@@ -104,7 +120,15 @@ RESULTS = {
 
 def _entry(item: Logged) -> dict[str, object]:
     ids, weak = RESULTS[item.theme]
-    return {"kind": "api", "problem": item.problem, "filters": {}, "asker_level": item.level,
-            "asker_province": item.province, "results": [{"id": i, "score": 0.5} for i in ids],
-            "top_score": 0.5, "no_good_match": weak, "request_id": item.request_id,
-            "created_at": f"{item.day.isoformat()}T09:00:00Z"}
+    return {
+        "kind": "api",
+        "problem": item.problem,
+        "filters": {},
+        "asker_level": item.level,
+        "asker_province": item.province,
+        "results": [{"id": i, "score": 0.5} for i in ids],
+        "top_score": 0.5,
+        "no_good_match": weak,
+        "request_id": item.request_id,
+        "created_at": f"{item.day.isoformat()}T09:00:00Z",
+    }

@@ -35,7 +35,8 @@ def _by_theme(found: list[dict[str, Any]], plan: list[Logged]) -> dict[str, dict
 
 
 def test_themes_recover_the_known_groups_with_their_counts(
-        recommender: Recommender, logged: list[Logged]) -> None:
+    recommender: Recommender, logged: list[Logged]
+) -> None:
     found = analytics.themes(recommender, MARCH)
     themes = _by_theme(found, logged)
     assert set(themes) == {"stunting", "ktp", "gap", "flood"} and len(found) == 4
@@ -53,18 +54,19 @@ def test_themes_recover_the_known_groups_with_their_counts(
     assert sum(w["queries"] for w in stunting["trend"]) == len(STUNTING)
 
 
-def test_the_trend_counts_queries_per_iso_week(recommender: Recommender,
-                                               logged: list[Logged]) -> None:
+def test_the_trend_counts_queries_per_iso_week(recommender: Recommender, logged: list[Logged]) -> None:
     ktp = _by_theme(analytics.themes(recommender, MARCH), logged)["ktp"]
-    weeks = Counter((i.day - dt.timedelta(days=i.day.weekday())).isoformat()
-                    for i in logged if i.theme == "ktp")
+    weeks = Counter(
+        (i.day - dt.timedelta(days=i.day.weekday())).isoformat() for i in logged if i.theme == "ktp"
+    )
     trend = {w["week"]: w["queries"] for w in ktp["trend"]}
     assert list(trend)[0] == "2025-02-24" and list(trend)[-1] == "2025-03-31"
     assert trend == {w: weeks.get(w, 0) for w in trend}
 
 
-def test_gaps_are_the_themes_that_mostly_found_nothing(recommender: Recommender,
-                                                       logged: list[Logged]) -> None:
+def test_gaps_are_the_themes_that_mostly_found_nothing(
+    recommender: Recommender, logged: list[Logged]
+) -> None:
     [gap] = analytics.gaps(recommender, MARCH)
     assert set(gap["request_ids"]) == {i.request_id for i in logged if i.theme == "gap"}
     assert gap["no_good_match_share"] == 1.0 and gap["queries"] == len(GAP)
@@ -74,7 +76,8 @@ def test_gaps_are_the_themes_that_mostly_found_nothing(recommender: Recommender,
 
 
 def test_a_theme_under_three_queries_is_not_broken_down_by_province(
-        recommender: Recommender, logged: list[Logged]) -> None:
+    recommender: Recommender, logged: list[Logged]
+) -> None:
     themes = _by_theme(analytics.themes(recommender, MARCH), logged)
     flood, ktp = themes["flood"], themes["ktp"]
     assert flood["queries"] == 2 and flood["regions"] == [] and flood["regions_suppressed"]
@@ -86,22 +89,22 @@ def test_a_theme_under_three_queries_is_not_broken_down_by_province(
     assert ktp["regions_withheld"] > 0
 
 
-def test_the_period_province_and_level_narrow_the_log(recommender: Recommender,
-                                                      logged: list[Logged]) -> None:
+def test_the_period_province_and_level_narrow_the_log(recommender: Recommender, logged: list[Logged]) -> None:
     last_year = Period.parse("2024-01-01", "2024-12-31")
     assert analytics.themes(recommender, last_year) == []  # one query alone is no theme
     assert analytics.innovations(recommender, last_year)[0]["queries"] == 1
     first_week = Period.parse("2025-03-01", "2025-03-07")
-    assert {r["request_id"] for r in analytics.log_rows(recommender, first_week)} == \
-        {i.request_id for i in logged if dt.date(2025, 3, 1) <= i.day <= dt.date(2025, 3, 7)}
+    assert {r["request_id"] for r in analytics.log_rows(recommender, first_week)} == {
+        i.request_id for i in logged if dt.date(2025, 3, 1) <= i.day <= dt.date(2025, 3, 7)
+    }
     aceh = Period.parse("2025-03-01", "2025-03-31", "aceh", "kabupaten")
     ids = {i for t in analytics.themes(recommender, aceh) for i in t["request_ids"]}
-    assert ids == {i.request_id for i in logged if i.province == "Aceh" and
-                   i.level == "kabupaten" and i.day.year == 2025} - {"flood-0"}
+    assert ids == {
+        i.request_id for i in logged if i.province == "Aceh" and i.level == "kabupaten" and i.day.year == 2025
+    } - {"flood-0"}
 
 
-def test_innovations_rank_by_distinct_asking_regions(recommender: Recommender,
-                                                     logged: list[Logged]) -> None:
+def test_innovations_rank_by_distinct_asking_regions(recommender: Recommender, logged: list[Logged]) -> None:
     ranked = analytics.innovations(recommender, MARCH, interest={"ktp-keliling-kappa": 4})
     by_id = {r["id"]: r for r in ranked}
     assert by_id["stunting-iota"]["regions"] == 20 and by_id["stunting-iota"]["queries"] == 24
@@ -113,8 +116,11 @@ def test_innovations_rank_by_distinct_asking_regions(recommender: Recommender,
 
 
 def test_bad_periods_name_their_field() -> None:
-    for args, field in ((("2025-13-01", None), "from"), ((None, "kemarin"), "to"),
-                        (("2025-03-02", "2025-03-01"), "from")):
+    for args, field in (
+        (("2025-13-01", None), "from"),
+        ((None, "kemarin"), "to"),
+        (("2025-03-02", "2025-03-01"), "from"),
+    ):
         with pytest.raises(InvalidRecord) as caught:
             Period.parse(*args)
         assert caught.value.field == field
@@ -125,8 +131,7 @@ def test_bad_periods_name_their_field() -> None:
     assert default.start == dt.date(2025, 4, 1)
 
 
-def test_duplicates_group_the_same_idea_and_suggest_a_representative(
-        recommender: Recommender) -> None:
+def test_duplicates_group_the_same_idea_and_suggest_a_representative(recommender: Recommender) -> None:
     [cluster] = analytics.duplicates(recommender)
     assert cluster["members"] == ["psc-119-alpha", "psc-119-beta"]
     assert cluster["representative"] == "psc-119-alpha"  # the one with an award
@@ -156,36 +161,59 @@ def test_an_empty_log_has_no_themes(recommender: Recommender) -> None:
 
 def test_regions_outrank_repeated_queries_from_one_region(recommender: Recommender) -> None:
     def ask(top: str, province: str) -> None:
-        recommender.catalogue.log_recommendation({
-            "kind": "api", "problem": "p", "filters": {}, "no_good_match": False,
-            "asker_level": "kota", "asker_province": province,
-            "results": [{"id": top, "score": 0.5}], "created_at": "2025-03-05T08:00:00Z"})
+        recommender.catalogue.log_recommendation(
+            {
+                "kind": "api",
+                "problem": "p",
+                "filters": {},
+                "no_good_match": False,
+                "asker_level": "kota",
+                "asker_province": province,
+                "results": [{"id": top, "score": 0.5}],
+                "created_at": "2025-03-05T08:00:00Z",
+            }
+        )
+
     for _ in range(5):
         ask("izin-theta", "Bali")
     ask("kdrt-eta", "Bali")
     ask("kdrt-eta", "Papua")
     ranked = analytics.innovations(recommender, MARCH)
     assert [(r["id"], r["regions"], r["queries"]) for r in ranked] == [
-        ("kdrt-eta", 2, 2), ("izin-theta", 1, 5)]
+        ("kdrt-eta", 2, 2),
+        ("izin-theta", 1, 5),
+    ]
 
 
 def test_the_representative_has_the_highest_award_then_adopters_then_the_earliest_year() -> None:
     from recommender.record import Innovation
 
     def item(key: str, awards: list[str], adopters: int, year: int | None) -> Innovation:
-        return Innovation(key, key, "kota", "kesehatan", awards=awards, year=year,
-                          replicated_by=[f"Kota {i}" for i in range(adopters)])
+        return Innovation(
+            key,
+            key,
+            "kota",
+            "kesehatan",
+            awards=awards,
+            year=year,
+            replicated_by=[f"Kota {i}" for i in range(adopters)],
+        )
+
     plain = [item("a", [], 0, 2015), item("b", [], 2, 2019), item("c", [], 2, 2017)]
     assert analytics.representative(plain).id == "c"
     assert analytics.representative([*plain, item("d", ["Top 99 KIPP 2020"], 0, None)]).id == "d"
 
 
-@pytest.mark.parametrize(("start", "end", "field"), [
-    (None, "9999-12-31", "to"), (None, "0001-01-01", "to"), ("1999-12-31", "2025-01-01", "from"),
-    ("2001-01-01", "2025-01-01", "from"),  # longer than three years
-])
-def test_periods_out_of_range_are_refused_naming_the_field(start: str | None, end: str,
-                                                            field: str) -> None:
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        (None, "9999-12-31", "to"),
+        (None, "0001-01-01", "to"),
+        ("1999-12-31", "2025-01-01", "from"),
+        ("2001-01-01", "2025-01-01", "from"),  # longer than three years
+    ],
+)
+def test_periods_out_of_range_are_refused_naming_the_field(start: str | None, end: str, field: str) -> None:
     with pytest.raises(InvalidRecord) as err:
         Period.parse(start, end, today=dt.date(2026, 12, 3))
     assert err.value.field == field

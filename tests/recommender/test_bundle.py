@@ -19,8 +19,12 @@ from recommender.catalogue import Catalogue
 from recommender.record import validate_record
 
 BASE = {"level": "kabupaten", "sector": "kesehatan"}
-KIT = {"prerequisites": "Ambulans siaga; Petugas terlatih", "steps": "Bentuk tim; Latih petugas",
-       "obstacles": "Sinyal lemah", "contact": "psc@alpha.go.id"}
+KIT = {
+    "prerequisites": "Ambulans siaga; Petugas terlatih",
+    "steps": "Bentuk tim; Latih petugas",
+    "obstacles": "Sinyal lemah",
+    "contact": "psc@alpha.go.id",
+}
 
 
 def record(key: str, **fields: Any) -> dict[str, Any]:
@@ -35,42 +39,49 @@ def write_bundle(path: Path, rows: list[dict[str, Any]], *, extra: str = "") -> 
 @pytest.fixture
 def catalogue(tmp_path: Path) -> Catalogue:
     cat = Catalogue(tmp_path / "data" / "replikasi.sqlite3")
-    cat.upsert(validate_record(r) for r in [
-        record("alpha"),
-        record("beta", contact="Dinkes Beta (lokal)"),
-        record("gamma", steps="Langkah lokal"),
-    ])
+    cat.upsert(
+        validate_record(r)
+        for r in [
+            record("alpha"),
+            record("beta", contact="Dinkes Beta (lokal)"),
+            record("gamma", steps="Langkah lokal"),
+        ]
+    )
     return cat
 
 
-def test_empty_fields_are_filled_and_local_values_kept(catalogue: Catalogue,
-                                                       tmp_path: Path) -> None:
-    bundle = write_bundle(tmp_path / "bundle.jsonl", [
-        record("alpha", **KIT, replicated_by=["Kota Delta"]),
-        record("beta", **KIT),
-        record("gamma", problem="Teks bundel yang lain.", steps="Langkah bundel"),
-    ])
+def test_empty_fields_are_filled_and_local_values_kept(catalogue: Catalogue, tmp_path: Path) -> None:
+    bundle = write_bundle(
+        tmp_path / "bundle.jsonl",
+        [
+            record("alpha", **KIT, replicated_by=["Kota Delta"]),
+            record("beta", **KIT),
+            record("gamma", problem="Teks bundel yang lain.", steps="Langkah bundel"),
+        ],
+    )
     assert upgrade_from_bundle(catalogue, bundle) == ["alpha", "beta"]
     alpha, beta, gamma = (catalogue.get(k) for k in ("alpha", "beta", "gamma"))
     assert (alpha.prerequisites, alpha.steps, alpha.contact) == (
-        KIT["prerequisites"], KIT["steps"], KIT["contact"])
+        KIT["prerequisites"],
+        KIT["steps"],
+        KIT["contact"],
+    )
     assert alpha.replicated_by == ["Kota Delta"]  # an empty list counts as empty
     assert beta.contact == "Dinkes Beta (lokal)" and beta.steps == KIT["steps"]
     # Nothing empty in gamma: its local problem and steps stay, and it is not reported.
     assert (gamma.problem, gamma.steps) == ("Masalah gamma.", "Langkah lokal")
 
 
-def test_deleted_and_unknown_innovations_are_not_added(catalogue: Catalogue,
-                                                       tmp_path: Path) -> None:
+def test_deleted_and_unknown_innovations_are_not_added(catalogue: Catalogue, tmp_path: Path) -> None:
     catalogue.delete("alpha")
-    bundle = write_bundle(tmp_path / "bundle.jsonl", [record("alpha", **KIT),
-                                                      record("delta", **KIT)])
+    bundle = write_bundle(tmp_path / "bundle.jsonl", [record("alpha", **KIT), record("delta", **KIT)])
     assert upgrade_from_bundle(catalogue, bundle) == []
     assert not catalogue.exists("alpha") and not catalogue.exists("delta")
 
 
 def test_a_bundle_is_applied_once_so_a_later_local_deletion_stays(
-        catalogue: Catalogue, tmp_path: Path) -> None:
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
     bundle = write_bundle(tmp_path / "bundle.jsonl", [record("alpha", **KIT)])
     assert upgrade_from_bundle(catalogue, bundle) == ["alpha"]
     marker = catalogue.path.parent / MARKER
@@ -90,8 +101,7 @@ def test_a_bundle_is_applied_once_so_a_later_local_deletion_stays(
     assert upgrade_from_bundle(catalogue, bundle) == []
 
 
-def test_a_catalogue_seeded_from_the_bundle_is_marked_so_nothing_returns(
-        tmp_path: Path) -> None:
+def test_a_catalogue_seeded_from_the_bundle_is_marked_so_nothing_returns(tmp_path: Path) -> None:
     bundle = write_bundle(tmp_path / "bundle.jsonl", [record("alpha", **KIT)])
     cat = Catalogue(tmp_path / "fresh" / "replikasi.sqlite3")
     cat.upsert([validate_record(record("alpha", **KIT))])  # as seeding does
@@ -104,12 +114,17 @@ def test_a_catalogue_seeded_from_the_bundle_is_marked_so_nothing_returns(
 
 
 def test_invalid_and_repeated_rows_are_skipped_and_the_rest_applied(
-        catalogue: Catalogue, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    bundle = write_bundle(tmp_path / "bundle.jsonl", [
-        record("alpha", level="desa", **KIT),  # invalid: unknown level
-        record("beta", steps="Langkah pertama"),
-        record("beta", steps="Langkah kedua"),  # repeated id: the first wins
-    ], extra="{not json\n")
+    catalogue: Catalogue, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bundle = write_bundle(
+        tmp_path / "bundle.jsonl",
+        [
+            record("alpha", level="desa", **KIT),  # invalid: unknown level
+            record("beta", steps="Langkah pertama"),
+            record("beta", steps="Langkah kedua"),  # repeated id: the first wins
+        ],
+        extra="{not json\n",
+    )
     assert upgrade_from_bundle(catalogue, bundle) == ["beta"]
     assert catalogue.get("alpha").steps is None
     assert catalogue.get("beta").steps == "Langkah pertama"

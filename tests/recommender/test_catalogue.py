@@ -41,8 +41,7 @@ FILTERS = [
 
 
 @pytest.mark.parametrize("filters", FILTERS)
-def test_sql_filters_select_what_filters_matches_selects(
-        catalogue: Catalogue, filters: Filters) -> None:
+def test_sql_filters_select_what_filters_matches_selects(catalogue: Catalogue, filters: Filters) -> None:
     expected = [i.id for i in filters.select(catalogue.all())]
     items, total = catalogue.list(filters, limit=100)
     assert [i.id for i in items] == expected and total == len(expected)
@@ -77,8 +76,7 @@ def test_create_replace_delete_refuse_what_does_not_fit(catalogue: Catalogue) ->
     assert catalogue.count() == 10
 
 
-def test_text_that_is_not_unicode_is_refused_before_touching_the_store(
-        catalogue: Catalogue) -> None:
+def test_text_that_is_not_unicode_is_refused_before_touching_the_store(catalogue: Catalogue) -> None:
     before = catalogue.content_hashes()
     bad = replace(catalogue.get("psc-119-alpha"), name="PSC \ud800")
     for write in (catalogue.replace, catalogue.create, lambda i: catalogue.upsert([i])):
@@ -108,8 +106,15 @@ def test_upserting_nothing_changes_nothing(catalogue: Catalogue) -> None:
 
 
 def test_the_recommendation_log_never_raises(catalogue: Catalogue) -> None:
-    entry = {"kind": "api", "problem": "ambulans", "filters": {}, "results": [],
-             "top_score": None, "no_good_match": True, "index_version": "v1"}
+    entry = {
+        "kind": "api",
+        "problem": "ambulans",
+        "filters": {},
+        "results": [],
+        "top_score": None,
+        "no_good_match": True,
+        "index_version": "v1",
+    }
     catalogue.log_recommendation(entry)
     assert [r["problem"] for r in catalogue.recommendation_log()] == ["ambulans"]
     catalogue.log_recommendation({**entry, "problem": "x\ud800"})
@@ -134,18 +139,32 @@ def test_an_older_log_gains_the_request_id_column_and_keeps_its_rows(tmp_path: P
     store = Catalogue(path)
     [old] = store.recommendation_log()
     assert old["problem"] == "banjir" and old["request_id"] is None
-    store.log_recommendation({"kind": "api", "problem": "ambulans", "filters": {}, "results": [],
-                              "no_good_match": True, "request_id": "klien-1"})
+    store.log_recommendation(
+        {
+            "kind": "api",
+            "problem": "ambulans",
+            "filters": {},
+            "results": [],
+            "no_good_match": True,
+            "request_id": "klien-1",
+        }
+    )
     assert store.recommendation_log()[0]["request_id"] == "klien-1"
     assert Catalogue(path).recommendation_log()[0]["request_id"] == "klien-1"  # reopened: no-op
 
 
 def test_the_log_is_read_by_period_oldest_first(catalogue: Catalogue) -> None:
     for day, problem in ((3, "c"), (1, "a"), (2, "b"), (4, "d")):
-        catalogue.log_recommendation({
-            "kind": "api", "problem": problem, "filters": {}, "no_good_match": day == 2,
-            "results": [{"id": "psc-119-alpha", "score": 0.5}],
-            "created_at": f"2025-03-0{day}T10:00:00Z"})
+        catalogue.log_recommendation(
+            {
+                "kind": "api",
+                "problem": problem,
+                "filters": {},
+                "no_good_match": day == 2,
+                "results": [{"id": "psc-119-alpha", "score": 0.5}],
+                "created_at": f"2025-03-0{day}T10:00:00Z",
+            }
+        )
     rows = catalogue.log_between("2025-03-01T00:00:00Z", "2025-03-04T00:00:00Z")
     assert [r["problem"] for r in rows] == ["a", "b", "c"]
     assert rows[1]["no_good_match"] is True and rows[0]["results"][0]["id"] == "psc-119-alpha"

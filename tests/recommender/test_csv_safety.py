@@ -15,9 +15,14 @@ from recommender.record import validate_record
 
 
 def row(innovation_id: str, **changes: object) -> dict:
-    base = {"id": innovation_id, "name": f"Inovasi {innovation_id}", "level": "kota",
-            "sector": "lainnya", "problem": f"Masalah khas {innovation_id} yang unik",
-            "solution": f"Solusi khas {innovation_id}"}
+    base = {
+        "id": innovation_id,
+        "name": f"Inovasi {innovation_id}",
+        "level": "kota",
+        "sector": "lainnya",
+        "problem": f"Masalah khas {innovation_id} yang unik",
+        "solution": f"Solusi khas {innovation_id}",
+    }
     return {**base, **changes}
 
 
@@ -26,11 +31,23 @@ def cells(data: str) -> list[dict[str, str]]:
 
 
 def test_formula_cells_are_neutralised_and_import_back_identical(tmp_path: Path) -> None:
-    item = validate_record(row("rumus", problem="=1+1", name="-minus", agency="'quoted",
-                               solution="@SUM(A1)", outcomes="+62 naik", steps="''dua",
-                               prerequisites="'", obstacles="' spasi", contact="biasa =1",
-                               awards=["=HYPERLINK(x)", "'a"], government="=",
-                               sources=["https://x.go.id"]))
+    item = validate_record(
+        row(
+            "rumus",
+            problem="=1+1",
+            name="-minus",
+            agency="'quoted",
+            solution="@SUM(A1)",
+            outcomes="+62 naik",
+            steps="''dua",
+            prerequisites="'",
+            obstacles="' spasi",
+            contact="biasa =1",
+            awards=["=HYPERLINK(x)", "'a"],
+            government="=",
+            sources=["https://x.go.id"],
+        )
+    )
     data = "".join(export_csv([item]))
     written = cells(data)[0]
     assert written["problem"] == "'=1+1"
@@ -52,10 +69,20 @@ def test_formula_cells_are_neutralised_and_import_back_identical(tmp_path: Path)
     assert "".join(export_csv(fresh.all())) == data
 
 
-@pytest.mark.parametrize(("cell", "stored"), [
-    ("'=1+1", "=1+1"), ("'-x", "-x"), ("'+x", "+x"), ("'@x", "@x"), ("''x", "'x"),
-    ("'x", "'x"), ("'", "'"), ("x'", "x'"), ("=1+1", "=1+1"),
-])
+@pytest.mark.parametrize(
+    ("cell", "stored"),
+    [
+        ("'=1+1", "=1+1"),
+        ("'-x", "-x"),
+        ("'+x", "+x"),
+        ("'@x", "@x"),
+        ("''x", "'x"),
+        ("'x", "'x"),
+        ("'", "'"),
+        ("x'", "x'"),
+        ("=1+1", "=1+1"),
+    ],
+)
 def test_csv_import_undoes_exactly_the_export_escape(cell: str, stored: str) -> None:
     data = f"id,name,level,sector,problem\nsatu,{cell},kota,lainnya,Masalah\n".encode()
     [(_, raw, error)] = list(read_rows(data, "csv"))
@@ -63,12 +90,14 @@ def test_csv_import_undoes_exactly_the_export_escape(cell: str, stored: str) -> 
 
 
 def test_an_unterminated_quote_rejects_from_its_line_and_keeps_the_rows_before() -> None:
-    data = (b"id,name,level,sector,problem\n"
-            b"satu,Satu,kota,lainnya,Masalah satu\n"
-            b'dua,"Dua ""kutip"", baik",kota,lainnya,"Masalah\ndua"\n'
-            b'tiga,"Tiga tanpa tutup,kota,lainnya,Masalah tiga\n'
-            b"empat,Empat,kota,lainnya,Masalah empat\n"
-            b"lima,Lima,kota,lainnya,Masalah lima\n")
+    data = (
+        b"id,name,level,sector,problem\n"
+        b"satu,Satu,kota,lainnya,Masalah satu\n"
+        b'dua,"Dua ""kutip"", baik",kota,lainnya,"Masalah\ndua"\n'
+        b'tiga,"Tiga tanpa tutup,kota,lainnya,Masalah tiga\n'
+        b"empat,Empat,kota,lainnya,Masalah empat\n"
+        b"lima,Lima,kota,lainnya,Masalah lima\n"
+    )
     rows = list(read_rows(data, "csv"))
     good = [raw["id"] for _, raw, error in rows if error is None]
     assert good == ["satu", "dua"]
@@ -80,28 +109,36 @@ def test_an_unterminated_quote_rejects_from_its_line_and_keeps_the_rows_before()
 
 
 def test_an_unterminated_quote_is_reported_in_an_import(tmp_path: Path) -> None:
-    data = (b"id,name,level,sector,problem\n"
-            b"satu,Satu,kota,lainnya,Masalah satu yang unik\n"
-            b'dua,Dua,kota,lainnya,"Masalah dua\n'
-            b"tiga,Tiga,kota,lainnya,Masalah tiga\n")
+    data = (
+        b"id,name,level,sector,problem\n"
+        b"satu,Satu,kota,lainnya,Masalah satu yang unik\n"
+        b'dua,Dua,kota,lainnya,"Masalah dua\n'
+        b"tiga,Tiga,kota,lainnya,Masalah tiga\n"
+    )
     report = import_rows(Catalogue(tmp_path / "c.sqlite3"), data, "csv")
     assert report.accepted == ["satu"]
     assert [(r.row, r.field, r.reason) for r in report.rejected] == [
-        (2, "record", "unterminated quoted field starting on line 3")]
+        (2, "record", "unterminated quoted field starting on line 3")
+    ]
 
 
-@pytest.mark.parametrize("text", [
-    'id,name\n"a\n"\n',  # a quoted field closed on the next line
-    'id,name\na,"b""c"\n',
-    'id,name\na,b"c\n',  # a quote inside an unquoted field is literal
-    'id,name\r\n"a",b\r\n',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'id,name\n"a\n"\n',  # a quoted field closed on the next line
+        'id,name\na,"b""c"\n',
+        'id,name\na,b"c\n',  # a quote inside an unquoted field is literal
+        'id,name\r\n"a",b\r\n',
+    ],
+)
 def test_balanced_csv_is_not_called_unterminated(text: str) -> None:
-    assert all(error is None or "unterminated" not in error.reason
-               for _, _, error in read_rows(text.encode(), "csv"))
+    assert all(
+        error is None or "unterminated" not in error.reason for _, _, error in read_rows(text.encode(), "csv")
+    )
 
 
 def test_an_unterminated_quote_in_the_header_rejects_the_file() -> None:
     data = b'id,"name,level\nsatu,Satu,kota\n'
     assert [(n, e.field, e.reason) for n, _, e in read_rows(data, "csv") if e] == [
-        (1, "header", "unterminated quoted field starting on line 1")]
+        (1, "header", "unterminated quoted field starting on line 1")
+    ]

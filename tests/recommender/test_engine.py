@@ -10,8 +10,7 @@ def _ids(result) -> list[str]:
 
 
 def test_the_obvious_answer_ranks_first(recommender: Recommender) -> None:
-    assert _ids(recommender.recommend("bayi lahir belum punya akta kelahiran"))[0] == \
-        "akta-lahir-gamma"
+    assert _ids(recommender.recommend("bayi lahir belum punya akta kelahiran"))[0] == "akta-lahir-gamma"
     assert _ids(recommender.recommend("sampah rumah tangga menumpuk"))[0] == "bank-sampah-delta"
     assert _ids(recommender.recommend("izin usaha lama lewat calo"))[0] == "izin-theta"
 
@@ -48,17 +47,28 @@ def test_a_filter_nothing_passes_returns_no_matches(recommender: Recommender) ->
 def test_every_score_component_is_returned_and_adds_up(recommender: Recommender) -> None:
     match = recommender.recommend("pajak daerah online", limit=1).matches[0]
     c = match.components
-    assert {"dense_hashing-256", "bm25", "chars", "relevance", "award", "evidence",
-            "replications", "status", "recency", "same_level", "same_province"} <= set(c)
-    adjustments = sum(v for k, v in c.items() if k not in
-                      {"dense_hashing-256", "bm25", "chars", "relevance"})
+    assert {
+        "dense_hashing-256",
+        "bm25",
+        "chars",
+        "relevance",
+        "award",
+        "evidence",
+        "replications",
+        "status",
+        "recency",
+        "same_level",
+        "same_province",
+    } <= set(c)
+    adjustments = sum(v for k, v in c.items() if k not in {"dense_hashing-256", "bm25", "chars", "relevance"})
     assert match.score == pytest.approx(c["relevance"] + adjustments, abs=1e-5)
     assert c["award"] > 0 and c["evidence"] > 0
 
 
 def test_stopped_innovations_are_flagged_and_pushed_down(recommender: Recommender) -> None:
-    match = next(m for m in recommender.recommend("demam berdarah DBD jentik").matches
-                 if m.innovation.id == "dbd-zeta")
+    match = next(
+        m for m in recommender.recommend("demam berdarah DBD jentik").matches if m.innovation.id == "dbd-zeta"
+    )
     assert "berhenti" in match.flags and match.components["status"] < 0
 
 
@@ -133,6 +143,7 @@ def test_nonsense_is_flagged_whatever_its_length(recommender: Recommender) -> No
 def test_the_no_match_signals_are_reported(recommender: Recommender) -> None:
     result = recommender.recommend("ambulans lambat datang saat darurat")
     assert 0.0 < result.match_probability <= 1.0
-    assert {"dense_cosine", "bm25_normalised", "agreement", "known_share", "log_length",
-            "english"} <= set(result.signals)
+    assert {"dense_cosine", "bm25_normalised", "agreement", "known_share", "log_length", "english"} <= set(
+        result.signals
+    )
     assert result.signals["known_share"] == 1.0 and result.signals["nonsense"] == 0.0

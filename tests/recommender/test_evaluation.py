@@ -16,9 +16,11 @@ def test_metrics_match_hand_computed_values() -> None:
 
 
 def test_every_system_answers_and_filters_apply_to_all(recommender) -> None:
-    queries = [Query("q1", "akta kelahiran bayi", "paraphrase"),
-               Query("q2", "ambulans darurat", "filtered", {"level": ["kota"]}),
-               Query("q3", "observatorium bintang", "keywords")]
+    queries = [
+        Query("q1", "akta kelahiran bayi", "paraphrase"),
+        Query("q2", "ambulans darurat", "filtered", {"level": ["kota"]}),
+        Query("q3", "observatorium bintang", "keywords"),
+    ]
     qrels = {"q1": {"akta-lahir-gamma": 3}, "q2": {"psc-119-beta": 2}}
     run = run_systems(recommender, queries)
     summary = summarise(run, queries, qrels)

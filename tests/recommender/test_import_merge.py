@@ -41,7 +41,8 @@ def lan(merge: bool = False, keep: bool = False) -> ImportOptions:
 
 
 def test_a_dry_run_reports_new_duplicates_and_rejections_and_changes_nothing(
-        kitless: Catalogue, lan_bytes: bytes) -> None:
+    kitless: Catalogue, lan_bytes: bytes
+) -> None:
     before = kitless.content_hashes()
     report, _ = validate_rows(kitless, lan_bytes, "lan", lan())
     assert kitless.content_hashes() == before
@@ -57,8 +58,7 @@ def test_a_dry_run_reports_new_duplicates_and_rejections_and_changes_nothing(
     assert report.review and all(r["reasons"] for r in report.review)
 
 
-def test_merge_fills_kits_and_sources_and_keeps_the_stored_text(
-        kitless: Catalogue, lan_bytes: bytes) -> None:
+def test_merge_fills_kits_and_sources_and_keeps_the_stored_text(kitless: Catalogue, lan_bytes: bytes) -> None:
     before = {i.id: i for i in kitless.all()}
     report = import_rows(kitless, lan_bytes, "lan", lan(merge=True))
     assert "ktp-1-jam-surakarta" in report.merged
@@ -66,17 +66,19 @@ def test_merge_fills_kits_and_sources_and_keeps_the_stored_text(
     old = before["ktp-1-jam-surakarta"]
     assert after.prerequisites and after.steps and not old.prerequisites
     assert (after.name, after.problem, after.solution) == (old.name, old.problem, old.solution)
-    assert after.sources[:len(old.sources)] == old.sources
-    assert any("Database Inovasi LAN" in s for s in after.sources[len(old.sources):])
+    assert after.sources[: len(old.sources)] == old.sources
+    assert any("Database Inovasi LAN" in s for s in after.sources[len(old.sources) :])
     assert kitless.count() == len(before) + len(report.new)
     for merged_id in report.merged:  # nothing a stored record held was overwritten
         stored, now = before[merged_id].to_dict(), kitless.get(merged_id).to_dict()
-        assert all(now[k] == v for k, v in stored.items() if v not in (None, "", []) and
-                   not isinstance(v, list))
+        assert all(
+            now[k] == v for k, v in stored.items() if v not in (None, "", []) and not isinstance(v, list)
+        )
 
 
 def test_keep_duplicates_stores_them_as_innovations_of_their_own(
-        kitless: Catalogue, lan_bytes: bytes) -> None:
+    kitless: Catalogue, lan_bytes: bytes
+) -> None:
     count = kitless.count()
     report = import_rows(kitless, lan_bytes, "lan", lan(keep=True))
     kept = {d.id for d in report.duplicates if d.id != d.of}
@@ -87,8 +89,9 @@ def test_keep_duplicates_stores_them_as_innovations_of_their_own(
     assert err.value.field == "merge"
 
 
-def test_an_adapter_row_whose_id_is_stored_never_replaces_that_record(kitless: Catalogue,
-                                                                      lan_bytes: bytes) -> None:
+def test_an_adapter_row_whose_id_is_stored_never_replaces_that_record(
+    kitless: Catalogue, lan_bytes: bytes
+) -> None:
     first = json.loads(lan_bytes.splitlines()[2])  # the LAN row our ktp-1-jam-surakarta cites
     rows = list(ImportOptions.named("lan").adapter.rows(json.dumps(first).encode()))  # type: ignore[union-attr]
     given = rows[0][1]["id"]
@@ -101,9 +104,12 @@ def test_an_adapter_row_whose_id_is_stored_never_replaces_that_record(kitless: C
 
 
 def test_our_own_format_compares_with_the_catalogue_only_when_merging(kitless: Catalogue) -> None:
-    twin = {**kitless.get("ktp-1-jam-surakarta").to_dict(), "id": "ktp-kilat-lain",
-            "problem": "Antrean panjang pembuatan KTP di kota membuat warga menunggu berhari-hari.",
-            "contact": "Dinas Dukcapil, telepon 0271-000"}
+    twin = {
+        **kitless.get("ktp-1-jam-surakarta").to_dict(),
+        "id": "ktp-kilat-lain",
+        "problem": "Antrean panjang pembuatan KTP di kota membuat warga menunggu berhari-hari.",
+        "contact": "Dinas Dukcapil, telepon 0271-000",
+    }
     data = (json.dumps(twin) + "\n").encode()
     plain, _ = validate_rows(kitless, data, "jsonl")
     assert plain.duplicates == [] and plain.new == ["ktp-kilat-lain"]
@@ -113,34 +119,58 @@ def test_our_own_format_compares_with_the_catalogue_only_when_merging(kitless: C
 
 
 def test_merge_into_fills_only_what_is_empty_and_caps_lists() -> None:
-    base = validate_record({"id": "a", "name": "A", "level": "kota", "sector": "lainnya",
-                            "problem": "ours", "sources": [f"s{i}" for i in range(MAX_LIST)]})
-    other = validate_record({"id": "b", "name": "B", "level": "provinsi", "sector": "kesehatan",
-                             "problem": "theirs", "solution": "their way", "year": 2019,
-                             "sources": ["new source"], "replication_of": "a"})
+    base = validate_record(
+        {
+            "id": "a",
+            "name": "A",
+            "level": "kota",
+            "sector": "lainnya",
+            "problem": "ours",
+            "sources": [f"s{i}" for i in range(MAX_LIST)],
+        }
+    )
+    other = validate_record(
+        {
+            "id": "b",
+            "name": "B",
+            "level": "provinsi",
+            "sector": "kesehatan",
+            "problem": "theirs",
+            "solution": "their way",
+            "year": 2019,
+            "sources": ["new source"],
+            "replication_of": "a",
+        }
+    )
     merged = merge_into(base, other)
     assert (merged.id, merged.name, merged.level, merged.problem) == ("a", "A", "kota", "ours")
     assert (merged.solution, merged.year) == ("their way", 2019)
     assert len(merged.sources) == MAX_LIST and merged.replication_of is None
 
 
-def test_an_adapter_row_with_a_lone_surrogate_is_rejected_alone(kitless: Catalogue,
-                                                                lan_bytes: bytes) -> None:
+def test_an_adapter_row_with_a_lone_surrogate_is_rejected_alone(kitless: Catalogue, lan_bytes: bytes) -> None:
     first, second = (json.loads(line) for line in lan_bytes.splitlines()[5:7])
-    data = (json.dumps({**first, "nama_inovasi": "Inovasi \ud800 X"}) + "\n"
-            + json.dumps(second) + "\n").encode()
+    data = (
+        json.dumps({**first, "nama_inovasi": "Inovasi \ud800 X"}) + "\n" + json.dumps(second) + "\n"
+    ).encode()
     report = import_rows(kitless, data, "lan", lan(keep=True))
     assert [(r.row, r.field) for r in report.rejected] == [(1, "record")]
     assert "surrogate" in report.rejected[0].reason
     assert len(report.accepted) + len(report.duplicates) >= 1
 
 
-def test_the_same_text_under_a_new_id_is_a_duplicate_and_never_stored_twice(
-        tmp_path: Path) -> None:
+def test_the_same_text_under_a_new_id_is_a_duplicate_and_never_stored_twice(tmp_path: Path) -> None:
     store = Catalogue(tmp_path / "one.sqlite3")
-    original = validate_record({"id": "asli", "name": "Asli", "level": "kota", "sector": "lainnya",
-                                "problem": "Antrean panjang di kantor layanan kota setiap hari.",
-                                "solution": "Antrean daring dengan nomor urut lewat ponsel."})
+    original = validate_record(
+        {
+            "id": "asli",
+            "name": "Asli",
+            "level": "kota",
+            "sector": "lainnya",
+            "problem": "Antrean panjang di kantor layanan kota setiap hari.",
+            "solution": "Antrean daring dengan nomor urut lewat ponsel.",
+        }
+    )
     store.create(original)
     copy = {**original.to_dict(), "id": "salinan", "name": "Salinan", "contact": "Kantor, 0271"}
     data = (json.dumps(copy) + "\n").encode()
@@ -157,8 +187,8 @@ def test_the_same_text_under_a_new_id_is_a_duplicate_and_never_stored_twice(
 
 
 def test_a_write_another_process_makes_during_an_import_is_never_overwritten(
-        kitless: Catalogue, lan_bytes: bytes, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    kitless: Catalogue, lan_bytes: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from index.snapshot import SnapshotStore
     from recommender import writer as writer_module
     from recommender.engine import Recommender

@@ -22,28 +22,37 @@ def _mark(store: InterestStore, key: str, at: str = DAY, **raw: str) -> None:
 
 
 def test_a_mark_keeps_only_innovation_time_level_province_and_a_scrubbed_note(
-        recommender: Recommender) -> None:
+    recommender: Recommender,
+) -> None:
     store = InterestStore(recommender.catalogue)
-    mark = validate_interest("stunting-iota", {"asker_level": "kabupaten",
-                                               "asker_province": " jatim ",
-                                               "note": "Hubungi 0812-3456-7890 atau a@b.go.id"})
+    mark = validate_interest(
+        "stunting-iota",
+        {
+            "asker_level": "kabupaten",
+            "asker_province": " jatim ",
+            "note": "Hubungi 0812-3456-7890 atau a@b.go.id",
+        },
+    )
     store.add(mark)
     assert mark.asker_province == "Jawa Timur"
     with sqlite3.connect(recommender.catalogue.path) as db:
         columns = [r[1] for r in db.execute("PRAGMA table_info(interest)")]
-        [row] = db.execute("SELECT innovation_id, asker_level, asker_province, note "
-                           "FROM interest").fetchall()
-    assert columns == ["id", "innovation_id", "created_at", "asker_level", "asker_province",
-                       "note"]
+        [row] = db.execute("SELECT innovation_id, asker_level, asker_province, note FROM interest").fetchall()
+    assert columns == ["id", "innovation_id", "created_at", "asker_level", "asker_province", "note"]
     assert row == ("stunting-iota", "kabupaten", "Jawa Timur", "Hubungi [telepon] atau [email]")
     assert store.total("stunting-iota") == 1 and store.total("dbd-zeta") == 0
 
 
-@pytest.mark.parametrize(("raw", "field"), [
-    ({"asker_level": "desa"}, "asker_level"), ({"asker_province": "Atlantis"}, "asker_province"),
-    ({"asker_province": 12}, "asker_province"), ({"note": "x" * 501}, "note"),
-    ({"ip": "10.0.0.1"}, "ip"),
-])
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ({"asker_level": "desa"}, "asker_level"),
+        ({"asker_province": "Atlantis"}, "asker_province"),
+        ({"asker_province": 12}, "asker_province"),
+        ({"note": "x" * 501}, "note"),
+        ({"ip": "10.0.0.1"}, "ip"),
+    ],
+)
 def test_bad_fields_are_named(raw: dict[str, object], field: str) -> None:
     with pytest.raises(InvalidRecord) as caught:
         validate_interest("stunting-iota", raw)
@@ -87,4 +96,5 @@ def test_demanded_innovations_carry_the_interest_of_the_period(recommender: Reco
     assert found["dbd-zeta"]["interest"] == 0
     bali = Period.parse("2025-03-01", "2025-03-31", province="Bali")
     assert {i["id"]: i["interest"] for i in analytics.innovations(recommender, bali)}.get(
-        "stunting-iota") == 0
+        "stunting-iota"
+    ) == 0

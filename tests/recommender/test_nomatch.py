@@ -14,8 +14,15 @@ from recommender.nomatch import (
 
 
 def _signals(cosine: float, coverage: float, **extra: float) -> dict[str, float]:
-    base = {"dense_cosine": cosine, "idf_coverage": coverage, "bm25_normalised": coverage,
-            "agreement": 1.0, "known_share": 1.0, "log_length": 2.0, "english": 0.0}
+    base = {
+        "dense_cosine": cosine,
+        "idf_coverage": coverage,
+        "bm25_normalised": coverage,
+        "agreement": 1.0,
+        "known_share": 1.0,
+        "log_length": 2.0,
+        "english": 0.0,
+    }
     return {**base, **extra}
 
 

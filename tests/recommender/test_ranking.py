@@ -176,8 +176,9 @@ def test_context_fit_by_level_and_province(
 ) -> None:
     item = _item(level=level, province=province)
     components = context_components(item, asker, CONFIG)
-    assert components == pytest.approx({"same_level": expected[0], "same_province": expected[1],
-                                        "adopter_level": 0.0})
+    assert components == pytest.approx(
+        {"same_level": expected[0], "same_province": expected[1], "adopter_level": 0.0}
+    )
 
 
 def test_an_item_without_a_province_never_matches_an_asker_without_one() -> None:

@@ -46,47 +46,76 @@ def registry(catalogue: Catalogue) -> Registry:
 
 
 def rep(id: str = "r1", innovation_id: str = "psc-119-alpha", **fields: object) -> Replication:
-    raw = {"id": id, "innovation_id": innovation_id, "government": "Kota Sigma",
-           "status": "berjalan", **fields}
+    raw = {
+        "id": id,
+        "innovation_id": innovation_id,
+        "government": "Kota Sigma",
+        "status": "berjalan",
+        **fields,
+    }
     return validate_replication(raw)
 
 
 # --- the record ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"status": "selesai"}, "status"),
-    ({"status": None}, "status"),
-    ({"level": "desa"}, "level"),
-    ({"government": "  "}, "government"),
-    ({"id": "Bukan Slug"}, "id"),
-    ({"innovation_id": "x" * 130}, "innovation_id"),
-    ({"year": 1900}, "year"),
-    ({"year": "2020"}, "year"),
-    ({"province": "x" * 101}, "province"),
-    ({"evidence": "bukti\x00"}, "evidence"),
-    ({"colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"status": "selesai"}, "status"),
+        ({"status": None}, "status"),
+        ({"level": "desa"}, "level"),
+        ({"government": "  "}, "government"),
+        ({"id": "Bukan Slug"}, "id"),
+        ({"innovation_id": "x" * 130}, "innovation_id"),
+        ({"year": 1900}, "year"),
+        ({"year": "2020"}, "year"),
+        ({"province": "x" * 101}, "province"),
+        ({"evidence": "bukti\x00"}, "evidence"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 def test_invalid_records_name_the_field(change: dict[str, object], field: str) -> None:
-    raw = {"id": "r1", "innovation_id": "psc-119-alpha", "government": "Kota Sigma",
-           "status": "berjalan", **change}
+    raw = {
+        "id": "r1",
+        "innovation_id": "psc-119-alpha",
+        "government": "Kota Sigma",
+        "status": "berjalan",
+        **change,
+    }
     with pytest.raises(InvalidRecord) as caught:
         validate_replication(raw)
     assert caught.value.field == field
 
 
 def test_a_valid_record_is_stripped_and_kept() -> None:
-    item = validate_replication({"id": "r1", "innovation_id": "psc-119-alpha",
-                                 "government": " Kabupaten Tau ", "level": "kabupaten",
-                                 "province": "Bali", "year": 2022, "status": "direncanakan",
-                                 "evidence": "https://contoh.go.id/perbup", "note": ""})
+    item = validate_replication(
+        {
+            "id": "r1",
+            "innovation_id": "psc-119-alpha",
+            "government": " Kabupaten Tau ",
+            "level": "kabupaten",
+            "province": "Bali",
+            "year": 2022,
+            "status": "direncanakan",
+            "evidence": "https://contoh.go.id/perbup",
+            "note": "",
+        }
+    )
     assert item.government == "Kabupaten Tau" and item.note is None and item.year == 2022
 
 
-@pytest.mark.parametrize(("name", "level"), [
-    ("Kabupaten Sleman", "kabupaten"), ("Kota Delta", "kota"), ("Pemerintah Provinsi Bali",
-                                                                  "provinsi"),
-    ("Kab. Bima", "kabupaten"), ("Dinas Kesehatan", None), ("", None)])
+@pytest.mark.parametrize(
+    ("name", "level"),
+    [
+        ("Kabupaten Sleman", "kabupaten"),
+        ("Kota Delta", "kota"),
+        ("Pemerintah Provinsi Bali", "provinsi"),
+        ("Kab. Bima", "kabupaten"),
+        ("Dinas Kesehatan", None),
+        ("", None),
+    ],
+)
 def test_the_level_is_read_from_a_government_name(name: str, level: str | None) -> None:
     assert guess_level(name) == level
 
@@ -94,8 +123,14 @@ def test_the_level_is_read_from_a_government_name(name: str, level: str | None) 
 def test_proposed_ids_are_slugs() -> None:
     assert proposed_id("psc-119-alpha", "Kota Delta (Jatim)") == "psc-119-alpha--kota-delta-jatim"
     assert proposed_id("a" * 120, "Kota B").startswith("a" * 110)
-    validate_replication({"id": proposed_id("a" * 120, "Kota B"), "innovation_id": "a",
-                          "government": "Kota B", "status": "berjalan"})
+    validate_replication(
+        {
+            "id": proposed_id("a" * 120, "Kota B"),
+            "innovation_id": "a",
+            "government": "Kota B",
+            "status": "berjalan",
+        }
+    )
 
 
 # --- CRUD and history ---------------------------------------------------------------------------
@@ -148,26 +183,40 @@ def test_new_ids_are_numbered_when_an_adopter_repeats(registry: Registry) -> Non
 
 @pytest.fixture
 def filled(registry: Registry) -> Registry:
-    rows = [("a1", "psc-119-alpha", "kota", "Bali", 2020, "berjalan"),
-            ("a2", "psc-119-alpha", "kabupaten", "Aceh", 2021, "berhenti"),
-            ("b1", "psc-119-beta", "kota", "bali", 2021, "direncanakan"),
-            ("b2", "psc-119-beta", None, None, None, "berjalan")]
+    rows = [
+        ("a1", "psc-119-alpha", "kota", "Bali", 2020, "berjalan"),
+        ("a2", "psc-119-alpha", "kabupaten", "Aceh", 2021, "berhenti"),
+        ("b1", "psc-119-beta", "kota", "bali", 2021, "direncanakan"),
+        ("b2", "psc-119-beta", None, None, None, "berjalan"),
+    ]
     for key, innovation, level, province, year, status in rows:
-        registry.create(rep(key, innovation, level=level, province=province, year=year,
-                            status=status, government=f"Pemerintah {key}"))
+        registry.create(
+            rep(
+                key,
+                innovation,
+                level=level,
+                province=province,
+                year=year,
+                status=status,
+                government=f"Pemerintah {key}",
+            )
+        )
     return registry
 
 
-@pytest.mark.parametrize(("filters", "ids"), [
-    (RegistryFilters(), ["a1", "a2", "b1", "b2"]),
-    (RegistryFilters(innovation_id="psc-119-beta"), ["b1", "b2"]),
-    (RegistryFilters(province="BALI"), ["a1", "b1"]),
-    (RegistryFilters(level="kota"), ["a1", "b1"]),
-    (RegistryFilters(status="berjalan"), ["a1", "b2"]),
-    (RegistryFilters(year=2021), ["a2", "b1"]),
-    (RegistryFilters(year=2021, level="kota", province="Bali"), ["b1"]),
-    (RegistryFilters(innovation_id="tidak-ada"), []),
-])
+@pytest.mark.parametrize(
+    ("filters", "ids"),
+    [
+        (RegistryFilters(), ["a1", "a2", "b1", "b2"]),
+        (RegistryFilters(innovation_id="psc-119-beta"), ["b1", "b2"]),
+        (RegistryFilters(province="BALI"), ["a1", "b1"]),
+        (RegistryFilters(level="kota"), ["a1", "b1"]),
+        (RegistryFilters(status="berjalan"), ["a1", "b2"]),
+        (RegistryFilters(year=2021), ["a2", "b1"]),
+        (RegistryFilters(year=2021, level="kota", province="Bali"), ["b1"]),
+        (RegistryFilters(innovation_id="tidak-ada"), []),
+    ],
+)
 def test_filters_select_records(filled: Registry, filters: RegistryFilters, ids: list[str]) -> None:
     items, total = filled.list(filters, limit=100)
     assert [i.id for i in items] == ids and total == len(ids)
@@ -185,7 +234,7 @@ def test_pages_cover_every_record_once(filled: Registry) -> None:
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_an_export_imports_back_unchanged(filled: Registry, tmp_path: Path, fmt: str) -> None:
-    filled.replace(replace(filled.get("a1"), note="=SUM(A1) kutip \"ya\", koma\nbaris"))
+    filled.replace(replace(filled.get("a1"), note='=SUM(A1) kutip "ya", koma\nbaris'))
     items = filled.select(RegistryFilters())
     data = "".join(export_csv(items) if fmt == "csv" else export_jsonl(items)).encode()
     other = Catalogue(tmp_path / "other.sqlite3")
@@ -203,16 +252,22 @@ def test_an_empty_csv_export_is_its_header() -> None:
 
 
 def test_bad_rows_are_rejected_with_their_field(registry: Registry) -> None:
-    data = (b"innovation_id,government,status,year\n"
-            b"psc-119-alpha,Kota Rho,berjalan,2021\n"
-            b"tidak-ada,Kota Rho,berjalan,2021\n"
-            b"psc-119-alpha,Kota Pi,selesai,\n"
-            b"psc-119-alpha,Kota Rho,berhenti,2023\n"
-            b"psc-119-alpha,Kota Phi,berjalan,dua\n")
+    data = (
+        b"innovation_id,government,status,year\n"
+        b"psc-119-alpha,Kota Rho,berjalan,2021\n"
+        b"tidak-ada,Kota Rho,berjalan,2021\n"
+        b"psc-119-alpha,Kota Pi,selesai,\n"
+        b"psc-119-alpha,Kota Rho,berhenti,2023\n"
+        b"psc-119-alpha,Kota Phi,berjalan,dua\n"
+    )
     report = registry.import_rows(data, "csv")
     assert report.accepted == ["psc-119-alpha--kota-rho"]
     assert [(r.row, r.field) for r in report.rejected] == [
-        (2, "innovation_id"), (3, "status"), (4, "id"), (5, "year")]
+        (2, "innovation_id"),
+        (3, "status"),
+        (4, "id"),
+        (5, "year"),
+    ]
     unknown = registry.import_rows(b"id,warna\nx,merah\n", "csv")
     assert unknown.rejected[0].field == "warna" and "replication" in unknown.rejected[0].reason
 
@@ -221,8 +276,13 @@ def test_bad_rows_are_rejected_with_their_field(registry: Registry) -> None:
 
 
 def test_the_registry_decides_for_every_government_it_ever_recorded() -> None:
-    item = Innovation(id="x", name="x", level="kota", sector="kesehatan",
-                      replicated_by=["Kota A", "kota a", "Kota B", "Kota C"])
+    item = Innovation(
+        id="x",
+        name="x",
+        level="kota",
+        sector="kesehatan",
+        replicated_by=["Kota A", "kota a", "Kota B", "Kota C"],
+    )
     legacy = adopters_of(item, None)
     assert active_governments(legacy) == ["Kota A", "Kota B", "Kota C"]
     stopped = Replication("r1", "x", "Kota B", "berhenti", year=2020)
@@ -230,7 +290,10 @@ def test_the_registry_decides_for_every_government_it_ever_recorded() -> None:
     ledger = Ledger((new, stopped), frozenset({"kota b", "kabupaten d", "kota c"}))
     adopters = adopters_of(item, ledger)  # Kota C: deleted from the registry, so not counted
     assert [(a.government, a.status) for a in adopters] == [
-        ("Kota B", "berhenti"), ("Kabupaten D", "direncanakan"), ("Kota A", None)]
+        ("Kota B", "berhenti"),
+        ("Kabupaten D", "direncanakan"),
+        ("Kota A", None),
+    ]
     assert active_governments(adopters) == ["Kabupaten D", "Kota A"]
 
 
@@ -243,7 +306,9 @@ def test_replicated_by_is_imported_once_on_upgrade(tmp_path: Path) -> None:
     registry = Registry(catalogue)
     imported = registry.select(RegistryFilters(innovation_id="akta-lahir-gamma"))
     assert [(r.government, r.level, r.status) for r in imported] == [
-        ("Kabupaten Epsilon", "kabupaten", "berjalan"), ("Kota Delta", "kota", "berjalan")]
+        ("Kabupaten Epsilon", "kabupaten", "berjalan"),
+        ("Kota Delta", "kota", "berjalan"),
+    ]
     catalogue.close()
     # A database from before the registry: its tables and the meta key are missing.
     with sqlite3.connect(data / DATABASE) as db:
@@ -263,26 +328,35 @@ def test_replicated_by_is_imported_once_on_upgrade(tmp_path: Path) -> None:
 
 
 def test_registry_adopters_count_with_replicated_by_and_stopped_ones_do_not() -> None:
-    item = Innovation(id="x", name="x", level="kota", sector="kesehatan",
-                      replicated_by=["Kota A", "Kota B"])
+    item = Innovation(id="x", name="x", level="kota", sector="kesehatan", replicated_by=["Kota A", "Kota B"])
     config = RankingConfig()
     assert value_components(item, config)["replications"] == pytest.approx(0.04)
-    ledger = Ledger((Replication("r1", "x", "Kota A", "berhenti", level="kota"),
-                     Replication("r2", "x", "Kabupaten C", "berjalan", level="kabupaten"),
-                     Replication("r3", "x", "Kabupaten D", "direncanakan", level="kabupaten")),
-                    frozenset({"kota a", "kabupaten c", "kabupaten d"}))
+    ledger = Ledger(
+        (
+            Replication("r1", "x", "Kota A", "berhenti", level="kota"),
+            Replication("r2", "x", "Kabupaten C", "berjalan", level="kabupaten"),
+            Replication("r3", "x", "Kabupaten D", "direncanakan", level="kabupaten"),
+        ),
+        frozenset({"kota a", "kabupaten c", "kabupaten d"}),
+    )
     assert value_components(item, config, ledger)["replications"] == pytest.approx(0.06)
     assert replication_count(item, ledger) == 3
 
 
-@pytest.mark.parametrize(("asker", "status", "bonus"), [
-    (Asker(level="kabupaten"), "berjalan", 0.02), (Asker(level="kabupaten"), "berhenti", 0.0),
-    (Asker(level="kota"), "berjalan", 0.0), (Asker(), "berjalan", 0.0)])
-def test_an_adopter_of_the_askers_level_is_a_small_boost(asker: Asker, status: str,
-                                                        bonus: float) -> None:
+@pytest.mark.parametrize(
+    ("asker", "status", "bonus"),
+    [
+        (Asker(level="kabupaten"), "berjalan", 0.02),
+        (Asker(level="kabupaten"), "berhenti", 0.0),
+        (Asker(level="kota"), "berjalan", 0.0),
+        (Asker(), "berjalan", 0.0),
+    ],
+)
+def test_an_adopter_of_the_askers_level_is_a_small_boost(asker: Asker, status: str, bonus: float) -> None:
     item = Innovation(id="x", name="x", level="kota", sector="kesehatan")
-    ledger = Ledger((Replication("r1", "x", "Kabupaten C", status, level="kabupaten"),),
-                    frozenset({"kabupaten c"}))
+    ledger = Ledger(
+        (Replication("r1", "x", "Kabupaten C", status, level="kabupaten"),), frozenset({"kabupaten c"})
+    )
     found = context_components(item, asker, RankingConfig(), ledger)["adopter_level"]
     assert found == pytest.approx(bonus)
 
@@ -291,24 +365,26 @@ AMBULANCE = "ambulans lambat datang darurat"
 
 
 def _match(rec: Recommender, innovation_id: str, asker: Asker | None = None) -> Match:
-    return next(m for m in rec.recommend(AMBULANCE, asker=asker, limit=10).matches
-                if m.innovation.id == innovation_id)
+    return next(
+        m for m in rec.recommend(AMBULANCE, asker=asker, limit=10).matches if m.innovation.id == innovation_id
+    )
 
 
 def test_a_registry_write_reaches_the_ranking_without_a_build(recommender: Recommender) -> None:
     before = _match(recommender, "psc-119-beta", Asker(level="kabupaten"))
     version = recommender.index_version
-    recommender.registry.create(rep("r1", "psc-119-beta", government="Kabupaten Omega",
-                                    level="kabupaten", year=2023))
+    recommender.registry.create(
+        rep("r1", "psc-119-beta", government="Kabupaten Omega", level="kabupaten", year=2023)
+    )
     assert recommender.sync_registry() and not recommender.sync_registry()
     after = _match(recommender, "psc-119-beta", Asker(level="kabupaten"))
     assert recommender.index_version == version
-    assert after.components["replications"] == pytest.approx(
-        before.components["replications"] + 0.02)
+    assert after.components["replications"] == pytest.approx(before.components["replications"] + 0.02)
     assert after.components["adopter_level"] == pytest.approx(0.02)
     assert after.score == pytest.approx(before.score + 0.04, abs=1e-5)
     assert [(a.government, a.year, a.status) for a in after.adopter_list()] == [
-        ("Kabupaten Omega", 2023, "berjalan")]
+        ("Kabupaten Omega", 2023, "berjalan")
+    ]
     assert after.to_dict()["innovation"]["replicated_by"] == ["Kabupaten Omega"]
     # Stopping it takes both away again.
     recommender.registry.replace(replace(recommender.registry.get("r1"), status="berhenti"))
@@ -318,22 +394,24 @@ def test_a_registry_write_reaches_the_ranking_without_a_build(recommender: Recom
     assert stopped.components["adopter_level"] == 0.0
 
 
-def test_a_build_after_a_registry_write_rescores_the_unchanged_record(
-        recommender: Recommender) -> None:
+def test_a_build_after_a_registry_write_rescores_the_unchanged_record(recommender: Recommender) -> None:
     recommender.registry.create(rep("r1", "psc-119-beta", government="Kota Omega"))
     item = recommender.catalogue.get("izin-theta")
     CatalogueWriter(recommender).replace(replace(item, awards=[]))
     recommender.rebuild()  # the beta record object is reused; its registry entries changed
     state = recommender._state
     assert state is not None
-    expected = [sum(value_components(i, state.config, state.ledgers.get(i.id)).values())
-                if i else 0.0 for i in state.items]
+    expected = [
+        sum(value_components(i, state.config, state.ledgers.get(i.id)).values()) if i else 0.0
+        for i in state.items
+    ]
     np.testing.assert_allclose(state.value, expected, rtol=1e-6)
     assert _match(recommender, "psc-119-beta").components["replications"] == pytest.approx(0.02)
 
 
 def test_another_process_sees_a_registry_write_at_its_next_update_step(
-        tmp_path: Path, recommender: Recommender, encoder: HashingEncoder) -> None:
+    tmp_path: Path, recommender: Recommender, encoder: HashingEncoder
+) -> None:
     other = open_recommender(tmp_path / "data", [encoder], seed=TINY)
     other.ensure_index()
     recommender.registry.create(rep("r1", "psc-119-beta", government="Kota Omega"))

@@ -7,8 +7,12 @@ from index.analysis import Analyzer
 from index.lexical import LexicalIndex
 from recommender.signals import idf_coverage, query_signals
 
-DOCS = [[("problem", "wisatawan kota menarik pantai")], [("problem", "akta kelahiran bayi")],
-        [("problem", "sampah pasar kota")], [("problem", "stunting balita gizi")]]
+DOCS = [
+    [("problem", "wisatawan kota menarik pantai")],
+    [("problem", "akta kelahiran bayi")],
+    [("problem", "sampah pasar kota")],
+    [("problem", "stunting balita gizi")],
+]
 
 
 def _index() -> LexicalIndex:
@@ -38,12 +42,17 @@ def test_query_signals_report_the_best_bm25_documents_coverage() -> None:
     allowed = np.ones(len(DOCS), dtype=bool)
     fused = np.array([1.0, 0.0], dtype=np.float32)
     legs = [fused, fused]
-    signals = query_signals(lexical, text, False, bm25, allowed, fused, legs,
-                            np.array([0.3, 0.1], dtype=np.float32))
+    signals = query_signals(
+        lexical, text, False, bm25, allowed, fused, legs, np.array([0.3, 0.1], dtype=np.float32)
+    )
     assert signals["known_share"] == pytest.approx(2 / 5)
     assert signals["bm25_normalised"] > signals["idf_coverage"] > 0
     assert signals["dense_margin"] == pytest.approx(0.2)
     assert signals["agreement"] == 1.0 and signals["nonsense"] == 0.0
     allowed[0] = False  # the only matching document filtered out: nothing is covered
-    assert query_signals(lexical, text, False, bm25, allowed, fused, legs,
-                         np.zeros(2, dtype=np.float32))["idf_coverage"] == 0.0
+    assert (
+        query_signals(lexical, text, False, bm25, allowed, fused, legs, np.zeros(2, dtype=np.float32))[
+            "idf_coverage"
+        ]
+        == 0.0
+    )

@@ -21,7 +21,8 @@ def _second_process(tmp_path: Path, encoder: HashingEncoder) -> Recommender:
 
 
 def test_a_delete_through_another_process_leaves_results_before_any_build(
-        tmp_path: Path, encoder: HashingEncoder, recommender: Recommender) -> None:
+    tmp_path: Path, encoder: HashingEncoder, recommender: Recommender
+) -> None:
     other = _second_process(tmp_path, encoder)
     assert "psc-119-alpha" in [m.innovation.id for m in other.recommend(PROBLEM).matches]
     CatalogueWriter(recommender).delete("psc-119-alpha")
@@ -33,7 +34,8 @@ def test_a_delete_through_another_process_leaves_results_before_any_build(
 
 
 def test_a_worker_that_did_not_write_waits_the_quiet_time_too(
-        tmp_path: Path, encoder: HashingEncoder, recommender: Recommender) -> None:
+    tmp_path: Path, encoder: HashingEncoder, recommender: Recommender
+) -> None:
     other = _second_process(tmp_path, encoder)
     item = recommender.catalogue.get("bank-sampah-delta")
     CatalogueWriter(recommender).replace(dataclasses.replace(item, name="Bank Sampah Baru"))
@@ -44,13 +46,15 @@ def test_a_worker_that_did_not_write_waits_the_quiet_time_too(
 
 
 def test_a_snapshot_that_fails_to_become_live_is_released(
-        monkeypatch, recommender: Recommender, encoder: HashingEncoder) -> None:
+    monkeypatch, recommender: Recommender, encoder: HashingEncoder
+) -> None:
     import pytest
 
     from recommender import engine
 
     snapshot = recommender.snapshots.load_path(
-        recommender.snapshots.root / recommender.index_version, [encoder], recommender.analyzer)
+        recommender.snapshots.root / recommender.index_version, [encoder], recommender.analyzer
+    )
     assert snapshot._lease is not None
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -63,7 +67,8 @@ def test_a_snapshot_that_fails_to_become_live_is_released(
 
 
 def test_the_near_duplicate_check_catches_up_with_other_processes_without_a_rebuild(
-        tmp_path: Path, encoder: HashingEncoder, recommender: Recommender, monkeypatch) -> None:
+    tmp_path: Path, encoder: HashingEncoder, recommender: Recommender, monkeypatch
+) -> None:
     import pytest
 
     from recommender.errors import InvalidRecord
@@ -72,10 +77,15 @@ def test_the_near_duplicate_check_catches_up_with_other_processes_without_a_rebu
     mine.warm()
     other = CatalogueWriter(_second_process(tmp_path, encoder))
     source = recommender.catalogue.get("bank-sampah-delta")
-    other.create(dataclasses.replace(source, id="bank-sampah-baru", problem="Sampah rumah tangga "
-                                     "menumpuk di sungai kota pesisir setiap musim hujan tiba.",
-                                     solution="Warga menabung sampah terpilah di bank sampah "
-                                     "kelurahan dan menukarnya dengan saldo listrik."))
+    other.create(
+        dataclasses.replace(
+            source,
+            id="bank-sampah-baru",
+            problem="Sampah rumah tangga menumpuk di sungai kota pesisir setiap musim hujan tiba.",
+            solution="Warga menabung sampah terpilah di bank sampah "
+            "kelurahan dan menukarnya dengan saldo listrik.",
+        )
+    )
     deleted = recommender.catalogue.get("kdrt-eta")
     other.delete("kdrt-eta")
     monkeypatch.setattr(recommender.catalogue, "all", lambda: pytest.fail("rebuilt from scratch"))
@@ -87,7 +97,8 @@ def test_the_near_duplicate_check_catches_up_with_other_processes_without_a_rebu
 
 
 def test_an_incremental_build_rescores_the_edited_record_and_keeps_the_others(
-        recommender: Recommender) -> None:
+    recommender: Recommender,
+) -> None:
     import numpy as np
 
     from recommender.ranking import value_components

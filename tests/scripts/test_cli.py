@@ -72,16 +72,17 @@ def test_import_reads_standard_input(env: Path, capsys, monkeypatch) -> None:
     assert "imported 10 innovations: 10 new, 0 updated;" in capsys.readouterr().out
 
 
-def test_rows_the_cli_imports_are_searchable_and_a_server_process_picks_them_up(
-        env: Path, capsys) -> None:
+def test_rows_the_cli_imports_are_searchable_and_a_server_process_picks_them_up(env: Path, capsys) -> None:
     from index.encoders import HashingEncoder
     from recommender.workspace import open_recommender
 
     served = open_recommender(env / "data", [HashingEncoder(256)])  # a "running server"
     served.ensure_index()
     before = served.index_version
-    item = ('{"id": "perahu-pustaka-zeta", "name": "Perahu Pustaka Zeta", "level": "kabupaten", '
-            '"sector": "pendidikan", "problem": "Anak pulau kecil tidak punya perpustakaan."}\n')
+    item = (
+        '{"id": "perahu-pustaka-zeta", "name": "Perahu Pustaka Zeta", "level": "kabupaten", '
+        '"sector": "pendidikan", "problem": "Anak pulau kecil tidak punya perpustakaan."}\n'
+    )
     (env / "one.jsonl").write_text(item, encoding="utf-8")
     assert main(["import", str(env / "one.jsonl")]) == 0
     assert main(["recommend", "perpustakaan anak pulau", "-k", "1"]) == 0

@@ -10,16 +10,19 @@ def _item(key: str, *sources: str) -> Innovation:
 
 
 def test_cited_lan_ids_reads_one_or_several_ids() -> None:
-    item = _item("a", "Database Inovasi LAN (GitHub x/inovasi-lan, data/t.sql, id 51 & 81)",
-                 "https://example.org/id 7")
+    item = _item(
+        "a", "Database Inovasi LAN (GitHub x/inovasi-lan, data/t.sql, id 51 & 81)", "https://example.org/id 7"
+    )
     assert cited_lan_ids(item) == [51, 81]
 
 
 def test_each_cited_record_with_drivers_is_a_query_answered_by_its_citer() -> None:
     items = [_item("a", "inovasi-lan, id 3"), _item("b", "inovasi-lan, id 4"), _item("c")]
-    rows = [{"id": 3, "faktor_pendorong": "<ul><li>Antrean&nbsp;panjang</li></ul>"},
-            {"id": 4, "faktor_pendorong": "<p>&nbsp;</p>"},  # no words: no query
-            {"id": 5, "faktor_pendorong": "Tidak dikutip"}]
+    rows = [
+        {"id": 3, "faktor_pendorong": "<ul><li>Antrean&nbsp;panjang</li></ul>"},
+        {"id": 4, "faktor_pendorong": "<p>&nbsp;</p>"},  # no words: no query
+        {"id": 5, "faktor_pendorong": "Tidak dikutip"},
+    ]
     queries, qrels = known_item_set(rows, items)
     assert [(q.id, q.text) for q in queries] == [("lan-3", "Antrean panjang")]
     assert qrels == {"lan-3": {"a": 1}}

@@ -47,8 +47,7 @@ def _rows(out: str) -> list[list[str]]:
 
 
 def test_a_second_of_load_reports_requests_latency_and_no_errors(server: str, capsys) -> None:
-    assert main(["--url", server, "--concurrency", "2", "--seconds", "1",
-                 "--pid", str(os.getpid())]) == 0
+    assert main(["--url", server, "--concurrency", "2", "--seconds", "1", "--pid", str(os.getpid())]) == 0
     out = capsys.readouterr().out
     header = next(line for line in out.splitlines() if line.startswith("| concurrency"))
     assert "p99 ms" in header and "server RSS end MB" in header
@@ -68,8 +67,7 @@ def test_compare_prints_both_rows_and_the_ratio(server: str, capsys) -> None:
 
 
 def test_non_2xx_answers_are_counted_and_shown(server: str, capsys) -> None:
-    assert main(["--url", server, "--path", "/nowhere", "--concurrency", "1",
-                 "--seconds", "0.3"]) == 1
+    assert main(["--url", server, "--path", "/nowhere", "--concurrency", "1", "--seconds", "0.3"]) == 1
     out = capsys.readouterr().out
     (row,) = _rows(out)
     assert int(row[6]) > 0 and row[1] == row[6]

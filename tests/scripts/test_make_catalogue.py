@@ -59,5 +59,8 @@ def test_an_import_rejects_under_one_percent_as_near_duplicates(tmp_path: Path) 
 
 def test_sentences_split_on_stops_and_semicolons_but_not_abbreviations() -> None:
     text = "Antrean di RSUD dr. Soetomo panjang; warga menunggu lama. Data 1.000 pasien hilang."
-    assert split_sentences(text) == ["Antrean di RSUD dr. Soetomo panjang.", "Warga menunggu lama.",
-                                     "Data 1.000 pasien hilang."]
+    assert split_sentences(text) == [
+        "Antrean di RSUD dr. Soetomo panjang.",
+        "Warga menunggu lama.",
+        "Data 1.000 pasien hilang.",
+    ]

@@ -19,21 +19,34 @@ SECTIONS = ("tema", "tren", "inovasi", "celah", "duplikat")
 def data_dir(recommender: Recommender, monkeypatch: pytest.MonkeyPatch) -> Path:
     build_log(recommender.catalogue)
     InterestStore(recommender.catalogue).add(
-        validate_interest("stunting-iota", {"asker_province": "Aceh"},
-                          created_at="2025-03-05T10:00:00Z"))
+        validate_interest("stunting-iota", {"asker_province": "Aceh"}, created_at="2025-03-05T10:00:00Z")
+    )
     monkeypatch.setenv("REPLIKASI_ENCODER", "hashing-256")
     return recommender.catalogue.path.parent
 
 
 def _report(data_dir: Path, out: Path, *extra: str) -> str:
-    code = main(["--data-dir", str(data_dir), "report", "--from", "2025-03-01", "--to",
-                 "2025-03-31", "--out", str(out), *extra])
+    code = main(
+        [
+            "--data-dir",
+            str(data_dir),
+            "report",
+            "--from",
+            "2025-03-01",
+            "--to",
+            "2025-03-31",
+            "--out",
+            str(out),
+            *extra,
+        ]
+    )
     assert code == 0
     return out.read_text(encoding="utf-8")
 
 
 def test_the_report_has_every_section_with_charts_and_no_external_urls(
-        data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     html = _report(data_dir, tmp_path / "laporan.html")
     assert "written to" in capsys.readouterr().out
     assert html.startswith("<!doctype html>") and '<html lang="id">' in html
@@ -45,7 +58,7 @@ def test_the_report_has_every_section_with_charts_and_no_external_urls(
     # Nothing fetched from anywhere: the only URL is the SVG namespace name, which is never fetched.
     outside = html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "http://" not in outside and "https://" not in outside
-    assert "<script" not in html and '<link' not in html and "@import" not in html
+    assert "<script" not in html and "<link" not in html and "@import" not in html
     assert "<style>" in html and "@media print" in html
     assert "Periode 2025-03-01 sampai 2025-03-31" in html and "46 permintaan" in html
     assert any(problem in html for problem in GAP)  # the gap's examples
@@ -61,12 +74,11 @@ def test_a_province_narrows_the_report(data_dir: Path, tmp_path: Path) -> None:
     assert "permintaan, " in html and "46 permintaan" not in html
 
 
-def test_a_bad_date_or_level_exits_2(data_dir: Path, tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_date_or_level_exits_2(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "x.html"
-    assert main(["--data-dir", str(data_dir), "report", "--from", "2025-13-01",
-                 "--out", str(out)]) == 2
+    assert main(["--data-dir", str(data_dir), "report", "--from", "2025-13-01", "--out", str(out)]) == 2
     assert "from:" in capsys.readouterr().err
-    assert main(["--data-dir", str(data_dir), "report", "--level", "desa", "--out",
-                 str(out)]) == 2
+    assert main(["--data-dir", str(data_dir), "report", "--level", "desa", "--out", str(out)]) == 2
     assert "level:" in capsys.readouterr().err and not out.exists()

@@ -28,8 +28,7 @@ def test_the_bundled_problems_file_is_readable_and_has_its_themes() -> None:
 
 def test_jsonl_lines_and_comments(tmp_path: Path) -> None:
     path = tmp_path / "p.jsonl"
-    path.write_text('# a comment\n{"problem": "Antrean KTP panjang"}\n\nSampah menumpuk\n',
-                    encoding="utf-8")
+    path.write_text('# a comment\n{"problem": "Antrean KTP panjang"}\n\nSampah menumpuk\n', encoding="utf-8")
     assert read_problems(path) == ["Antrean KTP panjang", "Sampah menumpuk"]
     path.write_text('{"text": "x"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="p.jsonl:1"):
@@ -38,8 +37,7 @@ def test_jsonl_lines_and_comments(tmp_path: Path) -> None:
 
 def test_regions_are_distinct_province_and_level_pairs() -> None:
     regions = draw_regions(25, random.Random(1))
-    assert len(set(regions)) == 25 and {lv for _, lv in regions} <= {"provinsi", "kabupaten",
-                                                                     "kota"}
+    assert len(set(regions)) == 25 and {lv for _, lv in regions} <= {"provinsi", "kabupaten", "kota"}
     assert len({p for p, _ in REGIONS}) == 38
     with pytest.raises(ValueError, match="--regions"):
         draw_regions(len(REGIONS) + 1, random.Random(1))
@@ -60,23 +58,41 @@ def test_the_plan_spreads_every_problem_over_the_weeks_and_regions() -> None:
 
 
 def test_the_script_logs_like_the_api_and_feeds_the_analytics(
-        tmp_path: Path, recommender: Recommender, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, recommender: Recommender, capsys: pytest.CaptureFixture[str]
+) -> None:
     data_dir = recommender.catalogue.path.parent
     problems = tmp_path / "p.txt"
-    problems.write_text("\n".join(["Balita stunting karena gizi buruk di desa"] * 6
-                                  + ["Antrean KTP elektronik di Dukcapil panjang"] * 4),
-                        encoding="utf-8")
+    problems.write_text(
+        "\n".join(
+            ["Balita stunting karena gizi buruk di desa"] * 6
+            + ["Antrean KTP elektronik di Dukcapil panjang"] * 4
+        ),
+        encoding="utf-8",
+    )
     assert recommender.catalogue.recommendation_log() == []
-    code = main(["--data-dir", str(data_dir), "--problems", str(problems), "--regions", "5",
-                 "--weeks", "3", "--end", END.isoformat(), "--encoder", "hashing-256"])
+    code = main(
+        [
+            "--data-dir",
+            str(data_dir),
+            "--problems",
+            str(problems),
+            "--regions",
+            "5",
+            "--weeks",
+            "3",
+            "--end",
+            END.isoformat(),
+            "--encoder",
+            "hashing-256",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     assert capsys.readouterr().out.startswith("logged 10 requests from 5 regions between ")
     log = recommender.catalogue.recommendation_log(limit=50)
     assert len(log) == 10 and {r["kind"] for r in log} == {"simulation"}
     assert len({(r["asker_province"], r["asker_level"]) for r in log}) == 5
     assert all(r["request_id"] and json.loads(r["results"]) for r in log)
-    assert all(END - dt.timedelta(days=20) <= dt.date.fromisoformat(r["created_at"][:10]) <= END
-               for r in log)
+    assert all(END - dt.timedelta(days=20) <= dt.date.fromisoformat(r["created_at"][:10]) <= END for r in log)
     reopened = open_recommender(data_dir, recommender.encoders, seed=None)
     reopened.ensure_index()
     themes = analytics.themes(reopened, Period.parse("2025-06-01", END.isoformat()))

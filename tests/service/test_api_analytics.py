@@ -21,11 +21,15 @@ ROUTES = ("themes", "innovations", "gaps", "duplicates")
 @pytest.fixture
 def api(tmp_path: Path, recommender: Recommender) -> Iterator[TestClient]:
     build_log(recommender.catalogue)
-    settings = Settings(data_dir=tmp_path / "data", encoder="hashing-256",
-                        api_keys=f"{ANALYST}:analytics,{WRITER}:write+registry",
-                        log_retention_days=3650)  # the constructed log is from 2025
-    with TestClient(create_app(settings, recommender),
-                    headers={"Authorization": f"Bearer {ANALYST}"}) as client:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        encoder="hashing-256",
+        api_keys=f"{ANALYST}:analytics,{WRITER}:write+registry",
+        log_retention_days=3650,
+    )  # the constructed log is from 2025
+    with TestClient(
+        create_app(settings, recommender), headers={"Authorization": f"Bearer {ANALYST}"}
+    ) as client:
         yield client
 
 
@@ -50,8 +54,7 @@ def test_themes_carry_counts_regions_and_the_request_ids(api: TestClient) -> Non
 def test_filters_narrow_the_answer(api: TestClient) -> None:
     papua = api.get("/v1/analytics/themes", params={**MARCH, "province": "Papua"}).json()
     assert [t["queries"] for t in papua["themes"]] == [2]  # stunting, from Papua only
-    ranked = api.get("/v1/analytics/innovations",
-                     params={**MARCH, "level": "kota"}).json()["innovations"]
+    ranked = api.get("/v1/analytics/innovations", params={**MARCH, "level": "kota"}).json()["innovations"]
     assert ranked and all(r["regions"] <= 10 for r in ranked)
     before = api.get("/v1/analytics/themes", params={"from": "2020-01-01", "to": "2020-12-31"})
     assert before.json() == {"themes": []}
@@ -60,12 +63,19 @@ def test_filters_narrow_the_answer(api: TestClient) -> None:
     assert clusters[0]["representative"] == "psc-119-alpha"
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"from": "2025-02-30"}, "from"), ({"to": "maret"}, "to"),
-    ({"from": "2025-03-05", "to": "2025-03-01"}, "from"), ({"level": "desa"}, "level"),
-    ({"to": "9999-12-31"}, "to"), ({"to": "0001-01-01"}, "to"), ({"from": "0001-01-01"}, "from")])
-def test_a_bad_parameter_is_a_422_naming_it(api: TestClient, params: dict[str, str],
-                                            field: str) -> None:
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "2025-02-30"}, "from"),
+        ({"to": "maret"}, "to"),
+        ({"from": "2025-03-05", "to": "2025-03-01"}, "from"),
+        ({"level": "desa"}, "level"),
+        ({"to": "9999-12-31"}, "to"),
+        ({"to": "0001-01-01"}, "to"),
+        ({"from": "0001-01-01"}, "from"),
+    ],
+)
+def test_a_bad_parameter_is_a_422_naming_it(api: TestClient, params: dict[str, str], field: str) -> None:
     response = api.get("/v1/analytics/themes", params=params)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == field, response.json()

@@ -22,9 +22,13 @@ URL = "/v1/innovations/stunting-iota/interest"
 
 @pytest.fixture
 def api(tmp_path: Path, recommender: Recommender) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path / "data", encoder="hashing-256",
-                        api_keys=f"{KEY}:analytics", interest_burst=3,
-                        interest_refill_seconds=600)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        encoder="hashing-256",
+        api_keys=f"{KEY}:analytics",
+        interest_burst=3,
+        interest_refill_seconds=600,
+    )
     with TestClient(create_app(settings, recommender)) as client:
         yield client
 
@@ -38,9 +42,11 @@ def test_a_mark_needs_no_key_and_is_counted(api: TestClient) -> None:
 
 
 def test_bad_fields_are_named_and_unknown_innovations_404(api: TestClient) -> None:
-    for body, field in (({"asker_level": "desa"}, "asker_level"),
-                        ({"asker_province": "Atlantis"}, "asker_province"),
-                        ({"email": "a@b.id"}, "email")):
+    for body, field in (
+        ({"asker_level": "desa"}, "asker_level"),
+        ({"asker_province": "Atlantis"}, "asker_province"),
+        ({"email": "a@b.id"}, "email"),
+    ):
         response = api.post(URL, json=body)
         assert response.status_code == 422, body
         assert response.json()["errors"][0]["field"] == field
@@ -78,17 +84,18 @@ def test_analytics_innovations_show_the_marks(api: TestClient) -> None:
     api.post(URL, json={"asker_level": "kabupaten", "asker_province": "Aceh"})
     api.post(URL, json={"asker_level": "kota", "asker_province": "Bali"})
     auth = {"Authorization": f"Bearer {KEY}"}
-    found = {i["id"]: i for i in api.get("/v1/analytics/innovations", headers=auth)
-             .json()["innovations"]}
+    found = {i["id"]: i for i in api.get("/v1/analytics/innovations", headers=auth).json()["innovations"]}
     assert found["stunting-iota"]["interest"] == 2
-    only_bali = api.get("/v1/analytics/innovations", headers=auth,
-                        params={"province": "Bali"}).json()["innovations"]
+    only_bali = api.get("/v1/analytics/innovations", headers=auth, params={"province": "Bali"}).json()[
+        "innovations"
+    ]
     assert [(i["id"], i["interest"]) for i in only_bali] == [("stunting-iota", 1)]
 
 
 def test_the_route_is_documented_without_a_key(api: TestClient) -> None:
-    operation = api.get("/openapi.json").json()["paths"][URL.replace("stunting-iota",
-                                                                     "{innovation_id}")]["post"]
+    operation = api.get("/openapi.json").json()["paths"][URL.replace("stunting-iota", "{innovation_id}")][
+        "post"
+    ]
     assert "security" not in operation
     assert {"201", "404", "422", "429"} <= set(operation["responses"])
 
@@ -106,19 +113,24 @@ def _back(html: str, key: str) -> str:
 
 
 def test_a_card_posts_interest_and_comes_back_to_the_same_results_with_thanks(
-        api: TestClient, recommender: Recommender) -> None:
+    api: TestClient, recommender: Recommender
+) -> None:
     page = api.get("/", params=SEARCH)
     assert "Kami tertarik mereplikasi ini" in page.text and "Terima kasih" not in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
     logged = len(recommender.catalogue.recommendation_log())
-    posted = api.post("/inovasi/stunting-iota/minat", data={"back": _back(page.text,
-                                                                          "stunting-iota")},
-                      follow_redirects=False)
+    posted = api.post(
+        "/inovasi/stunting-iota/minat",
+        data={"back": _back(page.text, "stunting-iota")},
+        follow_redirects=False,
+    )
     assert posted.status_code == 303
     target = posted.headers["location"]
     assert target.startswith("/?") and target.endswith("#inovasi-stunting-iota")
-    assert parse_qs(urlsplit(target).query) == {**{k: [v] for k, v in SEARCH.items()},
-                                                "minat": ["stunting-iota"]}
+    assert parse_qs(urlsplit(target).query) == {
+        **{k: [v] for k, v in SEARCH.items()},
+        "minat": ["stunting-iota"],
+    }
     again = api.get(target.split("#")[0])
     card = again.text.split('id="inovasi-stunting-iota"')[1].split("</article>")[0]
     assert "Terima kasih, minat Anda sudah dicatat" in card
@@ -130,11 +142,17 @@ def test_a_card_posts_interest_and_comes_back_to_the_same_results_with_thanks(
 
 
 def test_the_web_form_is_limited_and_refuses_other_sites(api: TestClient) -> None:
-    other = api.post("/inovasi/stunting-iota/minat", data={"back": ""},
-                     headers={"Origin": "https://elsewhere.example"}, follow_redirects=False)
+    other = api.post(
+        "/inovasi/stunting-iota/minat",
+        data={"back": ""},
+        headers={"Origin": "https://elsewhere.example"},
+        follow_redirects=False,
+    )
     assert other.status_code == 403
-    assert [api.post("/inovasi/stunting-iota/minat", data={"back": ""},
-                     follow_redirects=False).status_code for _ in range(3)] == [303] * 3
+    assert [
+        api.post("/inovasi/stunting-iota/minat", data={"back": ""}, follow_redirects=False).status_code
+        for _ in range(3)
+    ] == [303] * 3
     refused = api.post("/inovasi/stunting-iota/minat", data={"back": ""}, follow_redirects=False)
     assert refused.status_code == 429 and "Retry-After" in refused.headers
     assert "Coba lagi dalam" in refused.text
@@ -149,8 +167,10 @@ def test_the_web_form_names_bad_input_and_unknown_innovations(api: TestClient) -
 
 @pytest.mark.parametrize("origin", ["https://elsewhere.example", "null"])
 def test_no_page_elsewhere_can_make_a_browser_mark_interest(api: TestClient, origin: str) -> None:
-    for path, kwargs in (("/inovasi/stunting-iota/minat", {"data": {"back": ""}}),
-                         ("/v1/innovations/stunting-iota/interest", {})):
+    for path, kwargs in (
+        ("/inovasi/stunting-iota/minat", {"data": {"back": ""}}),
+        ("/v1/innovations/stunting-iota/interest", {}),
+    ):
         response = api.post(path, headers={"Origin": origin}, follow_redirects=False, **kwargs)
         assert response.status_code == 403, (path, response.text)
     with sqlite3.connect(api.app.state.recommender.catalogue.path) as db:  # type: ignore[attr-defined]

@@ -34,12 +34,19 @@ def test_a_logged_problem_is_scrubbed(client: TestClient, recommender: Recommend
 
 
 def test_the_retention_is_applied_at_the_first_request_and_then_hourly(
-        tmp_path: Path, recommender: Recommender) -> None:
+    tmp_path: Path, recommender: Recommender
+) -> None:
     settings = Settings(data_dir=tmp_path / "data", log_retention_days=30)
     with TestClient(create_app(settings, recommender)) as client:
-        recommender.catalogue.log_recommendation({
-            "kind": "api", "problem": "dari jalan sebelumnya", "filters": {}, "results": [],
-            "no_good_match": True})
+        recommender.catalogue.log_recommendation(
+            {
+                "kind": "api",
+                "problem": "dari jalan sebelumnya",
+                "filters": {},
+                "results": [],
+                "no_good_match": True,
+            }
+        )
         backdate_all(recommender, 31)
         client.app.state.log_purged_at -= 3601  # the purge at start-up ran before the row existed
         client.post("/v1/recommendations", json={"problem": AMBULANCE})
@@ -52,8 +59,7 @@ def test_the_retention_is_applied_at_the_first_request_and_then_hourly(
         assert problems(recommender) == ["ketiga", "kedua", "", ""]
 
 
-def test_a_retention_of_zero_keeps_no_problem_text(
-        tmp_path: Path, recommender: Recommender) -> None:
+def test_a_retention_of_zero_keeps_no_problem_text(tmp_path: Path, recommender: Recommender) -> None:
     settings = Settings(data_dir=tmp_path / "data", log_retention_days=0)
     with TestClient(create_app(settings, recommender)) as client:
         assert client.post("/v1/recommendations", json={"problem": AMBULANCE}).status_code == 200

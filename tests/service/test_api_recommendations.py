@@ -14,16 +14,32 @@ AMBULANCE = "Ambulans lambat datang saat keadaan darurat medis"
 
 
 def test_a_recommendation_has_every_documented_part(client: TestClient) -> None:
-    response = client.post("/v1/recommendations", json={
-        "problem": AMBULANCE, "limit": 3,
-        "filters": {"sector": ["kesehatan"], "level": ["kabupaten", "kota"],
-                    "status": ["berjalan", "tidak-diketahui"], "year_from": 2015,
-                    "year_to": 2025},
-        "asker": {"level": "kota", "province": "Jawa Timur"}})
+    response = client.post(
+        "/v1/recommendations",
+        json={
+            "problem": AMBULANCE,
+            "limit": 3,
+            "filters": {
+                "sector": ["kesehatan"],
+                "level": ["kabupaten", "kota"],
+                "status": ["berjalan", "tidak-diketahui"],
+                "year_from": 2015,
+                "year_to": 2025,
+            },
+            "asker": {"level": "kota", "province": "Jawa Timur"},
+        },
+    )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"matches", "no_good_match", "match_probability", "best_similarity",
-                         "candidates", "index_version", "query_terms"}
+    assert set(body) == {
+        "matches",
+        "no_good_match",
+        "match_probability",
+        "best_similarity",
+        "candidates",
+        "index_version",
+        "query_terms",
+    }
     assert body["index_version"] and body["no_good_match"] is False
     assert 0.0 <= body["match_probability"] <= 1.0
     assert body["candidates"] == 2 and len(body["matches"]) == 2
@@ -40,8 +56,9 @@ def test_a_recommendation_has_every_documented_part(client: TestClient) -> None:
 
 
 def test_filters_nothing_passes_give_an_empty_answer(client: TestClient) -> None:
-    body = client.post("/v1/recommendations", json={
-        "problem": AMBULANCE, "filters": {"province": ["Aceh"]}}).json()
+    body = client.post(
+        "/v1/recommendations", json={"problem": AMBULANCE, "filters": {"province": ["Aceh"]}}
+    ).json()
     assert body["matches"] == [] and body["candidates"] == 0 and body["no_good_match"]
     assert body["match_probability"] == 0.0
 
@@ -52,12 +69,17 @@ def test_similar_ranks_the_family_first_and_not_itself(client: TestClient) -> No
     assert ids[0] == "psc-119-beta" and "psc-119-alpha" not in ids
 
 
-def test_each_request_is_recorded_without_personal_data(
-        client: TestClient, recommender: Recommender) -> None:
-    client.post("/v1/recommendations", json={
-        "problem": f"  {AMBULANCE}  ", "limit": 2, "filters": {"sector": ["kesehatan"]},
-        "asker": {"level": "kota", "province": "Bali"}},
-        headers={"X-Forwarded-For": "10.1.2.3", "User-Agent": "peramban-uji"})
+def test_each_request_is_recorded_without_personal_data(client: TestClient, recommender: Recommender) -> None:
+    client.post(
+        "/v1/recommendations",
+        json={
+            "problem": f"  {AMBULANCE}  ",
+            "limit": 2,
+            "filters": {"sector": ["kesehatan"]},
+            "asker": {"level": "kota", "province": "Bali"},
+        },
+        headers={"X-Forwarded-For": "10.1.2.3", "User-Agent": "peramban-uji"},
+    )
     client.post("/v1/recommendations", json={"problem": "x", "limit": 0})  # refused: not logged
     log = recommender.catalogue.recommendation_log()
     assert len(log) == 1
@@ -71,11 +93,14 @@ def test_each_request_is_recorded_without_personal_data(
 
 
 def test_the_log_keeps_the_request_id_a_client_sent_or_the_one_made_for_it(
-        client: TestClient, recommender: Recommender) -> None:
-    mine = client.post("/v1/recommendations", json={"problem": AMBULANCE},
-                       headers={"X-Request-ID": "perencana-42"})
-    made = client.post("/v1/recommendations", json={"problem": AMBULANCE},
-                       headers={"X-Request-ID": "bukan id yang sah!"})
+    client: TestClient, recommender: Recommender
+) -> None:
+    mine = client.post(
+        "/v1/recommendations", json={"problem": AMBULANCE}, headers={"X-Request-ID": "perencana-42"}
+    )
+    made = client.post(
+        "/v1/recommendations", json={"problem": AMBULANCE}, headers={"X-Request-ID": "bukan id yang sah!"}
+    )
     assert mine.headers["X-Request-ID"] == "perencana-42"
     ids = [r["request_id"] for r in recommender.catalogue.recommendation_log()]
     assert ids == [made.headers["X-Request-ID"], "perencana-42"] and ids[0] != "bukan id yang sah!"
@@ -89,8 +114,7 @@ def test_the_query_log_can_be_turned_off(tmp_path: Path, recommender: Recommende
     assert recommender.catalogue.recommendation_log() == []
 
 
-def test_a_broken_query_log_does_not_cost_the_answer(
-        client: TestClient, recommender: Recommender) -> None:
+def test_a_broken_query_log_does_not_cost_the_answer(client: TestClient, recommender: Recommender) -> None:
     import sqlite3
 
     with sqlite3.connect(recommender.catalogue.path) as db:
@@ -98,8 +122,7 @@ def test_a_broken_query_log_does_not_cost_the_answer(
     assert client.post("/v1/recommendations", json={"problem": AMBULANCE}).status_code == 200
 
 
-def test_health_and_readiness(client: TestClient, tmp_path: Path,
-                              recommender: Recommender) -> None:
+def test_health_and_readiness(client: TestClient, tmp_path: Path, recommender: Recommender) -> None:
     assert client.get("/health").json()["status"] == "ok"
     ready = client.get("/ready").json()
     assert ready["status"] == "ready" and ready["innovations"] == 10

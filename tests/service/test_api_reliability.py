@@ -22,26 +22,32 @@ NDJSON = {"content-type": "application/x-ndjson"}
 
 
 def drone(innovation_id: str = "drone-obat-lambda", **changes: object) -> dict:
-    body = {"id": innovation_id, "name": "Drone Obat Lambda", "level": "kabupaten",
-            "sector": "kesehatan", "problem": "Obat terlambat sampai ke pulau terpencil.",
-            "solution": "Drone mengantar obat dari puskesmas induk ke pulau kecil."}
+    body = {
+        "id": innovation_id,
+        "name": "Drone Obat Lambda",
+        "level": "kabupaten",
+        "sector": "kesehatan",
+        "problem": "Obat terlambat sampai ke pulau terpencil.",
+        "solution": "Drone mengantar obat dari puskesmas induk ke pulau kecil.",
+    }
     return {**body, **changes}
 
 
 # -- 1. slugs match whole --------------------------------------------------------------------
 @pytest.mark.parametrize("field", ["id", "replication_of"])
 def test_a_slug_with_a_trailing_newline_is_422_naming_the_field(
-        client: TestClient, auth: dict, field: str) -> None:
+    client: TestClient, auth: dict, field: str
+) -> None:
     body = drone(**{field: "abc\n"})
     assert_error(client.post("/v1/innovations", json=body, headers=auth), 422, field)
 
 
 @pytest.mark.parametrize("field", ["id", "replication_of"])
 def test_an_import_row_with_a_trailing_newline_in_a_slug_is_rejected(
-        client: TestClient, auth: dict, field: str) -> None:
+    client: TestClient, auth: dict, field: str
+) -> None:
     data = (json.dumps(drone(**{field: "abc\n"})) + "\n").encode()
-    report = client.post("/v1/innovations:import", content=data,
-                         headers={**auth, **NDJSON}).json()
+    report = client.post("/v1/innovations:import", content=data, headers={**auth, **NDJSON}).json()
     assert report["accepted"] == []
     assert [r["field"] for r in report["rejected"]] == [field]
     assert client.get("/v1/innovations/abc").status_code == 404
@@ -57,10 +63,10 @@ def make_app(tmp_path: Path, recommender: Recommender) -> Iterator:
     clients: list[TestClient] = []
 
     def make(raise_server_exceptions: bool = True, **overrides: object) -> TestClient:
-        settings = Settings(data_dir=tmp_path / "data", encoder="hashing-256", api_keys=API_KEY,
-                            **overrides)
-        client = TestClient(create_app(settings, recommender),
-                            raise_server_exceptions=raise_server_exceptions)
+        settings = Settings(data_dir=tmp_path / "data", encoder="hashing-256", api_keys=API_KEY, **overrides)
+        client = TestClient(
+            create_app(settings, recommender), raise_server_exceptions=raise_server_exceptions
+        )
         client.__enter__()
         clients.append(client)
         return client
@@ -79,7 +85,8 @@ def broken_list(recommender: Recommender, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_a_500_logs_its_request_id_with_the_traceback(
-        make_app, broken_list: None, caplog: pytest.LogCaptureFixture) -> None:
+    make_app, broken_list: None, caplog: pytest.LogCaptureFixture
+) -> None:
     client = make_app(raise_server_exceptions=False)
     with caplog.at_level(logging.ERROR):
         response = client.get("/v1/innovations", headers={"X-Request-ID": "trace-me"})
@@ -97,9 +104,19 @@ def test_a_500_closes_the_connection_and_carries_cors_headers(make_app, broken_l
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-@pytest.mark.parametrize("path", ["/health", "/ready", "/v1/innovations",
-                                  "/v1/innovations/psc-119-alpha", "/v1/innovations:export",
-                                  "/", "/static/style.css", "/openapi.json"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/health",
+        "/ready",
+        "/v1/innovations",
+        "/v1/innovations/psc-119-alpha",
+        "/v1/innovations:export",
+        "/",
+        "/static/style.css",
+        "/openapi.json",
+    ],
+)
 def test_head_answers_every_get_route_without_a_body(client: TestClient, path: str) -> None:
     get = client.get(path)
     head = client.head(path)
@@ -111,32 +128,37 @@ def test_head_answers_every_get_route_without_a_body(client: TestClient, path: s
     assert head.headers["x-request-id"]
 
 
-def test_head_on_an_unknown_path_or_a_post_route_is_an_error_without_a_body(
-        client: TestClient) -> None:
+def test_head_on_an_unknown_path_or_a_post_route_is_an_error_without_a_body(client: TestClient) -> None:
     assert client.head("/v1/tidak-ada").status_code == 404
     assert client.head("/v1/tidak-ada").content == b""
     assert client.head("/v1/recommendations").status_code == 405
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs"), [
-    ("get", "/health", {}), ("get", "/v1/tidak-ada", {}), ("get", "/", {}),
-    ("get", "/static/style.css", {}), ("post", "/v1/recommendations", {"json": {"problem": ""}}),
-    ("post", "/v1/innovations", {"json": {}}), ("options", "/v1/recommendations", {}),
-])
-def test_every_response_says_nosniff(client: TestClient, method: str, path: str,
-                                     kwargs: dict) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("get", "/health", {}),
+        ("get", "/v1/tidak-ada", {}),
+        ("get", "/", {}),
+        ("get", "/static/style.css", {}),
+        ("post", "/v1/recommendations", {"json": {"problem": ""}}),
+        ("post", "/v1/innovations", {"json": {}}),
+        ("options", "/v1/recommendations", {}),
+    ],
+)
+def test_every_response_says_nosniff(client: TestClient, method: str, path: str, kwargs: dict) -> None:
     response = getattr(client, method)(path, **kwargs)
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-def test_a_query_body_has_its_own_small_limit_imports_keep_the_large_one(
-        make_app, auth: dict) -> None:
+def test_a_query_body_has_its_own_small_limit_imports_keep_the_large_one(make_app, auth: dict) -> None:
     client = make_app(max_query_body_bytes=2048)
     assert client.post("/v1/recommendations", json={"problem": "a" * 1500}).status_code == 200
     too_big = client.post("/v1/recommendations", json={"problem": "a" * 3000})
     assert "2048" in assert_error(too_big, 413, "body")["detail"]
-    chunked = client.post("/v1/recommendations", content=iter([b'{"problem": "', b"a" * 3000,
-                                                               b'"}']), headers=JSON)
+    chunked = client.post(
+        "/v1/recommendations", content=iter([b'{"problem": "', b"a" * 3000, b'"}']), headers=JSON
+    )
     assert_error(chunked, 413, "body")
     data = (json.dumps(drone(problem="a" * 3000)) + "\n").encode()
     imported = client.post("/v1/innovations:import", content=data, headers={**auth, **NDJSON})
@@ -147,14 +169,24 @@ def test_the_query_body_limit_defaults_to_128_kib() -> None:
     assert Settings().max_query_body_bytes == 128 * 1024
 
 
-def _call(app: object, method: str, path: str, headers: dict[str, str],
-          chunks: list[bytes], stall: bool = False) -> tuple[int, dict[str, str], bytes, int]:
+def _call(
+    app: object, method: str, path: str, headers: dict[str, str], chunks: list[bytes], stall: bool = False
+) -> tuple[int, dict[str, str], bytes, int]:
     """Drive the ASGI app directly: (status, headers, body, how many times it read)."""
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "method": method, "scheme": "http", "path": path, "raw_path": path.encode(),
-             "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1234),
-             "server": ("testserver", 80),
-             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "client": ("127.0.0.1", 1234),
+        "server": ("testserver", 80),
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
     sent: list[dict] = []
     reads = 0
 
@@ -181,16 +213,26 @@ def _call(app: object, method: str, path: str, headers: dict[str, str],
     return start["status"], out_headers, body, reads
 
 
-@pytest.mark.parametrize(("headers", "status"), [
-    ({}, 401), ({"authorization": "Basic dXNlcjpwYXNz"}, 401),
-    ({"authorization": "Bearer salah"}, 403),
-])
-@pytest.mark.parametrize(("method", "path"), [
-    ("POST", "/v1/innovations"), ("POST", "/v1/innovations:import"),
-    ("PUT", "/v1/innovations/psc-119-alpha"), ("DELETE", "/v1/innovations/psc-119-alpha"),
-])
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"authorization": "Basic dXNlcjpwYXNz"}, 401),
+        ({"authorization": "Bearer salah"}, 403),
+    ],
+)
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/v1/innovations"),
+        ("POST", "/v1/innovations:import"),
+        ("PUT", "/v1/innovations/psc-119-alpha"),
+        ("DELETE", "/v1/innovations/psc-119-alpha"),
+    ],
+)
 def test_a_write_without_a_good_key_is_refused_before_its_body_is_read(
-        client: TestClient, headers: dict, status: int, method: str, path: str) -> None:
+    client: TestClient, headers: dict, status: int, method: str, path: str
+) -> None:
     body = json.dumps(drone("psc-119-alpha")).encode()
     sent = {**headers, "content-type": "application/json", "content-length": str(len(body))}
     code, out, content, reads = _call(client.app, method, path, sent, [body])
@@ -204,8 +246,11 @@ def test_a_write_without_a_good_key_is_refused_before_its_body_is_read(
 
 def test_a_write_with_the_key_and_a_query_without_one_still_work(client: TestClient) -> None:
     body = json.dumps(drone()).encode()
-    headers = {"authorization": f"Bearer {API_KEY}", "content-type": "application/json",
-               "content-length": str(len(body))}
+    headers = {
+        "authorization": f"Bearer {API_KEY}",
+        "content-type": "application/json",
+        "content-length": str(len(body)),
+    }
     assert _call(client.app, "POST", "/v1/innovations", headers, [body])[0] == 201
     query = json.dumps({"problem": "ambulans"}).encode()
     headers = {"content-type": "application/json", "content-length": str(len(query))}
@@ -217,8 +262,9 @@ def test_a_client_that_stalls_mid_body_gets_408(make_app, length: bool) -> None:
     client = make_app(body_timeout_seconds=0.2)
     headers = {"content-type": "application/json"}
     headers |= {"content-length": "100"} if length else {"transfer-encoding": "chunked"}
-    code, out, content, _ = _call(client.app, "POST", "/v1/recommendations", headers,
-                                  [b'{"problem": '], stall=True)
+    code, out, content, _ = _call(
+        client.app, "POST", "/v1/recommendations", headers, [b'{"problem": '], stall=True
+    )
     assert code == 408 and out["connection"] == "close"
     assert [e["field"] for e in json.loads(content)["errors"]] == ["body"]
 
@@ -234,43 +280,59 @@ def test_the_body_timeout_defaults_to_30_seconds() -> None:
     assert Settings().body_timeout_seconds == 30
 
 
-@pytest.mark.parametrize("problem", [
-    "\u200b", "\u200b\u200c\u200d", "\ufeff\u2060", "!!!", "?.,;:", "\x01\x02", "\u200b!\u200c",
-])
+@pytest.mark.parametrize(
+    "problem",
+    [
+        "\u200b",
+        "\u200b\u200c\u200d",
+        "\ufeff\u2060",
+        "!!!",
+        "?.,;:",
+        "\x01\x02",
+        "\u200b!\u200c",
+    ],
+)
 def test_a_problem_without_a_letter_or_digit_is_422(client: TestClient, problem: str) -> None:
     assert_error(client.post("/v1/recommendations", json={"problem": problem}), 422, "problem")
 
 
 def test_invisible_characters_in_a_problem_are_ignored(client: TestClient) -> None:
     plain = client.post("/v1/recommendations", json={"problem": "ambulans lambat"}).json()
-    hidden = client.post("/v1/recommendations",
-                         json={"problem": "\ufeffambu\u200blans lam\u200dbat"}).json()
+    hidden = client.post("/v1/recommendations", json={"problem": "\ufeffambu\u200blans lam\u200dbat"}).json()
     assert [m["id"] for m in hidden["matches"]] == [m["id"] for m in plain["matches"]]
     assert hidden["query_terms"] == plain["query_terms"]
 
 
-@pytest.mark.parametrize("exc", [
-    sqlite3.OperationalError("attempt to write a readonly database"),
-    PermissionError(13, "Permission denied"),
-])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        sqlite3.OperationalError("attempt to write a readonly database"),
+        PermissionError(13, "Permission denied"),
+    ],
+)
 def test_a_read_only_data_directory_is_503_naming_it(
-        make_app, recommender: Recommender, tmp_path: Path, auth: dict,
-        monkeypatch: pytest.MonkeyPatch, exc: Exception) -> None:
+    make_app,
+    recommender: Recommender,
+    tmp_path: Path,
+    auth: dict,
+    monkeypatch: pytest.MonkeyPatch,
+    exc: Exception,
+) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise exc
 
     monkeypatch.setattr(recommender.catalogue, "create", refuse)
     monkeypatch.setattr(recommender.catalogue, "upsert", refuse)
     client = make_app(raise_server_exceptions=False, cors_origins=ORIGIN)
-    response = client.post("/v1/innovations", json=drone(),
-                           headers={**auth, "Origin": ORIGIN})
+    response = client.post("/v1/innovations", json=drone(), headers={**auth, "Origin": ORIGIN})
     body = assert_error(response, 503, "storage")
     assert str(tmp_path / "data") in body["detail"]
     assert response.headers["access-control-allow-origin"] == ORIGIN
 
 
 def test_another_database_error_is_still_a_500(
-        make_app, recommender: Recommender, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app, recommender: Recommender, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("no such table: innovations")
 

@@ -13,8 +13,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def test_a_bar_chart_is_valid_svg_with_a_title_a_bar_per_item_and_escaped_labels() -> None:
-    svg = ET.fromstring(bar_chart("Inovasi <dicari>", [("PSC 119 & <b>", 12), ("SKCK", 3)],
-                                  unit="daerah"))
+    svg = ET.fromstring(bar_chart("Inovasi <dicari>", [("PSC 119 & <b>", 12), ("SKCK", 3)], unit="daerah"))
     assert svg.find(f"{SVG}title").text == "Inovasi <dicari>"  # type: ignore[union-attr]
     widths = [float(r.get("width", 0)) for r in svg.iter(f"{SVG}rect")]
     assert len(widths) == 2 and widths[0] > widths[1] > 0
@@ -38,8 +37,7 @@ def test_empty_charts_still_render_and_say_so() -> None:
     ET.fromstring(line_chart("Kosong", []))
 
 
-@pytest.mark.parametrize(("value", "ceiling"), [(0, 1), (1, 1), (3, 5), (7, 10), (24, 25),
-                                                (120, 200)])
+@pytest.mark.parametrize(("value", "ceiling"), [(0, 1), (1, 1), (3, 5), (7, 10), (24, 25), (120, 200)])
 def test_axes_end_at_a_round_number(value: float, ceiling: float) -> None:
     assert nice_ceiling(value) == ceiling
 

@@ -12,11 +12,19 @@ import pytest
 from service.logs import AccessPrivacyFilter, uvicorn_log_config
 
 
-def access_record(client: str = "10.1.2.3:51234",
-                  path: str = "/?problem=NIK+3201012345670001") -> logging.LogRecord:
+def access_record(
+    client: str = "10.1.2.3:51234", path: str = "/?problem=NIK+3201012345670001"
+) -> logging.LogRecord:
     """Shaped like uvicorn's: args (client_addr, method, full_path, http_version, status)."""
-    return logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
-                             '%s - "%s %s HTTP/%s" %d', (client, "GET", path, "1.1", 200), None)
+    return logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        (client, "GET", path, "1.1", 200),
+        None,
+    )
 
 
 def test_the_filter_drops_the_client_address_and_the_query_string() -> None:
@@ -26,11 +34,14 @@ def test_the_filter_drops_the_client_address_and_the_query_string() -> None:
     assert record.getMessage() == '- - "GET / HTTP/1.1" 200'
 
 
-@pytest.mark.parametrize(("path", "kept"), [
-    ("/v1/innovations?q=ambulans&limit=5", "/v1/innovations"),
-    ("/v1/innovations/psc-119-alpha", "/v1/innovations/psc-119-alpha"),
-    ("/?", "/"),
-])
+@pytest.mark.parametrize(
+    ("path", "kept"),
+    [
+        ("/v1/innovations?q=ambulans&limit=5", "/v1/innovations"),
+        ("/v1/innovations/psc-119-alpha", "/v1/innovations/psc-119-alpha"),
+        ("/?", "/"),
+    ],
+)
 def test_only_the_path_is_kept(path: str, kept: str) -> None:
     record = access_record(path=path)
     AccessPrivacyFilter().filter(record)
@@ -38,8 +49,7 @@ def test_only_the_path_is_kept(path: str, kept: str) -> None:
 
 
 def test_records_of_another_shape_pass_unchanged() -> None:
-    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, "started %s",
-                               ("x",), None)
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, "started %s", ("x",), None)
     assert AccessPrivacyFilter().filter(record) is True and record.args == ("x",)
 
 
@@ -59,8 +69,7 @@ def configured() -> Iterator[io.StringIO]:
         logger.setLevel(logging.NOTSET)
 
 
-def test_the_uvicorn_log_config_prints_access_lines_without_personal_data(
-        configured: io.StringIO) -> None:
+def test_the_uvicorn_log_config_prints_access_lines_without_personal_data(configured: io.StringIO) -> None:
     record = access_record()
     logging.getLogger("uvicorn.access").info(record.msg, *record.args)
     line = configured.getvalue()

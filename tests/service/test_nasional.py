@@ -25,12 +25,23 @@ MARCH = {"from": "2025-03-01", "to": "2025-03-31"}
 @pytest.fixture
 def web(tmp_path: Path, recommender: Recommender) -> Iterator[TestClient]:
     build_log(recommender.catalogue)
-    recommender.registry.create(Replication(
-        id="stunting-iota-di-sleman", innovation_id="stunting-iota", government="Kab. Sleman",
-        status="berjalan", level="kabupaten", province="DI Yogyakarta", year=2024))
-    settings = Settings(data_dir=tmp_path / "data", encoder="hashing-256",
-                        api_keys=f"{ANALYST}:analytics,{WRITER}:write+registry",
-                        log_retention_days=3650)
+    recommender.registry.create(
+        Replication(
+            id="stunting-iota-di-sleman",
+            innovation_id="stunting-iota",
+            government="Kab. Sleman",
+            status="berjalan",
+            level="kabupaten",
+            province="DI Yogyakarta",
+            year=2024,
+        )
+    )
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        encoder="hashing-256",
+        api_keys=f"{ANALYST}:analytics,{WRITER}:write+registry",
+        log_retention_days=3650,
+    )
     with TestClient(create_app(settings, recommender)) as client:
         yield client
 
@@ -50,11 +61,13 @@ def test_without_a_session_the_page_asks_for_the_key_and_shows_no_query(web: Tes
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
 
 
-@pytest.mark.parametrize(("key", "status", "words"), [
-    ("salah", 401, "tidak dikenal"), ("", 401, "tidak dikenal"),
-    (WRITER, 403, "izin “analytics”")])
+@pytest.mark.parametrize(
+    ("key", "status", "words"),
+    [("salah", 401, "tidak dikenal"), ("", 401, "tidak dikenal"), (WRITER, 403, "izin “analytics”")],
+)
 def test_a_wrong_key_gets_the_form_again_with_an_indonesian_error(
-        web: TestClient, key: str, status: int, words: str) -> None:
+    web: TestClient, key: str, status: int, words: str
+) -> None:
     response = web.post("/nasional/masuk", data={"key": key}, follow_redirects=False)
     assert response.status_code == status
     assert words in response.text and 'name="key"' in response.text
@@ -65,8 +78,7 @@ def test_the_filters_of_a_shared_link_survive_the_login(web: TestClient) -> None
     form = web.get("/nasional", params={**MARCH, "province": "Papua"}).text
     action = "/nasional/masuk?from=2025-03-01&amp;to=2025-03-31&amp;province=Papua"
     assert f'action="{action}"' in form
-    response = web.post(action.replace("&amp;", "&"), data={"key": ANALYST},
-                        follow_redirects=False)
+    response = web.post(action.replace("&amp;", "&"), data={"key": ANALYST}, follow_redirects=False)
     assert response.headers["location"] == "/nasional?from=2025-03-01&to=2025-03-31&province=Papua"
 
 
@@ -83,8 +95,13 @@ def test_the_page_shows_themes_demand_gaps_duplicates_and_the_registry(team: Tes
     assert response.status_code == 200, response.text
     page = response.text
     assert response.headers["cache-control"] == "no-store"
-    for heading in ("Tema masalah yang berulang", "Inovasi paling dicari", "Celah inovasi",
-                    "Inovasi kembar", "Registri replikasi"):
+    for heading in (
+        "Tema masalah yang berulang",
+        "Inovasi paling dicari",
+        "Celah inovasi",
+        "Inovasi kembar",
+        "Registri replikasi",
+    ):
         assert heading in page
     assert page.count("<svg") >= 3 + 4  # weekly, themes, demand, one trend per theme
     assert "<polyline" in page and "<rect" in page
@@ -106,13 +123,18 @@ def test_filters_narrow_the_page(team: TestClient) -> None:
     assert '<option value="kota" selected>' in kota
 
 
-@pytest.mark.parametrize(("params", "control", "words"), [
-    ({"from": "2025-02-30"}, "from", "“Dari tanggal”: tulis tanggal"),
-    ({"to": "maret"}, "to", "“Sampai tanggal”"),
-    ({"from": "2025-03-05", "to": "2025-03-01"}, "from", "tidak boleh sesudah"),
-    ({"level": "desa"}, "level", "Tingkat pemerintahan")])
+@pytest.mark.parametrize(
+    ("params", "control", "words"),
+    [
+        ({"from": "2025-02-30"}, "from", "“Dari tanggal”: tulis tanggal"),
+        ({"to": "maret"}, "to", "“Sampai tanggal”"),
+        ({"from": "2025-03-05", "to": "2025-03-01"}, "from", "tidak boleh sesudah"),
+        ({"level": "desa"}, "level", "Tingkat pemerintahan"),
+    ],
+)
 def test_a_bad_filter_is_a_422_with_an_indonesian_message_beside_it(
-        team: TestClient, params: dict[str, str], control: str, words: str) -> None:
+    team: TestClient, params: dict[str, str], control: str, words: str
+) -> None:
     response = team.get("/nasional", params=params)
     assert response.status_code == 422
     assert words in response.text
@@ -125,8 +147,12 @@ def test_a_bad_filter_is_a_422_with_an_indonesian_message_beside_it(
 def test_a_tampered_or_expired_cookie_means_logging_in_again(team: TestClient) -> None:
     good = team.cookies[session.COOKIE]
     expires, mark, signature = good.split(".")
-    for forged in (f"{int(expires) + 3600}.{mark}.{signature}", f"{expires}.{mark}.{'0' * 64}",
-                   "nonsense", f"1.{mark}.{signature}"):
+    for forged in (
+        f"{int(expires) + 3600}.{mark}.{signature}",
+        f"{expires}.{mark}.{'0' * 64}",
+        "nonsense",
+        f"1.{mark}.{signature}",
+    ):
         team.cookies.clear()
         sent = {"Cookie": f"{session.COOKIE}={forged}"}
         response = team.get("/nasional", params=MARCH, headers=sent)
@@ -135,8 +161,10 @@ def test_a_tampered_or_expired_cookie_means_logging_in_again(team: TestClient) -
         assert team.get("/nasional/unduh/tema.csv", headers=sent).status_code == 401
 
     secret = session.load_secret(Path(team.app.state.settings.data_dir))  # type: ignore[attr-defined]
-    for stale in (session.issue(secret, hash_key(ANALYST), now=0),  # expired in 1970
-                  session.issue(secret, hash_key(WRITER))):  # a key without the scope
+    for stale in (
+        session.issue(secret, hash_key(ANALYST), now=0),  # expired in 1970
+        session.issue(secret, hash_key(WRITER)),
+    ):  # a key without the scope
         team.cookies.clear()
         response = team.get("/nasional", headers={"Cookie": f"{session.COOKIE}={stale}"})
         assert "Sesi Anda berakhir atau tidak sah" in response.text
@@ -179,43 +207,61 @@ def test_every_table_downloads_as_csv_with_the_filters(team: TestClient) -> None
     assert gap["porsi tanpa kecocokan"] == "1.0"
     registry = _rows(team.get("/nasional/unduh/replikasi.csv").text)
     assert "Kab. Sleman" in [r["pemerintah"] for r in registry]
-    jogja = _rows(team.get("/nasional/unduh/replikasi.csv",
-                                    params={"province": "DI Yogyakarta"}).text)
+    jogja = _rows(team.get("/nasional/unduh/replikasi.csv", params={"province": "DI Yogyakarta"}).text)
     assert [r["pemerintah"] for r in jogja] == ["Kab. Sleman"]
     assert team.get("/nasional/unduh/rahasia.csv").status_code == 404
 
 
 def test_downloads_need_the_session(web: TestClient) -> None:
-    response = web.get("/nasional/unduh/tema.csv", params=MARCH,
-                       headers={"Authorization": f"Bearer {ANALYST}"})
+    response = web.get(
+        "/nasional/unduh/tema.csv", params=MARCH, headers={"Authorization": f"Bearer {ANALYST}"}
+    )
     assert response.status_code == 401 and STUNTING[0] not in response.text
 
 
 def test_csv_cells_never_start_a_formula(team: TestClient, recommender: Recommender) -> None:
-    recommender.registry.create(Replication(
-        id="jahat", innovation_id="stunting-iota", government="=HYPERLINK(\"x\")",
-        status="direncanakan", note="+1"))
+    recommender.registry.create(
+        Replication(
+            id="jahat",
+            innovation_id="stunting-iota",
+            government='=HYPERLINK("x")',
+            status="direncanakan",
+            note="+1",
+        )
+    )
     rows = _rows(team.get("/nasional/unduh/replikasi.csv").text)
     evil = next(r for r in rows if r["id"] == "jahat")
-    assert evil["pemerintah"] == "'=HYPERLINK(\"x\")" and evil["catatan"] == "'+1"
+    assert evil["pemerintah"] == '\'=HYPERLINK("x")' and evil["catatan"] == "'+1"
 
 
-def test_the_registry_lists_the_latest_written_first(team: TestClient, recommender: Recommender,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_registry_lists_the_latest_written_first(
+    team: TestClient, recommender: Recommender, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("recommender.registry._now", lambda: "2999-01-01T00:00:00Z")
-    recommender.registry.create(Replication(
-        id="aaa-baru", innovation_id="ktp-keliling-kappa", government="Kota Baru Sekali",
-        status="direncanakan", level="kota", province="DI Yogyakarta"))
+    recommender.registry.create(
+        Replication(
+            id="aaa-baru",
+            innovation_id="ktp-keliling-kappa",
+            government="Kota Baru Sekali",
+            status="direncanakan",
+            level="kota",
+            province="DI Yogyakarta",
+        )
+    )
     page = team.get("/nasional", params={"province": "DI Yogyakarta"}).text
     registry = page.split('id="judul-replikasi"')[1]
     assert registry.index("Kota Baru Sekali") < registry.index("Kab. Sleman")
-    assert [r.id for r in recommender.registry.latest(
-        RegistryFilters(province="di yogyakarta"), limit=1)] == ["aaa-baru"]
+    assert [
+        r.id for r in recommender.registry.latest(RegistryFilters(province="di yogyakarta"), limit=1)
+    ] == ["aaa-baru"]
 
 
 def test_another_site_can_neither_sign_a_browser_in_nor_out(web: TestClient) -> None:
     for path in ("/nasional/masuk", "/nasional/keluar"):
-        response = web.post(path, data={"key": ANALYST},
-                                 headers={"Origin": "https://elsewhere.example"},
-                                 follow_redirects=False)
+        response = web.post(
+            path,
+            data={"key": ANALYST},
+            headers={"Origin": "https://elsewhere.example"},
+            follow_redirects=False,
+        )
         assert response.status_code == 403 and session.COOKIE not in response.cookies

@@ -21,8 +21,19 @@ from service.web import PROVINCES, contact_html, highlight, points, shorten, web
 from tests.conftest import API_KEY, FIXTURES
 
 BIRTH = "bayi lahir belum punya akta kelahiran"
-CONTROLS = {"problem", "sector", "level", "province", "award_tier", "year_from", "year_to",
-            "status", "asker_level", "asker_province", "limit"}
+CONTROLS = {
+    "problem",
+    "sector",
+    "level",
+    "province",
+    "award_tier",
+    "year_from",
+    "year_to",
+    "status",
+    "asker_level",
+    "asker_province",
+    "limit",
+}
 KITS = FIXTURES / "kits.jsonl"  # tiny.jsonl plus replication kits and contacts of three
 
 
@@ -129,8 +140,10 @@ def test_a_problem_gets_cards_with_reasons_evidence_and_adopters(client: TestCli
     assert "Top 40/45" in first and "2018" in first and "status tidak diketahui" in first
     assert "naik dari 70% menjadi 98%" in first
     # Adopters from the registry (replicated_by was imported into it), each with its status.
-    assert '<li class="adopter">Kabupaten Epsilon <span class="adopter-facts">(berjalan)</span>' \
-        in first and '<li class="adopter">Kota Delta ' in first
+    assert (
+        '<li class="adopter">Kabupaten Epsilon <span class="adopter-facts">(berjalan)</span>' in first
+        and '<li class="adopter">Kota Delta ' in first
+    )
     assert "Rincian skor" in first and ">relevance<" not in first
 
 
@@ -157,7 +170,7 @@ def test_status_badges_and_stopped_warning(client: TestClient) -> None:
     assert "dikurangi: Sudah berhenti" in html  # the penalty, in words
     html, page = ask(client, problem="ambulans darurat", status="berjalan")
     assert set(page.cards) == {"PSC 119 Alpha", "Pajak Daerah Online Epsilon"}
-    assert 'mailto:psc119@alpha.go.id' in html
+    assert "mailto:psc119@alpha.go.id" in html
 
 
 def test_when_nothing_passes_the_filters_the_page_says_so(client: TestClient) -> None:
@@ -167,27 +180,36 @@ def test_when_nothing_passes_the_filters_the_page_says_so(client: TestClient) ->
 
 
 def test_no_good_match_is_announced_and_weak_candidates_labelled(
-        client: TestClient, recommender: Recommender, monkeypatch: pytest.MonkeyPatch) -> None:
+    client: TestClient, recommender: Recommender, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real = recommender.recommend
-    monkeypatch.setattr(recommender, "recommend", lambda *a, **k: dataclasses.replace(
-        real(*a, **k), no_good_match=True))
+    monkeypatch.setattr(
+        recommender, "recommend", lambda *a, **k: dataclasses.replace(real(*a, **k), no_good_match=True)
+    )
     html, page = ask(client, problem="peluncuran satelit cuaca")
     assert "Belum ada inovasi di katalog yang benar-benar cocok" in html
     assert page.cards and html.count("Kecocokan lemah") == len(page.cards)
 
 
-@pytest.mark.parametrize(("params", "message", "control"), [
-    ({"problem": "   "}, "wajib", "problem"),
-    ({"problem": "a" * 5001}, "5001 karakter", "problem"),
-    ({"problem": BIRTH, "sector": "antariksa"}, "Sektor: nilai itu tidak dikenal", "sector"),
-    ({"problem": BIRTH, "year_from": "2020", "year_to": "2010"},
-     "“Tahun dari” tidak boleh lebih besar", "year_from"),
-    ({"problem": BIRTH, "year_to": "dua ribu"}, "Tahun sampai: isi tahun", "year_to"),
-    ({"problem": BIRTH, "asker_level": "desa"}, "Tingkat pemerintahan Anda", "asker_level"),
-    ({"problem": BIRTH, "limit": "500"}, "Jumlah hasil", "limit"),
-])
+@pytest.mark.parametrize(
+    ("params", "message", "control"),
+    [
+        ({"problem": "   "}, "wajib", "problem"),
+        ({"problem": "a" * 5001}, "5001 karakter", "problem"),
+        ({"problem": BIRTH, "sector": "antariksa"}, "Sektor: nilai itu tidak dikenal", "sector"),
+        (
+            {"problem": BIRTH, "year_from": "2020", "year_to": "2010"},
+            "“Tahun dari” tidak boleh lebih besar",
+            "year_from",
+        ),
+        ({"problem": BIRTH, "year_to": "dua ribu"}, "Tahun sampai: isi tahun", "year_to"),
+        ({"problem": BIRTH, "asker_level": "desa"}, "Tingkat pemerintahan Anda", "asker_level"),
+        ({"problem": BIRTH, "limit": "500"}, "Jumlah hasil", "limit"),
+    ],
+)
 def test_invalid_input_renders_the_form_with_a_message(
-        client: TestClient, params: dict[str, str], message: str, control: str) -> None:
+    client: TestClient, params: dict[str, str], message: str, control: str
+) -> None:
     html, page = ask(client, 422, **params)
     assert 'role="alert"' in html and message in html
     # A select or input by its id; a checkbox group on each of its boxes.
@@ -196,7 +218,8 @@ def test_invalid_input_renders_the_form_with_a_message(
 
 
 def test_an_index_that_is_still_loading_gives_503(
-        client: TestClient, recommender: Recommender, monkeypatch: pytest.MonkeyPatch) -> None:
+    client: TestClient, recommender: Recommender, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def loading(*args: object, **kwargs: object) -> None:
         raise IndexNotReady("loading")
 
@@ -215,8 +238,11 @@ def test_user_text_is_escaped(client: TestClient) -> None:
 def test_the_similar_link_lists_the_neighbours_of_an_innovation(client: TestClient) -> None:
     html, _ = ask(client, problem="ambulans darurat", level=["kabupaten", "kota"])
     # The link keeps the planner's query, so the similar list can lead back to the results.
-    link = re.search(r'href="(/\?problem=ambulans\+darurat&amp;level=kabupaten&amp;level=kota'
-                     r'&amp;similar=psc-119-alpha#hasil)"', html)
+    link = re.search(
+        r'href="(/\?problem=ambulans\+darurat&amp;level=kabupaten&amp;level=kota'
+        r'&amp;similar=psc-119-alpha#hasil)"',
+        html,
+    )
     assert link
     text = follow(client, link.group(1))
     page = Page(text)
@@ -239,14 +265,20 @@ def test_each_answered_query_is_logged(client: TestClient, recommender: Recommen
 
 
 def test_catalogue_changes_reach_the_province_list_and_links_stay_safe(
-        client: TestClient, auth: dict[str, str]) -> None:
+    client: TestClient, auth: dict[str, str]
+) -> None:
     _, before = ask(client)  # fills the province cache
     assert "Kepulauan Lambda" not in before.boxes["province"]
-    item = {"id": "perahu-klinik-lambda", "name": "Perahu Klinik Lambda", "level": "kabupaten",
-            "sector": "kesehatan", "agency": "Dinkes Kabupaten Lambda",
-            "province": "Kepulauan Lambda",
-            "problem": "Warga pulau kecil jauh dari puskesmas.",
-            "sources": ["javascript:alert(1)", "https://example.org/lambda"]}
+    item = {
+        "id": "perahu-klinik-lambda",
+        "name": "Perahu Klinik Lambda",
+        "level": "kabupaten",
+        "sector": "kesehatan",
+        "agency": "Dinkes Kabupaten Lambda",
+        "province": "Kepulauan Lambda",
+        "problem": "Warga pulau kecil jauh dari puskesmas.",
+        "sources": ["javascript:alert(1)", "https://example.org/lambda"],
+    }
     created = client.post("/v1/innovations", json=item, headers=auth, params={"wait": "true"})
     assert created.status_code == 201
     html, page = ask(client, problem="perahu klinik pulau puskesmas")
@@ -281,8 +313,14 @@ def test_every_province_is_offered_with_catalogue_ones_kept(client: TestClient) 
     offered = page.boxes["province"]
     assert len(PROVINCES) == len(set(PROVINCES)) == 38
     assert set(PROVINCES) <= set(offered)
-    for papua in ("Papua", "Papua Barat", "Papua Barat Daya", "Papua Selatan", "Papua Tengah",
-                  "Papua Pegunungan"):
+    for papua in (
+        "Papua",
+        "Papua Barat",
+        "Papua Barat Daya",
+        "Papua Selatan",
+        "Papua Tengah",
+        "Papua Pegunungan",
+    ):
         assert papua in offered
     assert offered == sorted(offered, key=str.casefold) and len(offered) == 38
     # The asker's own province is one choice, from the same full list.
@@ -291,14 +329,18 @@ def test_every_province_is_offered_with_catalogue_ones_kept(client: TestClient) 
     assert page.boxes["level"] and page.boxes["status"]
 
 
-def test_several_values_of_one_filter_are_all_applied_and_kept_checked(
-        client: TestClient) -> None:
-    _, page = ask(client, problem=BIRTH, sector=["kependudukan", "lingkungan"],
-                  province=["Jawa Timur", "Jawa Barat", "Papua"])
-    assert set(page.cards) == {"Akta Lahir di Rumah Sakit Gamma", "KTP Keliling Kappa",
-                               "Bank Sampah Delta"}
-    assert page.checked == {"sector": ["kependudukan", "lingkungan"],
-                            "province": ["Jawa Barat", "Jawa Timur", "Papua"]}
+def test_several_values_of_one_filter_are_all_applied_and_kept_checked(client: TestClient) -> None:
+    _, page = ask(
+        client,
+        problem=BIRTH,
+        sector=["kependudukan", "lingkungan"],
+        province=["Jawa Timur", "Jawa Barat", "Papua"],
+    )
+    assert set(page.cards) == {"Akta Lahir di Rumah Sakit Gamma", "KTP Keliling Kappa", "Bank Sampah Delta"}
+    assert page.checked == {
+        "sector": ["kependudukan", "lingkungan"],
+        "province": ["Jawa Barat", "Jawa Timur", "Papua"],
+    }
     # A value the list does not know (an old link) stays visible, checked, so it can be removed.
     html, page = ask(client, problem=BIRTH, province=["Jawa Timur", "Provinsi Lama"])
     assert page.checked["province"] == ["Jawa Timur", "Provinsi Lama"]
@@ -314,13 +356,14 @@ def test_the_results_heading_repeats_the_query(client: TestClient) -> None:
     assert heading.group(1).endswith(" …”") and len(heading.group(1)) < 190
 
 
-def test_a_card_says_what_it_is_and_links_to_its_page_with_the_query(
-        client: TestClient) -> None:
+def test_a_card_says_what_it_is_and_links_to_its_page_with_the_query(client: TestClient) -> None:
     html, _ = ask(client, problem=BIRTH, level="kota")
     first = cards_of(html)[0]
-    assert ("<strong>Solusinya:</strong> Akta kelahiran diterbitkan langsung di rumah sakit "
-            "sebelum ibu dan bayi pulang.") in first
-    page_link = '/inovasi/akta-lahir-gamma?problem=bayi+lahir+belum+punya+akta+kelahiran&amp;level=kota'
+    assert (
+        "<strong>Solusinya:</strong> Akta kelahiran diterbitkan langsung di rumah sakit "
+        "sebelum ibu dan bayi pulang."
+    ) in first
+    page_link = "/inovasi/akta-lahir-gamma?problem=bayi+lahir+belum+punya+akta+kelahiran&amp;level=kota"
     assert f'<h3 id="nama-akta-lahir-gamma"><a href="{page_link}">' in first
     assert f'href="{page_link}">Buka halaman inovasi</a>' in first
     # No kit in tiny.jsonl: the card says so and where to ask.
@@ -334,21 +377,24 @@ def test_a_long_solution_is_shortened_on_a_word_boundary() -> None:
     assert shorten("Pendek saja.", 60) == "Pendek saja." and shorten(None) == ""
 
 
-def test_a_card_shows_whether_a_kit_exists_and_its_first_two_points(
-        kit_client: TestClient) -> None:
+def test_a_card_shows_whether_a_kit_exists_and_its_first_two_points(kit_client: TestClient) -> None:
     html, _ = ask(kit_client, problem=BIRTH)
     first = cards_of(html)[0]
     assert '<span class="badge kit-yes">Ada paket replikasi</span> Yang harus tersedia' in first
     assert "<li>Rumah sakit bersedia menjadi loket akta</li>" in first
     assert "<li>Petugas Dukcapil ditempatkan di rumah sakit</li>" in first
     assert "Jaringan data kependudukan" not in first  # only the first two points
-    assert 'akta-lahir-gamma?problem=' in first and "#paket\">Lihat paket replikasi lengkap" in first
+    assert "akta-lahir-gamma?problem=" in first and '#paket">Lihat paket replikasi lengkap' in first
     assert '<a href="mailto:akta@gamma.go.id">akta@gamma.go.id</a>' in first
 
 
 def test_show_more_asks_for_a_larger_limit_without_retyping(client: TestClient) -> None:
-    html, page = ask(client, problem="layanan warga", limit=5, sector=["kesehatan",
-                     "kependudukan", "lingkungan", "gizi-anak", "perizinan", "keuangan-pajak"])
+    html, page = ask(
+        client,
+        problem="layanan warga",
+        limit=5,
+        sector=["kesehatan", "kependudukan", "lingkungan", "gizi-anak", "perizinan", "keuangan-pajak"],
+    )
     assert len(page.cards) == 5
     more = re.search(r'href="([^"]+)">Tampilkan lebih banyak \(10 hasil\)', html)
     # 10 is the default count, so the link simply drops limit=5.
@@ -371,7 +417,8 @@ def test_matched_words_leave_out_words_found_across_the_catalogue(client: TestCl
 
 
 def test_common_words_are_counted_once_per_index_version(
-        client: TestClient, recommender: Recommender, monkeypatch: pytest.MonkeyPatch) -> None:
+    client: TestClient, recommender: Recommender, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client.app.state.writer.warm()  # the writer's own one read, done before counting
     reads = []
     real = recommender.catalogue.all
@@ -385,19 +432,24 @@ def test_common_words_are_counted_once_per_index_version(
 def test_the_score_is_explained_in_a_planners_words(client: TestClient) -> None:
     html, _ = ask(client, problem=BIRTH, asker_level="kota")
     first = cards_of(html)[0]
-    scores = first[first.index('<details class="scores">'):]
-    for words in ("Kecocokan dengan masalah Anda", "Kemiripan makna", "Kata kunci yang sama",
-                  "Penghargaan Top 40/45", "Bukti hasil terukur", "Sudah direplikasi 2 daerah",
-                  "Sama tingkat pemerintahan"):
-        assert f"<th scope=\"row\">{words}</th>" in scores, words
+    scores = first[first.index('<details class="scores">') :]
+    for words in (
+        "Kecocokan dengan masalah Anda",
+        "Kemiripan makna",
+        "Kata kunci yang sama",
+        "Penghargaan Top 40/45",
+        "Bukti hasil terukur",
+        "Sudah direplikasi 2 daerah",
+        "Sama tingkat pemerintahan",
+    ):
+        assert f'<th scope="row">{words}</th>' in scores, words
     # Adjustments that did not apply are left out; raw component names are not shown as text.
     assert "Sama provinsi" not in scores and "Sudah berhenti" not in scores
     assert not re.search(r">\s*(bm25|dense_hashing-256|same_level|relevance)\s*<", scores)
     assert 'data-component="bm25"' in scores
     # Decimals as Indonesians write them.
     assert re.search(r"<summary>Rincian skor: -?\d+,\d{3}</summary>", scores)
-    assert re.search(r'data-component="award">\s*<th scope="row">[^<]+</th>\s*<td>\+0,\d{3}</td>',
-                     scores)
+    assert re.search(r'data-component="award">\s*<th scope="row">[^<]+</th>\s*<td>\+0,\d{3}</td>', scores)
     assert "ditambah: Penghargaan Top 40/45, Bukti hasil terukur, Sudah direplikasi 2 daerah" in scores
     assert scores.index("Kecocokan dengan masalah Anda") < scores.index("Kemiripan makna")
 
@@ -416,11 +468,19 @@ def test_the_innovation_page_holds_the_whole_record_and_the_kit(kit_client: Test
     assert '<html lang="id">' in html and "<title>Akta Lahir di Rumah Sakit Gamma — ringkasan" in html
     assert '<h1 id="judul">Akta Lahir di Rumah Sakit Gamma</h1>' in html
     assert "Dukcapil Kota Gamma · Kota Gamma, Jawa Timur" in html
-    for text in ("Bayi lahir tanpa akta kelahiran", "Akta kelahiran diterbitkan langsung",
-                 "naik dari 70% menjadi 98%", "Top 40 KIPP 2018", "Kabupaten Epsilon", "Kota Delta",
-                 "Status tidak diketahui", "5 Maret 2024", "<code>akta-lahir-gamma</code>"):
+    for text in (
+        "Bayi lahir tanpa akta kelahiran",
+        "Akta kelahiran diterbitkan langsung",
+        "naik dari 70% menjadi 98%",
+        "Top 40 KIPP 2018",
+        "Kabupaten Epsilon",
+        "Kota Delta",
+        "Status tidak diketahui",
+        "5 Maret 2024",
+        "<code>akta-lahir-gamma</code>",
+    ):
         assert text in html, text
-    kit = html[html.index('id="paket"'):html.index('id="judul-bukti"')]
+    kit = html[html.index('id="paket"') : html.index('id="judul-bukti"')]
     headings = re.findall(r'<h3 id="paket-\w+">([^<]+)</h3>', kit)
     assert headings == ["Yang harus tersedia", "Langkah-langkah", "Kendala yang dihadapi"]
     assert kit.count("<li>") == 3 + 4 + 2
@@ -430,34 +490,34 @@ def test_the_innovation_page_holds_the_whole_record_and_the_kit(kit_client: Test
 
 def test_the_innovation_page_links_contacts_and_web_sources_only(kit_client: TestClient) -> None:
     html = innovation(kit_client, "akta-lahir-gamma")
-    contact = html[html.index('<dd class="contact">'):]
-    contact = contact[:contact.index("</dd>")]
+    contact = html[html.index('<dd class="contact">') :]
+    contact = contact[: contact.index("</dd>")]
     assert '<a href="tel:+62315929102">(031) 5929102</a>' in contact
     assert "faks (031) 5929103" in contact and "tel:+62315929103" not in contact
     assert '<a href="mailto:akta@gamma.go.id">akta@gamma.go.id</a>' in contact
     assert '<a href="https://www.gamma.go.id">www.gamma.go.id</a>' in contact
-    sources = html[html.index('<ul class="sources">'):]
-    sources = sources[:sources.index("</ul>")]
+    sources = html[html.index('<ul class="sources">') :]
+    sources = sources[: sources.index("</ul>")]
     assert '<a href="https://gamma.go.id/akta" rel="noopener noreferrer">' in sources
     assert "<li>Buku Top 40 KIPP 2018</li>" in sources and "javascript" not in sources
     assert "mailto:mailto:" not in innovation(kit_client, "ktp-keliling-kappa")
     assert '<a href="mailto:ktp@kappa.go.id">ktp@kappa.go.id</a>' in innovation(
-        kit_client, "ktp-keliling-kappa")
+        kit_client, "ktp-keliling-kappa"
+    )
     assert 'href="javascript' not in innovation(kit_client, "bank-sampah-delta")
 
 
 def test_contacts_become_only_mailto_tel_or_web_links() -> None:
     assert str(contact_html("mailto:a@b.go.id")) == '<a href="mailto:a@b.go.id">a@b.go.id</a>'
-    assert str(contact_html("tel:+62 31 5039373")) == (
-        '<a href="tel:+62315039373">+62 31 5039373</a>')
+    assert str(contact_html("tel:+62 31 5039373")) == ('<a href="tel:+62315039373">+62 31 5039373</a>')
     assert str(contact_html("telp./faks 0251-8340057")) == (
-        'telp./faks <a href="tel:+622518340057">0251-8340057</a>')
+        'telp./faks <a href="tel:+622518340057">0251-8340057</a>'
+    )
     assert str(contact_html("http://x.go.id/a.php.")) == (
-        '<a href="http://x.go.id/a.php">http://x.go.id/a.php</a>.')
-    assert str(contact_html('javascript:alert("1") <b>')) == (
-        "javascript:alert(&#34;1&#34;) &lt;b&gt;")
-    assert str(contact_html("Jl. Menur No. 31 B, Jakarta 10210")) == (
-        "Jl. Menur No. 31 B, Jakarta 10210")
+        '<a href="http://x.go.id/a.php">http://x.go.id/a.php</a>.'
+    )
+    assert str(contact_html('javascript:alert("1") <b>')) == ("javascript:alert(&#34;1&#34;) &lt;b&gt;")
+    assert str(contact_html("Jl. Menur No. 31 B, Jakarta 10210")) == ("Jl. Menur No. 31 B, Jakarta 10210")
     assert str(contact_html(None)) == ""
 
 
@@ -466,13 +526,12 @@ def test_kit_points_split_on_semicolons() -> None:
     assert points(None) == [] and points("  ") == []
 
 
-def test_the_innovation_page_lists_similar_ones_and_leads_back_to_the_query(
-        client: TestClient) -> None:
+def test_the_innovation_page_lists_similar_ones_and_leads_back_to_the_query(client: TestClient) -> None:
     html = innovation(client, "psc-119-alpha", problem="ambulans darurat", level="kabupaten")
     back = re.search(r'<a href="([^"]+)">← Kembali ke hasil untuk “ambulans darurat”</a>', html)
     assert back and back.group(1) == "/?problem=ambulans+darurat&amp;level=kabupaten#hasil"
-    neighbours = html[html.index('<ol class="similar-list">'):]
-    neighbours = neighbours[:neighbours.index("</ol>")]
+    neighbours = html[html.index('<ol class="similar-list">') :]
+    neighbours = neighbours[: neighbours.index("</ol>")]
     assert neighbours.count("<li>") == 5 and "PSC 119 Beta" in neighbours
     assert "/inovasi/psc-119-beta?problem=ambulans+darurat" in neighbours
     assert "/inovasi/psc-119-alpha?" not in neighbours
@@ -486,20 +545,21 @@ def test_the_innovation_page_lists_similar_ones_and_leads_back_to_the_query(
 def test_the_innovation_page_prints_as_a_brief(client: TestClient) -> None:
     html = innovation(client, "akta-lahir-gamma")
     assert '<button type="button" class="print" data-print hidden>Cetak ringkasan</button>' in html
-    assert '<form' not in html
+    assert "<form" not in html
     # The policy forbids inline script: only the static file, and no inline handlers.
     assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/page.js" defer>']
     assert not re.search(r"\son[a-z]+=", html)
     css = client.get("/static/style.css").text
-    printing = css[css.index("@media print"):]
+    printing = css[css.index("@media print") :]
     assert "@page { size: A4" in css
     rule = re.search(r"\*/\s*([^{}]+)\{\s*display: none", printing)
     assert rule
     selectors = {part.strip() for part in rule.group(1).split(",")}
     assert {"header.site", "form", "nav", "button", "details.scores"} <= selectors
     assert "window.print()" in client.get("/static/page.js").text
-    assert ('class="print-only printed-from">Dicetak dari Replikasi: '
-            'http://testserver/inovasi/akta-lahir-gamma<') in html
+    assert (
+        'class="print-only printed-from">Dicetak dari Replikasi: http://testserver/inovasi/akta-lahir-gamma<'
+    ) in html
 
 
 def test_an_unknown_innovation_gets_an_indonesian_404(client: TestClient) -> None:
@@ -512,7 +572,8 @@ def test_an_unknown_innovation_gets_an_indonesian_404(client: TestClient) -> Non
 
 
 def test_the_innovation_page_survives_an_index_that_is_not_ready(
-        client: TestClient, recommender: Recommender, monkeypatch: pytest.MonkeyPatch) -> None:
+    client: TestClient, recommender: Recommender, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def loading(*args: object, **kwargs: object) -> None:
         raise IndexNotReady("loading")
 
@@ -522,13 +583,21 @@ def test_the_innovation_page_survives_an_index_that_is_not_ready(
 
 
 def test_the_innovation_page_says_what_an_import_guessed_until_a_person_checks_it(
-        kit_client: TestClient) -> None:
+    kit_client: TestClient,
+) -> None:
     from recommender.reviews import ReviewQueue
 
     rec = kit_client.app.state.recommender  # type: ignore[attr-defined]
-    ReviewQueue(rec.catalogue).open([{"id": "akta-lahir-gamma", "row": 3, "sector": "lainnya",
-                                      "reasons": ["sector guessed with confidence 0.31 (< 0.50)",
-                                                  "province not found"]}])
+    ReviewQueue(rec.catalogue).open(
+        [
+            {
+                "id": "akta-lahir-gamma",
+                "row": 3,
+                "sector": "lainnya",
+                "reasons": ["sector guessed with confidence 0.31 (< 0.50)", "province not found"],
+            }
+        ]
+    )
     html = innovation(kit_client, "akta-lahir-gamma")
     assert "belum diperiksa" in html
     assert "sektornya ditebak otomatis (keyakinan 31%); provinsinya tidak ditemukan" in html

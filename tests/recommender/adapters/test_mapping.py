@@ -36,24 +36,37 @@ def test_first_row_fully_mapped(rows: list[AdaptedRow]) -> None:
     assert raw is not None
     assert validate_record(raw).to_dict() == {
         "id": "posyandu-keliling-perahu-kabupaten-kepulauan-sangihe",
-        "name": "Posyandu Keliling Perahu", "level": "kabupaten", "sector": "kesehatan-ibu-anak",
-        "agency": "Dinas Kesehatan", "government": "Kabupaten Kepulauan Sangihe",
-        "province": "Sulawesi Utara", "year": 2019,
+        "name": "Posyandu Keliling Perahu",
+        "level": "kabupaten",
+        "sector": "kesehatan-ibu-anak",
+        "agency": "Dinas Kesehatan",
+        "government": "Kabupaten Kepulauan Sangihe",
+        "province": "Sulawesi Utara",
+        "year": 2019,
         "awards": ["Top 99 KIPP 2020", "Top 45 KIPP 2020"],
         "problem": "Warga pulau kecil jarang membawa balita ke posyandu karena ongkos perahu mahal. "
-                   "Cakupan penimbangan balita di pulau terluar rendah.",
+        "Cakupan penimbangan balita di pulau terluar rendah.",
         "solution": "Kader dan bidan berkeliling dengan perahu desa setiap bulan; "
-                    "Penimbangan & imunisasi dilakukan di dermaga",
+        "Penimbangan & imunisasi dilakukan di dermaga",
         "outcomes": "Cakupan penimbangan naik dari 40% menjadi 85% dalam dua tahun.",
-        "status": "berjalan", "replication_of": None, "replicated_by": [],
-        "sources": ["SiNovik KemenPANRB, nomor registrasi SNV-0001",
-                    "https://contoh.invalid/posyandu-perahu"],
-        "last_verified": None, "prerequisites": "Perahu desa dan jadwal kader",
+        "status": "berjalan",
+        "replication_of": None,
+        "replicated_by": [],
+        "sources": [
+            "SiNovik KemenPANRB, nomor registrasi SNV-0001",
+            "https://contoh.invalid/posyandu-perahu",
+        ],
+        "last_verified": None,
+        "prerequisites": "Perahu desa dan jadwal kader",
         "steps": "Pemetaan pulau; pelatihan kader; jadwal keliling",
-        "obstacles": "Cuaca buruk di musim barat", "contact": "Dinas Kesehatan Kab. Kepulauan Sangihe",
+        "obstacles": "Cuaca buruk di musim barat",
+        "contact": "Dinas Kesehatan Kab. Kepulauan Sangihe",
     }
-    assert rows[0].flags == {"province_source": "government", "sector_source": "source",
-                             "needs_review": False}
+    assert rows[0].flags == {
+        "province_source": "government",
+        "sector_source": "source",
+        "needs_review": False,
+    }
 
 
 def test_inferred_fields_are_flagged(rows: list[AdaptedRow]) -> None:
@@ -68,8 +81,7 @@ def test_inferred_fields_are_flagged(rows: list[AdaptedRow]) -> None:
     assert raw["status"] == "berjalan"  # 'aktif', case-insensitive
 
 
-def test_row_without_problem_or_solution_fails_validation_with_a_reason(
-        rows: list[AdaptedRow]) -> None:
+def test_row_without_problem_or_solution_fails_validation_with_a_reason(rows: list[AdaptedRow]) -> None:
     raw = rows[3].raw
     with pytest.raises(InvalidRecord, match="at least one of problem or solution"):
         validate_record(raw)
@@ -89,17 +101,21 @@ def _adapter(fields: dict, sectors: SectorInference, **spec: object) -> MappingA
 
 
 def test_transforms_constants_joins_and_truncation(sectors: SectorInference) -> None:
-    adapter = _adapter({
-        "name": {"column": "Judul"},
-        "government": {"value": "Kota Tegal"},
-        "solution": {"columns": ["A", "B"], "join": " | ", "transforms": ["strip_html"]},
-        "replicated_by": {"column": "Replikasi", "transforms": [{"split": ","}]},
-        "sector": {"value": "pendidikan"},
-        "year": {"column": "Mulai", "transforms": ["year"]},
-    }, sectors)
+    adapter = _adapter(
+        {
+            "name": {"column": "Judul"},
+            "government": {"value": "Kota Tegal"},
+            "solution": {"columns": ["A", "B"], "join": " | ", "transforms": ["strip_html"]},
+            "replicated_by": {"column": "Replikasi", "transforms": [{"split": ","}]},
+            "sector": {"value": "pendidikan"},
+            "year": {"column": "Mulai", "transforms": ["year"]},
+        },
+        sectors,
+    )
     long = "Kalimat panjang tentang layanan. " * 200
-    data = ("Judul,A,B,Replikasi,Mulai\n"
-            f"Contoh,<b>satu</b>,\"{long}\",\"Kota Bima, Kabupaten Sikka\",2015-07-01\n").encode()
+    data = (
+        f'Judul,A,B,Replikasi,Mulai\nContoh,<b>satu</b>,"{long}","Kota Bima, Kabupaten Sikka",2015-07-01\n'
+    ).encode()
     (row,) = list(adapter.adapt(data))
     record = validate_record(row.raw)
     assert record.solution is not None and record.solution.startswith("satu | Kalimat panjang")
@@ -110,10 +126,12 @@ def test_transforms_constants_joins_and_truncation(sectors: SectorInference) -> 
     assert row.flags["sector_source"] == "source"
 
 
-def test_default_level_applies_only_when_the_government_does_not_say(
-        sectors: SectorInference) -> None:
-    adapter = _adapter({"name": {"column": "n"}, "government": {"column": "g"},
-                        "solution": {"column": "s"}}, sectors, default_level="bumd")
+def test_default_level_applies_only_when_the_government_does_not_say(sectors: SectorInference) -> None:
+    adapter = _adapter(
+        {"name": {"column": "n"}, "government": {"column": "g"}, "solution": {"column": "s"}},
+        sectors,
+        default_level="bumd",
+    )
     data = "n,g,s\nSatu,Kota Bitung,Layanan air\nDua,Perusahaan Air Sejahtera,Layanan air\n"
     first, second = adapter.adapt(data.encode())
     assert raw_of(first)["level"] == "kota" and first.flags["level_source"] == "government"
@@ -121,9 +139,14 @@ def test_default_level_applies_only_when_the_government_does_not_say(
 
 
 def test_unmapped_reject_is_a_row_reason(sectors: SectorInference) -> None:
-    adapter = _adapter({"name": {"column": "n"}, "solution": {"column": "s"},
-                        "level": {"column": "l", "map": {"Kota": "kota"}, "unmapped": "reject"}},
-                       sectors)
+    adapter = _adapter(
+        {
+            "name": {"column": "n"},
+            "solution": {"column": "s"},
+            "level": {"column": "l", "map": {"Kota": "kota"}, "unmapped": "reject"},
+        },
+        sectors,
+    )
     first, second = adapter.read(b"n,l,s\nA,Kota,teks\nB,Desa,teks\n")
     assert first[2] is None
     assert second[1] is None and second[2] == "level: 'Desa' is not in the mapping's table"
@@ -133,27 +156,31 @@ def test_missing_column_rejects_rows_with_a_header_reason(sectors: SectorInferen
     adapter = _adapter({"name": {"column": "Nama Inovasi"}}, sectors)
     out = list(adapter.read(b"Nama\nSatu\nDua\n"))
     assert [reason for _, _, reason in out] == [
-        "header: column 'Nama Inovasi' named by the mapping is missing"] * 2
+        "header: column 'Nama Inovasi' named by the mapping is missing"
+    ] * 2
 
 
 def test_broken_csv_stops_with_a_reason(sectors: SectorInference) -> None:
     adapter = _adapter({"name": {"column": "n"}, "solution": {"column": "s"}}, sectors)
-    out = list(adapter.read(b"n,s\nA,\"ok\"x\n"))
+    out = list(adapter.read(b'n,s\nA,"ok"x\n'))
     assert out[-1][1] is None and out[-1][2] is not None
     assert out[-1][2].startswith("record: is not valid CSV")
     ((_, _, reason),) = list(adapter.read(b"n,s\nA,\xff\n"))
     assert reason is not None and "UTF-8" in reason
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ({"fields": {"nama": {"column": "x"}}}, "'nama' is not a field"),
-    ({"fields": {"name": {"column": "x", "transforms": ["shout"]}}}, "unknown transform"),
-    ({"fields": {"name": {"column": "x", "value": "y"}}}, "exactly one of"),
-    ({"fields": {"name": {"colum": "x"}}}, "unknown key 'colum'"),
-    ({"fields": {"name": {"column": "x"}}, "format": "xlsx"}, "format 'xlsx'"),
-    ({"fields": {"name": {"column": "x"}}, "default_level": "desa"}, "default_level 'desa'"),
-    ({"fields": []}, "'fields' object"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"fields": {"nama": {"column": "x"}}}, "'nama' is not a field"),
+        ({"fields": {"name": {"column": "x", "transforms": ["shout"]}}}, "unknown transform"),
+        ({"fields": {"name": {"column": "x", "value": "y"}}}, "exactly one of"),
+        ({"fields": {"name": {"colum": "x"}}}, "unknown key 'colum'"),
+        ({"fields": {"name": {"column": "x"}}, "format": "xlsx"}, "format 'xlsx'"),
+        ({"fields": {"name": {"column": "x"}}, "default_level": "desa"}, "default_level 'desa'"),
+        ({"fields": []}, "'fields' object"),
+    ],
+)
 def test_bad_mappings_are_refused(spec: dict, message: str) -> None:
     with pytest.raises(InvalidRecord, match=message) as caught:
         MappingAdapter(spec)
@@ -162,16 +189,27 @@ def test_bad_mappings_are_refused(spec: dict, message: str) -> None:
 
 def test_mapping_from_a_path_only_when_allowed(tmp_path: Path, sectors: SectorInference) -> None:
     path = tmp_path / "portal.json"
-    path.write_text(json.dumps({"name": "portal", "format": "jsonl", "fields": {
-        "name": {"column": "judul"}, "solution": {"column": "uraian"},
-        "government": {"column": "daerah"}}}))
+    path.write_text(
+        json.dumps(
+            {
+                "name": "portal",
+                "format": "jsonl",
+                "fields": {
+                    "name": {"column": "judul"},
+                    "solution": {"column": "uraian"},
+                    "government": {"column": "daerah"},
+                },
+            }
+        )
+    )
     with pytest.raises(InvalidRecord, match="is not one of"):
         get_adapter(f"mapping:{path}")
     with pytest.raises(InvalidRecord, match="is not one of"):
         get_adapter("mapping:../../etc/passwd")
     adapter = get_adapter(f"mapping:{path}", sectors=sectors, allow_paths=True)
-    line = json.dumps({"judul": "Layanan Cepat", "uraian": "Izin usaha selesai sehari.",
-                       "daerah": "Kabupaten Gresik"}).encode()
+    line = json.dumps(
+        {"judul": "Layanan Cepat", "uraian": "Izin usaha selesai sehari.", "daerah": "Kabupaten Gresik"}
+    ).encode()
     ((_, raw, reason),) = list(adapter.read(line))
     assert reason is None and validate_record(raw).province == "Jawa Timur"
     assert adapter.name == "mapping:portal"
@@ -184,8 +222,9 @@ def test_unknown_adapter_name() -> None:
 
 
 def test_same_name_and_government_get_distinct_stable_ids(sectors: SectorInference) -> None:
-    adapter = _adapter({"name": {"column": "n"}, "government": {"column": "g"},
-                        "solution": {"column": "s"}}, sectors)
+    adapter = _adapter(
+        {"name": {"column": "n"}, "government": {"column": "g"}, "solution": {"column": "s"}}, sectors
+    )
     data = b"n,g,s\nLayanan Cepat,Kota Tegal,Satu\nLayanan Cepat,Kota Tegal,Dua\n"
     ids = [raw_of(row)["id"] for row in adapter.adapt(data)]
     assert ids == ["layanan-cepat-kota-tegal", "layanan-cepat-kota-tegal-row-2"]

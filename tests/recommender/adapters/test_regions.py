@@ -14,16 +14,22 @@ from recommender.adapters.regions import (
 )
 
 
-@pytest.mark.parametrize(("name", "government", "province", "kind"), [
-    ("KOTA SURAKARTA", "Kota Surakarta", "Jawa Tengah", "kota"),
-    ("KABUPATEN BANTAENG ", "Kabupaten Bantaeng", "Sulawesi Selatan", "kabupaten"),
-    ("Pemda Jember", "Kabupaten Jember", "Jawa Timur", "kabupaten"),
-    (" Prov. Sumatera Selatan", "Pemerintah Provinsi Sumatera Selatan", "Sumatera Selatan",
-     "provinsi"),
-    ("Provinsi Daerah Istimewa Yogyakarta", "Pemerintah Provinsi DI Yogyakarta", "DI Yogyakarta",
-     "provinsi"),
-    ("Kab. Kulon Progo", "Kabupaten Kulon Progo", "DI Yogyakarta", "kabupaten"),
-])
+@pytest.mark.parametrize(
+    ("name", "government", "province", "kind"),
+    [
+        ("KOTA SURAKARTA", "Kota Surakarta", "Jawa Tengah", "kota"),
+        ("KABUPATEN BANTAENG ", "Kabupaten Bantaeng", "Sulawesi Selatan", "kabupaten"),
+        ("Pemda Jember", "Kabupaten Jember", "Jawa Timur", "kabupaten"),
+        (" Prov. Sumatera Selatan", "Pemerintah Provinsi Sumatera Selatan", "Sumatera Selatan", "provinsi"),
+        (
+            "Provinsi Daerah Istimewa Yogyakarta",
+            "Pemerintah Provinsi DI Yogyakarta",
+            "DI Yogyakarta",
+            "provinsi",
+        ),
+        ("Kab. Kulon Progo", "Kabupaten Kulon Progo", "DI Yogyakarta", "kabupaten"),
+    ],
+)
 def test_region_named(name: str, government: str, province: str, kind: str) -> None:
     region = region_named(name)
     assert region is not None
@@ -42,15 +48,18 @@ def test_fuzzy_match_only_inside_a_kabupaten_or_kota_phrase() -> None:
     assert regions_in_text("Bagian Umum Kabupaten Minahassa Utara") == []
 
 
-@pytest.mark.parametrize(("text", "province"), [
-    ("Jl. Melati No. 7, Solo 57100", "Jawa Tengah"),
-    ("Gedung Serbaguna, Jogjakarta", "DI Yogyakarta"),
-    ("Jl. Contoh Raya 1, Jakarta Pusat 10000", "DKI Jakarta"),
-    ("Bank Jatim", "Jawa Timur"),
-    ("Kantor di Kota Pontianak, Kalimantan Barat", "Kalimantan Barat"),
-    ("Papua Barat Daya", "Papua Barat Daya"),
-    ("Kepulauan Riau", "Kepulauan Riau"),
-])
+@pytest.mark.parametrize(
+    ("text", "province"),
+    [
+        ("Jl. Melati No. 7, Solo 57100", "Jawa Tengah"),
+        ("Gedung Serbaguna, Jogjakarta", "DI Yogyakarta"),
+        ("Jl. Contoh Raya 1, Jakarta Pusat 10000", "DKI Jakarta"),
+        ("Bank Jatim", "Jawa Timur"),
+        ("Kantor di Kota Pontianak, Kalimantan Barat", "Kalimantan Barat"),
+        ("Papua Barat Daya", "Papua Barat Daya"),
+        ("Kepulauan Riau", "Kepulauan Riau"),
+    ],
+)
 def test_province_in_text(text: str, province: str) -> None:
     assert province_in_text(text) == province
 

@@ -31,11 +31,14 @@ def tiny() -> SectorClassifier:
     return SectorClassifier().fit([t for _, t in INVENTED], [s for s, _ in INVENTED])
 
 
-@pytest.mark.parametrize(("text", "sector"), [
-    ("pasien puskesmas mendapat obat", "kesehatan"),
-    ("siswa dan guru sekolah", "pendidikan"),
-    ("halte bus dan angkutan umum", "transportasi"),
-])
+@pytest.mark.parametrize(
+    ("text", "sector"),
+    [
+        ("pasien puskesmas mendapat obat", "kesehatan"),
+        ("siswa dan guru sekolah", "pendidikan"),
+        ("halte bus dan angkutan umum", "transportasi"),
+    ],
+)
 def test_obvious_texts(tiny: SectorClassifier, text: str, sector: str) -> None:
     (guess,) = tiny.guess([text])
     assert guess.sector == sector
