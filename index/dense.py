@@ -71,6 +71,23 @@ class DenseIndex:
         ann.add(vectors)
         return cls(vectors, ann)
 
+    def extend(self, vectors: np.ndarray, *, ann_min_rows: int = ANN_MIN_ROWS) -> DenseIndex:
+        """A new index: these rows plus ``vectors`` (float32, (m, dim)) appended as rows n.. n+m-1.
+
+        An IVF index is cloned and the new vectors added to it (its quantizer stays trained);
+        an exact index that grows past ``ann_min_rows`` is built afresh.
+        """
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        joined = np.concatenate([np.asarray(self.vectors), vectors]) if len(vectors) else self.vectors
+        if self.ann is None:
+            if len(joined) >= ann_min_rows:
+                return DenseIndex.build(joined, ann_min_rows=ann_min_rows)
+            return DenseIndex(joined)
+        ann = faiss.clone_index(self.ann)
+        if len(vectors):
+            ann.add(vectors)
+        return DenseIndex(joined, ann, self.nprobe)
+
     @property
     def kind(self) -> str:
         return "ivf-sq8" if self.ann is not None else "exact"

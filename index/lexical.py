@@ -35,6 +35,9 @@ class LexicalIndex:
         self.tf = sparse.csr_matrix((0, 0), dtype=np.float32)
         self.idf = np.zeros(0, dtype=np.float32)
         self.lengths = np.zeros(0, dtype=np.float32)
+        # Rows superseded by a later row (an appended edit) or deleted: they score 0 and count
+        # in no statistic, so the index ranks as a fresh fit of the live rows would.
+        self.retired = np.zeros(0, dtype=bool)
 
     def describe(self) -> dict[str, object]:
         return {
@@ -102,16 +105,51 @@ class LexicalIndex:
         self._derive()
         return self
 
+    def extend(self, documents: Sequence[FieldTexts], retired: np.ndarray) -> LexicalIndex:
+        """A new index: these rows plus ``documents`` appended, with ``retired`` (bool, (n,) of
+        the rows here) marking rows no longer live. The vocabulary only grows."""
+        vocabulary = dict(self.vocabulary)
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        for row, fields in enumerate(documents):
+            for term, value in self._weighted_counts(fields).items():
+                rows.append(row)
+                cols.append(vocabulary.setdefault(term, len(vocabulary)))
+                vals.append(value)
+        width = len(vocabulary)
+        fresh = sparse.csr_matrix(
+            (np.asarray(vals, dtype=np.float32), (np.asarray(rows, dtype=np.int64), cols)),
+            shape=(len(documents), width),
+            dtype=np.float32,
+        )
+        old = sparse.csr_matrix(
+            (self.tf.data, self.tf.indices, self.tf.indptr), shape=(self.tf.shape[0], width)
+        )
+        other = LexicalIndex(self.analyzer, self.field_weights, k1=self.k1, b=self.b)
+        other.vocabulary = vocabulary
+        other.tf = sparse.vstack([old, fresh], format="csr", dtype=np.float32)
+        other.retired = np.concatenate(
+            [np.asarray(retired, dtype=bool), np.zeros(len(documents), dtype=bool)]
+        )
+        other._derive()
+        return other
+
     def _derive(self) -> None:
-        n = self.tf.shape[0]
-        df = np.bincount(self.tf.indices, minlength=self.tf.shape[1]).astype(np.float32)
+        n_rows = self.tf.shape[0]
+        if len(self.retired) != n_rows:
+            self.retired = np.zeros(n_rows, dtype=bool)
+        live_row = ~self.retired
+        live = np.repeat(live_row, np.diff(self.tf.indptr))  # per stored entry
+        n = int(live_row.sum())
+        df = np.bincount(self.tf.indices[live], minlength=self.tf.shape[1]).astype(np.float32)
         self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
         self.lengths = np.asarray(self.tf.sum(axis=1), dtype=np.float32).ravel()
         # BM25 weight of every (document, term), precomputed once: a query sums a few columns.
-        avg = float(self.lengths.mean()) if n else 1.0
+        avg = float(self.lengths[live_row].mean()) if n else 1.0
         norm = self.k1 * (1 - self.b + self.b * self.lengths / (avg or 1.0))
         tf = self.tf.tocoo()
-        weight = tf.data * (self.k1 + 1) / (tf.data + norm[tf.row]) * self.idf[tf.col]
+        weight = tf.data * (self.k1 + 1) / (tf.data + norm[tf.row]) * self.idf[tf.col] * live_row[tf.row]
         self.weights = sparse.csc_matrix(
             (weight.astype(np.float32), (tf.row, tf.col)), shape=self.tf.shape, dtype=np.float32
         )
@@ -159,11 +197,13 @@ class LexicalIndex:
             (folder / "lexical.json").write_text(json.dumps(data, ensure_ascii=False))
 
     @classmethod
-    def load(cls, folder: Path, analyzer: Analyzer) -> LexicalIndex:
+    def load(cls, folder: Path, analyzer: Analyzer, retired: np.ndarray | None = None) -> LexicalIndex:
         meta = json.loads((folder / "lexical.json").read_text())
         index = cls(analyzer, meta["field_weights"], k1=meta["k1"], b=meta["b"])
         index.vocabulary = {str(k): int(v) for k, v in meta["vocabulary"].items()}
         index.tf = sparse.load_npz(folder / "lexical_tf.npz").tocsr().astype(np.float32)
+        if retired is not None:
+            index.retired = np.asarray(retired, dtype=bool)
         index._derive()
         return index
 
@@ -227,6 +267,19 @@ class CharNgramIndex:
             self._vectorizer = self._make(None)
             self.matrix = sparse.csr_matrix((len(texts), 0), dtype=np.float32)
         return self
+
+    def extend(self, texts: Sequence[str]) -> CharNgramIndex:
+        """A new index: these rows plus ``texts`` appended, under the same vocabulary and IDF
+        (a fitted index only: an empty one has no vocabulary to keep)."""
+        if not self.fitted:
+            raise ValueError("an unfitted n-gram index cannot be extended; fit it")
+        other = CharNgramIndex(self.ngram_range)
+        other._vectorizer = self._vectorizer
+        other.matrix = self.matrix
+        if texts:
+            fresh = self._vectorizer.transform(list(texts)).tocsr().astype(np.float32)
+            other.matrix = sparse.vstack([self.matrix, fresh], format="csr", dtype=np.float32)
+        return other
 
     @property
     def fitted(self) -> bool:

@@ -30,7 +30,9 @@ from index.lexical import CharNgramIndex, FieldTexts, LexicalIndex
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 3
+FORMAT = 4
+# Format 3 is format 4 without retired rows: it loads as it is.
+READABLE_FORMATS = (3, 4)
 CURRENT = "CURRENT"
 KEEP = 3
 BUILD_LOCK = "build.lock"
@@ -74,7 +76,15 @@ class Snapshot:
     dense: list[DenseIndex]  # aligned with the encoders the snapshot was built with
     lexical: LexicalIndex
     chars: CharNgramIndex
+    # bool, (n,): rows superseded by a row appended later (an edit) or deleted; never served.
+    retired: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # False for an appended snapshot until SnapshotStore.persist has written it.
+    persisted: bool = True
     _lease: IO[bytes] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.retired) != len(self.doc_ids):
+            self.retired = np.zeros(len(self.doc_ids), dtype=bool)
 
     @property
     def version(self) -> str:
@@ -206,7 +216,7 @@ class SnapshotStore:
             manifest = json.loads((path / "manifest.json").read_text())
         except (OSError, ValueError) as exc:
             raise SnapshotError(f"snapshot {path.name} has no readable manifest ({exc})") from exc
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        if not isinstance(manifest, dict) or manifest.get("format") not in READABLE_FORMATS:
             raise SnapshotError(
                 f"snapshot {path.name} has format "
                 f"{manifest.get('format') if isinstance(manifest, dict) else '?'}"
@@ -226,6 +236,8 @@ class SnapshotStore:
             if verify and _sha256(target) != digest:
                 raise SnapshotError(f"snapshot {path.name}: {name} fails its checksum")
         table = json.loads((path / "passages.json").read_text())
+        retired = np.zeros(len(table["doc_ids"]), dtype=bool)
+        retired[np.asarray(table.get("retired", []), dtype=np.int64)] = True
         snapshot = Snapshot(
             path=path,
             manifest=manifest,
@@ -235,8 +247,9 @@ class SnapshotStore:
             passage_field=list(table["passage_field"]),
             passage_keys=[list(k) for k in table["passage_keys"]],
             dense=[DenseIndex.load(path, i) for i in range(len(encoders))],
-            lexical=lexical or LexicalIndex.load(path, analyzer),
+            lexical=lexical or LexicalIndex.load(path, analyzer, retired),
             chars=chars or CharNgramIndex.load(path),
+            retired=retired,
         )
         _check_counts(snapshot)
         return snapshot
@@ -280,37 +293,18 @@ class SnapshotStore:
                 described.append(index.describe())
                 keys.append(enc_keys)
                 del vectors, index
-            # Files an incremental build leaves unchanged are copied from the previous snapshot
-            # with its checksums: no re-encoding or re-hashing of the vocabularies.
-            carried = _carry(
-                tmp,
-                reuse,
-                [
-                    (lexical.META_FILES, reuse is not None and lexical.same_meta(reuse.lexical)),
-                    (chars.META_FILES, reuse is not None and chars.same_meta(reuse.chars)),
-                ],
-            )
-            lexical.save(tmp, meta=lexical.META_FILES[0] not in carried)
-            chars.save(tmp, meta=chars.META_FILES[0] not in carried)
             table = {
                 "doc_ids": list(doc_ids),
                 "doc_keys": list(doc_keys),
                 "passage_doc": [r for r, _, _ in flat],
                 "passage_field": [f for _, f, _ in flat],
                 "passage_keys": keys,
+                "retired": [],
             }
-            (tmp / "passages.json").write_text(json.dumps(table, ensure_ascii=False))
             manifest = self._manifest(
                 encoders, len(doc_ids), len(flat), catalogue_hash, catalogue_seq, lexical, chars, described
             )
-            manifest["files"] = {
-                p.name: carried.get(p.name) or _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()
-            }
-            # The manifest is written last: a directory without one is never loaded.
-            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
-            _fsync_dir(tmp)
-            final = self.root / name
-            os.rename(tmp, final)
+            final = self._seal(tmp, name, table, manifest, lexical, chars, reuse)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -320,6 +314,150 @@ class SnapshotStore:
         self._point_to(final)
         self.prune()
         return snapshot
+
+    def _seal(
+        self,
+        tmp: Path,
+        name: str,
+        table: dict[str, Any],
+        manifest: dict[str, Any],
+        lexical: LexicalIndex,
+        chars: CharNgramIndex,
+        reuse: Snapshot | None,
+    ) -> Path:
+        """Write the lexical indexes, the passage table and the manifest (last, with every file's
+        checksum) beside the dense files in ``tmp``, then rename it into place."""
+        # Files an incremental build leaves unchanged are copied from the previous snapshot
+        # with its checksums: no re-encoding or re-hashing of the vocabularies.
+        carried = _carry(
+            tmp,
+            reuse,
+            [
+                (lexical.META_FILES, reuse is not None and lexical.same_meta(reuse.lexical)),
+                (chars.META_FILES, reuse is not None and chars.same_meta(reuse.chars)),
+            ],
+        )
+        lexical.save(tmp, meta=lexical.META_FILES[0] not in carried)
+        chars.save(tmp, meta=chars.META_FILES[0] not in carried)
+        (tmp / "passages.json").write_text(json.dumps(table, ensure_ascii=False))
+        manifest["files"] = {
+            p.name: carried.get(p.name) or _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()
+        }
+        # The manifest is written last: a directory without one is never loaded.
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        _fsync_dir(tmp)
+        final = self.root / name
+        os.rename(tmp, final)
+        return final
+
+    # -- appending (a few changed documents, searchable before they are written) -------------
+    def extend(
+        self,
+        base: Snapshot,
+        *,
+        doc_ids: Sequence[str],
+        doc_keys: Sequence[str],
+        passages: Sequence[FieldTexts],
+        retired: np.ndarray,
+        lexical: LexicalIndex,
+        chars: CharNgramIndex,
+        encoders: Sequence[Encoder],
+        catalogue_hash: str,
+        catalogue_seq: int,
+    ) -> Snapshot:
+        """``base`` with documents appended, in memory only (``persisted`` False): ``retired``
+        (bool, (len(base.doc_ids),)) marks base rows that are no longer live; ``lexical`` and
+        ``chars`` must already hold the base rows followed by the new ones.
+
+        Nothing is written and no unchanged vector is copied twice: the new snapshot's dense
+        indexes are the base's plus the new rows. ``persist`` writes it afterwards.
+        """
+        offset = len(base.doc_ids)
+        flat = [(offset + row, fld, text) for row, doc in enumerate(passages) for fld, text in doc]
+        texts = [t for _, _, t in flat]
+        dense, keys = [], []
+        for position, encoder in enumerate(encoders):
+            wanted = {text_key(encoder.name, t) for t in texts}
+            vectors, enc_keys = _encode_passages(
+                encoder, texts, _vectors_of(base, position, encoder.name, wanted), False
+            )
+            dense.append(base.dense[position].extend(vectors, ann_min_rows=self.ann_min_rows))
+            keys.append([*base.passage_keys[position], *enc_keys])
+        name = f"snap-{time.strftime('%Y%m%dT%H%M%S')}-{catalogue_hash[:10]}-{uuid.uuid4().hex[:6]}"
+        all_retired = np.concatenate(
+            [base.retired | np.asarray(retired, dtype=bool), np.zeros(len(doc_ids), bool)]
+        )
+        manifest = self._manifest(
+            encoders,
+            offset + len(doc_ids),
+            len(base.passage_doc) + len(flat),
+            catalogue_hash,
+            catalogue_seq,
+            lexical,
+            chars,
+            [d.describe() for d in dense],
+        )
+        manifest["retired"] = int(all_retired.sum())
+        snapshot = Snapshot(
+            path=self.root / name,
+            manifest=manifest,
+            doc_ids=[*base.doc_ids, *doc_ids],
+            doc_keys=[*base.doc_keys, *doc_keys],
+            passage_doc=np.concatenate(
+                [base.passage_doc, np.asarray([r for r, _, _ in flat], dtype=np.int32)]
+            ),
+            passage_field=[*base.passage_field, *(f for _, f, _ in flat)],
+            passage_keys=keys,
+            dense=dense,
+            lexical=lexical,
+            chars=chars,
+            retired=all_retired,
+            persisted=False,
+        )
+        _check_counts(snapshot)
+        return snapshot
+
+    def persist(
+        self, snapshot: Snapshot, encoders: Sequence[Encoder], analyzer: Analyzer, reuse: Snapshot | None
+    ) -> Snapshot:
+        """Write an appended snapshot, point CURRENT at it and return it loaded back (vectors
+        memory-mapped); ``reuse`` (its base, still on disk) lends unchanged vocabulary files."""
+        tmp = self.root / f".tmp-{snapshot.version}"
+        tmp.mkdir(parents=True)
+        try:
+            for position, index in enumerate(snapshot.dense):
+                index.save(tmp, position)
+            table = {
+                "doc_ids": snapshot.doc_ids,
+                "doc_keys": snapshot.doc_keys,
+                "passage_doc": snapshot.passage_doc.tolist(),
+                "passage_field": snapshot.passage_field,
+                "passage_keys": snapshot.passage_keys,
+                "retired": np.flatnonzero(snapshot.retired).tolist(),
+            }
+            manifest = dict(snapshot.manifest)
+            final = self._seal(
+                tmp, snapshot.version, table, manifest, snapshot.lexical, snapshot.chars, reuse
+            )
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        loaded = self.load_path(
+            final, encoders, analyzer, verify=False, lexical=snapshot.lexical, chars=snapshot.chars
+        )
+        self._point_to(final)
+        self.prune()
+        return loaded
+
+    @contextlib.contextmanager
+    def hold(self, snapshot: Snapshot) -> Iterator[None]:
+        """Keep a persisted snapshot from being pruned meanwhile (a lease of this block's own)."""
+        lease = _lease(snapshot.path) if snapshot.persisted else None
+        try:
+            yield
+        finally:
+            if lease is not None:
+                lease.close()
 
     @staticmethod
     def _manifest(
@@ -393,6 +531,17 @@ def _carry(
             shutil.copyfile(reuse.path / name, folder / name)
             carried[name] = digests[name]
     return carried
+
+
+def _vectors_of(
+    snapshot: Snapshot, position: int, encoder_name: str, wanted: set[str]
+) -> dict[str, np.ndarray]:
+    """The snapshot's vectors of the wanted text keys (an edit usually keeps some passages)."""
+    names = [e["name"] for e in snapshot.manifest.get("encoders", [])]
+    if position >= len(names) or names[position] != encoder_name or not wanted:
+        return {}
+    vectors = snapshot.dense[position].vectors
+    return {k: np.array(vectors[i]) for i, k in enumerate(snapshot.passage_keys[position]) if k in wanted}
 
 
 def _check_counts(snapshot: Snapshot) -> None:

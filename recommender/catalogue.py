@@ -374,6 +374,26 @@ class Catalogue:
                 self.row_errors[key] = f"stored record is unreadable ({type(exc).__name__})"
         return found
 
+    def records_with_hashes(self, ids: Iterable[str]) -> dict[str, tuple[Innovation, str]]:
+        """The stored, decodable records of the given ids with their content hashes."""
+        wanted = builtins.list(dict.fromkeys(ids))
+        rows: builtins.list[tuple[str, str, str]] = []
+        with self._connect() as db:
+            for start in range(0, len(wanted), 900):
+                chunk = wanted[start : start + 900]
+                rows += db.execute(
+                    f"SELECT id, record, content_hash FROM innovations WHERE id IN "
+                    f"({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+        found: dict[str, tuple[Innovation, str]] = {}
+        for key, record, digest in rows:
+            try:
+                found[str(key)] = (_load(record), str(digest))
+            except (ValueError, TypeError) as exc:
+                self.row_errors[key] = f"stored record is unreadable ({type(exc).__name__})"
+        return found
+
     # -- the change sequence the index follows ---------------------------------------------
     def seq(self) -> int:
         with self._connect() as db:

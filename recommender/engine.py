@@ -35,6 +35,9 @@ MAX_LIMIT = 50
 EXPLAIN_FIELDS = ("problem", "solution", "outcomes", "name")
 # A full fit (fresh vocabularies, IDF) instead of an incremental one once this share changed.
 FULL_REFIT_SHARE = 0.2
+# Changed documents are appended to the live snapshot (their old rows retired) until retired
+# rows would pass this share of the live ones; then one incremental build compacts the rows.
+APPEND_MAX_SHARE = 0.1
 
 
 def validate_problem(problem: object) -> str:
@@ -161,6 +164,10 @@ class Recommender:
                     return state.version
             seq = self.catalogue.seq()  # read first: changes made during the build stay pending
             state = self._state
+            if not full and state is not None:
+                appended = self._append(state, seq)
+                if appended is not None:
+                    return appended
             known = (
                 {}
                 if state is None or full
@@ -175,7 +182,9 @@ class Recommender:
             old_rows: list[int | None] | None = None
             if reuse is not None and not full:
                 where = {
-                    (d, k): r for r, (d, k) in enumerate(zip(reuse.doc_ids, reuse.doc_keys, strict=True))
+                    (d, k): r
+                    for r, (d, k) in enumerate(zip(reuse.doc_ids, reuse.doc_keys, strict=True))
+                    if not reuse.retired[r]
                 }
                 old_rows = [where.get((i.id, k)) for i, k in zip(items, keys, strict=True)]
                 if sum(r is None for r in old_rows) > FULL_REFIT_SHARE * max(len(items), 1):
@@ -211,6 +220,69 @@ class Recommender:
             )
             self.problems = []
             return snapshot.version
+
+    def _append(self, state: SearchState, seq: int) -> str | None:
+        """Append the documents changed since the live snapshot to it and serve the result at
+        once, then write it; None when a compacting build is due instead.
+
+        Only the changed records are read, analysed and encoded; unchanged rows, vectors and
+        the trained IVF quantizer are kept (the old row of an edited document is retired).
+        """
+        base = state.snapshot
+        changed = sorted(self.catalogue.changed_since(base.catalogue_seq))
+        retired = base.retired.copy()
+        retired[[r for d in changed if (r := state.rows.get(d)) is not None]] = True
+        live = len(retired) - int(retired.sum())
+        if (
+            not base.chars.fitted
+            or int(retired.sum()) > APPEND_MAX_SHARE * max(live, 1)
+            or len(changed) > FULL_REFIT_SHARE * max(live, 1)  # vocabularies are refitted instead
+        ):
+            return None
+        fetched = self.catalogue.records_with_hashes(changed)
+        new = [fetched[d][0] for d in changed if d in fetched]
+        keys = [fetched[i.id][1] for i in new]
+        records = {
+            d: item
+            for r, (d, item) in enumerate(zip(base.doc_ids, state.items, strict=True))
+            if item is not None and not retired[r]
+        }
+        hashes = {d: k for d, k in state.hashes.items() if d in records}
+        records.update((i.id, i) for i in new)
+        hashes.update((i.id, k) for i, k in zip(new, keys, strict=True))
+        snapshot = self.snapshots.extend(
+            base,
+            doc_ids=[i.id for i in new],
+            doc_keys=keys,
+            passages=[self._passages(i) for i in new],
+            retired=retired,
+            lexical=base.lexical.extend([self._fields(i) for i in new], retired),
+            chars=base.chars.extend([self.whole_text(i) for i in new]),
+            encoders=self.encoders,
+            catalogue_hash=_hash_of_keys(hashes),
+            catalogue_seq=seq,
+        )
+        with self.snapshots.hold(base):  # its vocabulary files are copied by persist
+            self._swap(snapshot, records, hashes)  # searchable from here on
+            try:
+                mapped = self.snapshots.persist(snapshot, self.encoders, self.analyzer, base)
+            except (OSError, SnapshotError) as exc:
+                # Served from memory; the next update retries the write (a restart rebuilds).
+                self.problems = [f"the index is served but could not be saved: {exc}"]
+                logger.exception("index snapshot %s could not be written", snapshot.version)
+                return snapshot.version
+        self._remap(snapshot, mapped)
+        self.problems = []
+        return snapshot.version
+
+    def _remap(self, snapshot: Snapshot, mapped: Snapshot) -> None:
+        """Serve the written copy of an in-memory snapshot (vectors mapped, lease held)."""
+        with self._swap_lock:
+            state = self._state
+            if state is not None and state.snapshot is snapshot:
+                self._state = state.with_snapshot(mapped)
+                return
+        mapped.release()
 
     def _swap(
         self,
@@ -258,7 +330,10 @@ class Recommender:
                         item = state.items[row]
                         if item is not None:
                             records[key] = item
-        items = [records.get(d) for d in snapshot.doc_ids]
+        items = [
+            None if gone else records.get(d)
+            for d, gone in zip(snapshot.doc_ids, snapshot.retired, strict=True)
+        ]
         seq = self.registry.seq()  # read first: a registry write meanwhile is synced later
         return SearchState(
             snapshot,
@@ -518,6 +593,14 @@ class _Lazy(Sequence[T]):
         if isinstance(index, slice):
             return [self.fn(i) for i in self.items[index]]
         return self.fn(self.items[index])
+
+
+def _hash_of_keys(hashes: dict[str, str]) -> str:
+    """The catalogue hash of live documents' content keys, in id order (as _hash_of)."""
+    digest = hashlib.sha256()
+    for key in sorted(hashes):
+        digest.update(f"{key}\x00{hashes[key]}\n".encode())
+    return digest.hexdigest()
 
 
 def _hash_of(items: list[Innovation], keys: list[str]) -> str:

@@ -137,7 +137,8 @@ class SearchState:
         self.items = items  # aligned with snapshot.doc_ids; None where deleted since
         self.hashes = hashes  # content hash of each record as loaded
         self.config = config
-        self.rows = {key: r for r, key in enumerate(snapshot.doc_ids)}
+        # An edited document's retired row keeps its id: the live (later) row is the one named.
+        self.rows = {key: r for r, key in enumerate(snapshot.doc_ids) if not snapshot.retired[r]}
         fields = np.array(snapshot.passage_field)
         self.is_whole = fields == WHOLE
         self.whole_rows = np.flatnonzero(self.is_whole)
@@ -165,8 +166,10 @@ class SearchState:
         # Bit LEVELS.index(level) set: a government of that level replicates it (int32, (n,)).
         self.adopter_levels: np.ndarray = np.array([m for _, m in scored], dtype=np.int32)
         rng = np.random.default_rng(0)
+        # Drawn from the live rows only, so a retired row never shapes the z-scores.
+        live = np.flatnonzero(self.columns.alive)
         self.sample = (
-            np.arange(n) if n <= STATS_SAMPLE else np.sort(rng.choice(n, STATS_SAMPLE, replace=False))
+            live if len(live) <= STATS_SAMPLE else np.sort(rng.choice(live, STATS_SAMPLE, replace=False))
         )
         # The statistics sample's rows gathered once per state, not once per query.
         self.sample_chars = snapshot.chars.matrix[self.sample]
@@ -183,6 +186,14 @@ class SearchState:
     def _score(self, item: Innovation) -> tuple[float, int]:
         ledger = self.ledgers.get(item.id)
         return (sum(value_components(item, self.config, ledger).values()), adopter_levels(item, ledger))
+
+    def with_snapshot(self, snapshot: Snapshot) -> SearchState:
+        """The same state over another copy of the same snapshot (written and mapped back)."""
+        if snapshot.doc_ids != self.snapshot.doc_ids:
+            raise ValueError(f"snapshot {snapshot.version} holds other documents")
+        other = copy.copy(self)
+        other.snapshot = snapshot
+        return other
 
     def with_ledgers(self, ledgers: dict[str, Ledger], registry_seq: int) -> SearchState:
         """The same state after registry writes: only innovations whose entries changed are
@@ -336,7 +347,8 @@ class SearchState:
             text, share = translate_english(text)
             lexical_on = cfg.english_lexicon_weight * share**cfg.english_lexicon_power
         bm25_all = self.snapshot.lexical.scores(text)
-        bm25_stats = (float(bm25_all.mean()), float(bm25_all.std()))
+        # Over the live rows: deleted and retired rows (which score 0) must not shift the z-scores.
+        bm25_stats = _stats(bm25_all[self.columns.alive])
         pool = [self._retrieve(q, i, allowed) for i, q in enumerate(queries)]
         if lexical_on:
             pool.append(_top_allowed(bm25_all, allowed, cfg.candidates_per_leg))

@@ -43,7 +43,7 @@ def ready(request: Request) -> Health | JSONResponse:
         status="degraded" if problems else "ready",
         index_version=recommender.index_version,
         innovations=count,
-        indexed=int(manifest.get("count", 0)),
+        indexed=int(manifest.get("count", 0)) - int(manifest.get("retired", 0)),
         pending_changes=recommender.pending(),
         index={"dense": manifest.get("dense", [])},
         problems=problems,

@@ -1,0 +1,174 @@
+"""A few changed documents are appended to the live snapshot, served at once, then written."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+import recommender.engine as engine
+from index.encoders import HashingEncoder
+from index.snapshot import SnapshotStore
+from recommender.engine import Recommender
+from recommender.workspace import open_recommender
+from recommender.writer import CatalogueWriter, IndexUpdater
+
+QUERIES = [
+    "ambulans lambat datang saat darurat",
+    "sampah menumpuk di pasar",
+    "akta kelahiran bayi",
+    "perahu pustaka untuk anak pulau",
+    "antrean layanan kependudukan",
+]
+
+
+def _answers(rec: Recommender) -> list[list[tuple[str, float]]]:
+    return [
+        [(m.innovation.id, round(m.score, 4)) for m in rec.recommend(q, limit=5).matches] for q in QUERIES
+    ]
+
+
+def _edit(rec: Recommender) -> CatalogueWriter:
+    """An edit, a delete and a create, through the writer."""
+    writer = CatalogueWriter(rec)
+    item = rec.catalogue.get("bank-sampah-delta")
+    writer.replace(dataclasses.replace(item, problem="Perahu pustaka keliling untuk anak pulau tanpa buku."))
+    writer.delete("psc-119-beta")
+    fresh = dataclasses.replace(
+        rec.catalogue.get("psc-119-alpha"),
+        id="ambulans-laut-gamma",
+        name="Ambulans Laut Gamma",
+        problem="Warga pulau kecil menunggu kapal berjam-jam saat darurat medis di laut.",
+        solution="Perahu cepat berperalatan medis menjemput pasien dari dermaga desa.",
+    )
+    writer.create(fresh)
+    return writer
+
+
+@pytest.fixture
+def appending(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The tiny catalogue: never compact, and append up to half of it at once.
+    monkeypatch.setattr(engine, "APPEND_MAX_SHARE", 1.0)
+    monkeypatch.setattr(engine, "FULL_REFIT_SHARE", 0.5)
+
+
+def test_an_append_ranks_as_the_compacted_index_does(
+    recommender: Recommender, appending, monkeypatch
+) -> None:
+    before = recommender.index_version
+    _edit(recommender)
+    recommender.rebuild()
+    manifest = recommender.manifest
+    assert manifest["retired"] == 2 and manifest["count"] == 12  # 10 rows, 2 retired, 2 appended
+    appended = _answers(recommender)
+    assert recommender.index_version != before and not recommender.behind()
+    monkeypatch.setattr(engine, "APPEND_MAX_SHARE", -1.0)  # the next build compacts
+    recommender.rebuild(full=False)  # nothing pending: a no-op ...
+    assert recommender.manifest["retired"] == 2
+    recommender.catalogue.replace(recommender.catalogue.get("psc-119-alpha"))  # ... until a change
+    recommender.rebuild()
+    assert recommender.manifest.get("retired", 0) == 0 and recommender.manifest["count"] == 10
+    assert _answers(recommender) == appended
+
+
+def test_an_edited_documents_old_text_is_never_served(recommender: Recommender, appending) -> None:
+    _edit(recommender)
+    recommender.rebuild()
+    ids = [[m.innovation.id for m in recommender.recommend(q, limit=10).matches] for q in QUERIES]
+    assert all("psc-119-beta" not in found for found in ids)
+    assert ids[3][0] == "bank-sampah-delta"  # found by its new text
+    assert all(found.count("bank-sampah-delta") <= 1 for found in ids)  # one row per document
+    assert "ambulans-laut-gamma" in ids[0][:3]
+    assert len(recommender.items) == 10
+
+
+def test_a_restart_loads_the_appended_snapshot_with_its_retired_rows(
+    tmp_path: Path, encoder: HashingEncoder, recommender: Recommender, appending
+) -> None:
+    _edit(recommender)
+    recommender.rebuild()
+    served = _answers(recommender)
+    again = open_recommender(tmp_path / "data", [encoder], seed=None)
+    again.ensure_index()
+    assert again.index_version == recommender.index_version and not again.behind()
+    assert _answers(again) == served
+    assert again.manifest["retired"] == 2
+
+
+def test_the_change_is_served_before_the_snapshot_is_written(
+    recommender: Recommender, appending, monkeypatch
+) -> None:
+    seen: list[str] = []
+    persist = SnapshotStore.persist
+
+    def slow_persist(store, snapshot, *args, **kwargs):
+        # Called after the swap: the edited text is already searchable from memory.
+        seen.append(recommender.recommend(QUERIES[3], limit=1).matches[0].innovation.id)
+        assert recommender.snapshots.current_name() != snapshot.version
+        return persist(store, snapshot, *args, **kwargs)
+
+    monkeypatch.setattr(SnapshotStore, "persist", slow_persist)
+    _edit(recommender)
+    recommender.rebuild()
+    assert seen == ["bank-sampah-delta"]
+    assert recommender.snapshots.current_name() == recommender.index_version
+    assert recommender.manifest["files"]  # the served state is the written copy
+
+
+def test_a_failed_write_keeps_serving_says_so_and_is_retried(
+    recommender: Recommender, appending, monkeypatch
+) -> None:
+    persist = SnapshotStore.persist
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(SnapshotStore, "persist", full_disk)
+    _edit(recommender)
+    updater = IndexUpdater(recommender, debounce=0, max_delay=0)
+    updater.step(force=True)
+    assert recommender.recommend(QUERIES[3], limit=1).matches[0].innovation.id == "bank-sampah-delta"
+    assert any("could not be saved" in p for p in recommender.problems)
+    written = recommender.snapshots.current_name()
+    assert written != recommender.index_version
+    monkeypatch.setattr(SnapshotStore, "persist", persist)
+    updater.step(force=True)
+    assert not recommender.problems
+    assert recommender.snapshots.current_name() == recommender.index_version != written
+
+
+def test_many_retired_rows_compact_the_index(recommender: Recommender) -> None:
+    # The shipped share (10 %): two edits of ten documents retire too many rows to append.
+    writer = CatalogueWriter(recommender)
+    for key in ("bank-sampah-delta", "psc-119-alpha"):
+        item = recommender.catalogue.get(key)
+        writer.replace(dataclasses.replace(item, outcomes=(item.outcomes or "") + " Diperluas."))
+    recommender.rebuild()
+    assert recommender.manifest.get("retired", 0) == 0 and recommender.manifest["count"] == 10
+
+
+def test_a_bulk_change_refits_instead_of_appending(recommender: Recommender, appending) -> None:
+    writer = CatalogueWriter(recommender)
+    base = recommender.catalogue.get("psc-119-alpha")
+    topics = (
+        "gudang dingin ikan nelayan",
+        "irigasi sawah tadah hujan",
+        "bus sekolah gratis",
+        "taman baca desa",
+        "pasar ternak sapi",
+        "sumur bor air bersih",
+    )
+    for n, words in enumerate(topics):
+        writer.create(
+            dataclasses.replace(
+                base,
+                id=f"baru-{n}",
+                name=words.title(),
+                problem=f"Masalah {words}.",
+                solution=f"Solusi {words} bersama warga.",
+            )
+        )
+    recommender.rebuild()  # 6 new of 10 live (> half): vocabularies refitted, nothing appended
+    assert "retired" not in recommender.manifest and recommender.manifest["count"] == 16
+    assert recommender.recommend("irigasi sawah tadah hujan", limit=1).matches[0].innovation.id == "baru-1"
