@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +66,17 @@ def _folder_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
 
-def _latencies_ms(search: Callable[[str], Any], texts: list[str]) -> list[float]:
-    search(texts[0])  # warm-up: first-call allocations are not query time
-    return [_timed(functools.partial(search, text))[0] * 1000 for text in texts]
+def interleaved_ms(searches: list[Callable[[str], Any]], texts: list[str]) -> list[list[float]]:
+    """Each system's latency per text, the systems taking turns on every text (the order
+    alternating), so a busy moment of the machine weighs on all of them alike."""
+    for search in searches:
+        search(texts[0])  # warm-up: first-call allocations are not query time
+    times: list[list[float]] = [[] for _ in searches]
+    for i, text in enumerate(texts):
+        order = range(len(searches)) if i % 2 == 0 else reversed(range(len(searches)))
+        for k in order:
+            times[k].append(_timed(functools.partial(searches[k], text))[0] * 1000)
+    return times
 
 
 def _row(system: str, build: str, disk_mb: float, times: list[float], note: str) -> list[str]:
@@ -81,23 +90,34 @@ def _row(system: str, build: str, disk_mb: float, times: list[float], note: str)
     ]
 
 
-def run_replikasi(catalogue: Path, encoders: list[Encoder], texts: list[str], scratch: Path) -> list[str]:
+@dataclass
+class System:
+    """One built system: its query function and what the table says about its build."""
+
+    name: str
+    search: Callable[[str], Any]
+    build: str
+    disk_mb: float
+    note: str
+    close: Callable[[], None] = lambda: None
+
+
+def build_replikasi(catalogue: Path, encoders: list[Encoder], scratch: Path) -> System:
     data_dir = scratch / "replikasi"
     seed_s, recommender = _timed(lambda: open_recommender(data_dir, encoders, seed=catalogue))
     build_s, _ = _timed(recommender.rebuild)
     count = len(recommender.items)
     passages = recommender.manifest.get("passages", "?")
-    times = _latencies_ms(recommender.recommend, texts)
-    return _row(
+    return System(
         "Replikasi",
+        recommender.recommend,
         f"{build_s:.1f} s (+ import {seed_s:.1f} s)",
         _folder_mb(data_dir),
-        times,
         f"{count} innovations, {passages} passages; ranked, explained top 10",
     )
 
 
-def run_txtai(rows: list[dict[str, Any]], encoder: Encoder, texts: list[str], scratch: Path) -> list[str]:
+def build_txtai(rows: list[dict[str, Any]], encoder: Encoder, scratch: Path) -> System:
     from txtai import Embeddings
 
     def transform(batch: list[str]) -> np.ndarray:
@@ -106,11 +126,15 @@ def run_txtai(rows: list[dict[str, Any]], encoder: Encoder, texts: list[str], sc
     embeddings = Embeddings({"method": "external", "transform": transform, "hybrid": True, "content": False})
     build_s, _ = _timed(lambda: embeddings.index((r["id"], whole_text(r), None) for r in rows))
     embeddings.save(str(scratch / "txtai"))
-    times = _latencies_ms(lambda text: embeddings.search(text, 10), texts)
     components = embeddings.config.get("build", {}).get("settings", {}).get("components", "?")
-    note = f"{embeddings.count()} documents; ids + scores only; faiss {components}"
-    embeddings.close()
-    return _row("txtai (hybrid)", f"{build_s:.1f} s", _folder_mb(scratch / "txtai"), times, note)
+    return System(
+        "txtai (hybrid)",
+        lambda text: embeddings.search(text, 10),
+        f"{build_s:.1f} s",
+        _folder_mb(scratch / "txtai"),
+        f"{embeddings.count()} documents; ids + scores only; faiss {components}",
+        embeddings.close,
+    )
 
 
 def table(rows: list[list[str]], header: str) -> str:
@@ -145,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     encoders = load_encoders(args.encoder, threads=args.threads)
     texts = queries(args.queries)
     rows = make_catalogue(args.size, args.seed)
-    out = []
+    systems: list[System] = []
     with tempfile.TemporaryDirectory(prefix="replikasi-txtai-") as tmp:
         scratch = Path(tmp)
         catalogue = scratch / "catalogue.jsonl"
@@ -153,15 +177,19 @@ def main(argv: list[str] | None = None) -> int:
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
         )
         if args.only != "txtai":
-            out.append(run_replikasi(catalogue, encoders, texts, scratch))
-            print(f"replikasi done: {out[-1]}", file=sys.stderr, flush=True)
+            systems.append(build_replikasi(catalogue, encoders, scratch))
+            print(f"replikasi built: {systems[-1].build}", file=sys.stderr, flush=True)
         if args.only != "replikasi":
-            out.append(run_txtai(rows, encoders[0], texts, scratch))
+            systems.append(build_txtai(rows, encoders[0], scratch))
+        times = interleaved_ms([s.search for s in systems], texts)
+        out = [_row(s.name, s.build, s.disk_mb, t, s.note) for s, t in zip(systems, times, strict=True)]
+        for system in systems:
+            system.close()
     print(
         table(
             out,
             f"{args.size:,} synthetic innovations (seed {args.seed}), encoder "
-            f"{args.encoder}, {len(texts)} single queries",
+            f"{args.encoder}, {len(texts)} single queries, the systems taking turns on each",
         )
     )
     return 0
