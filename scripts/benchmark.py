@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from index.threads import one_blas_thread
 from recommender.engine import Recommender
 from recommender.filters import Filters
 from recommender.record import validate_record
@@ -279,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    one_blas_thread()
     settings = Settings()
     if args.encoder:
         settings = settings.model_copy(update={"encoder": args.encoder})

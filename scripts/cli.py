@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from index.encoders import EncoderError
 from index.snapshot import SnapshotError, SnapshotStore
+from index.threads import one_blas_thread
 from recommender.engine import Recommender
 from recommender.errors import RecommenderError
 from recommender.filters import Asker, Filters
@@ -262,6 +263,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    one_blas_thread()
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )

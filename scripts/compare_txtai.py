@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from index.encoders import Encoder, load_encoders
+from index.threads import one_blas_thread
 from recommender.workspace import open_recommender
 from scripts.make_catalogue import make_catalogue
 
@@ -161,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="encoder BLAS threads")
     parser.add_argument("--only", choices=("replikasi", "txtai"), help="run one system")
     args = parser.parse_args(argv)
+    one_blas_thread()
     try:
         import txtai  # noqa: F401
     except ImportError:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from index.threads import one_blas_thread
 from recommender.evaluation import METRICS, SYSTEMS, load_qrels, load_queries, run_systems, summarise
 from recommender.workspace import BUNDLED_CATALOGUE, open_recommender
 from scripts import fit_fusion
@@ -143,6 +144,7 @@ def sweep(recommender: Any, queries: list[Any], qrels: dict[str, dict[str, int]]
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    one_blas_thread()
     logging.basicConfig(level=logging.WARNING)
     for path in (args.queries, args.qrels, args.catalogue):
         if not path.is_file():

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
+from index.threads import one_blas_thread
 from recommender.engine import Recommender
 from recommender.workspace import open_recommender
 from recommender.writer import CatalogueWriter, IndexUpdater, Jobs
@@ -69,6 +70,7 @@ def _load(app: FastAPI) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.index_error = "the index is loading"
+    one_blas_thread()  # request threads each run their queries' products on one BLAS thread
     thread = threading.Thread(target=_load, args=(app,), daemon=True)
     thread.start()
     recommender: Recommender | None = app.state.recommender
