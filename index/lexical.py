@@ -322,6 +322,9 @@ class CharNgramIndex:
         if not self.fitted or not matrix.shape[0]:
             return np.zeros(matrix.shape[0], dtype=np.float32)
         query = self.query_vector(text) if isinstance(text, str) else text
+        if matrix.format == "csc":
+            # Only the query's n-gram columns: their postings, not every stored entry.
+            return np.asarray(matrix[:, query.indices] @ query.data, dtype=np.float32).ravel()
         dense = np.zeros(matrix.shape[1], dtype=np.float32)
         dense[query.indices] = query.data
         return np.asarray(matrix @ dense, dtype=np.float32).ravel()

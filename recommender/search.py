@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from index.analysis import (
     looks_english,
@@ -172,7 +173,8 @@ class SearchState:
             live if len(live) <= STATS_SAMPLE else np.sort(rng.choice(live, STATS_SAMPLE, replace=False))
         )
         # The statistics sample's rows gathered once per state, not once per query.
-        self.sample_chars = snapshot.chars.matrix[self.sample]
+        # By column: a query's n-grams select their postings in the sample, not every entry.
+        self.sample_chars = snapshot.chars.matrix[self.sample].tocsc()
         self.sample_passages = self._passage_rows(self.sample)
         self._names: dict[int, frozenset[str]] = {}  # analysed names, filled as rows are ranked
         self.sample_vectors = [
@@ -357,10 +359,10 @@ class SearchState:
         chars_sample = self.snapshot.chars.scores(char_query, matrix=self.sample_chars)
         chars_stats = (float(chars_sample.mean()), float(chars_sample.std()))
 
-        def fuse(docs: np.ndarray, queries: list[np.ndarray]) -> Candidates:
+        def fuse(docs: np.ndarray, queries: list[np.ndarray], before: Candidates | None = None) -> Candidates:
             dense = [self._dense(i, q, docs) for i, q in enumerate(queries)]
             stats = [_stats(self._dense(i, q, None)[0]) for i, q in enumerate(queries)]
-            chars = self.snapshot.chars.scores(char_query, docs)
+            chars = self._chars(char_query, docs, before)
             parts = [(w, d[0], s) for w, d, s in zip(cfg.dense_weights, dense, stats, strict=False)]
             parts += [
                 (cfg.bm25_weight * lexical_on, bm25_all[docs], bm25_stats),
@@ -386,10 +388,25 @@ class SearchState:
                 moved.append((shifted / max(float(np.linalg.norm(shifted)), 1e-9)).astype(np.float32))
             extra = [self._retrieve(q, i, allowed) for i, q in enumerate(moved)]
             docs = np.unique(np.concatenate([docs, *extra])).astype(np.int64)
-            whole_first = [self._dense(i, q, docs)[1] for i, q in enumerate(queries)]
-            c = fuse(docs, moved)
+            whole_first = [self.whole_vectors(i, docs) @ q for i, q in enumerate(queries)]
+            c = fuse(docs, moved, c)
             c.dense = [(d[0], w, d[2]) for d, w in zip(c.dense, whole_first, strict=True)]
         return c
+
+    def _chars(
+        self, query: str | sparse.csr_matrix, docs: np.ndarray, before: Candidates | None
+    ) -> np.ndarray:
+        """n-gram cosines of the documents, reusing those an earlier fusion scored (its docs
+        are sorted, as these are)."""
+        if before is None or not len(before.docs):
+            return self.snapshot.chars.scores(query, docs)
+        at = np.minimum(np.searchsorted(before.docs, docs), len(before.docs) - 1)
+        known = before.docs[at] == docs
+        out = np.empty(len(docs), dtype=np.float32)
+        out[known] = before.chars[at[known]]
+        if not known.all():
+            out[~known] = self.snapshot.chars.scores(query, docs[~known])
+        return out
 
     def features(self, text: str, c: Candidates) -> np.ndarray:
         """The learned fusion's features of every candidate: float64, (m, len(FEATURES))."""

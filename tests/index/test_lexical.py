@@ -70,3 +70,15 @@ def test_the_fast_query_vector_equals_the_vectorizers_own(tmp_path) -> None:
             slow = fitted._vectorizer.transform([text]).tocsr()
             assert fast.shape == slow.shape
             np.testing.assert_allclose(fast.toarray(), slow.toarray(), rtol=1e-5, atol=1e-7)
+
+
+def test_char_scores_by_column_equal_the_row_product() -> None:
+    from index.lexical import CharNgramIndex
+
+    texts = ["pelayanan kependudukan keliling", "bank sampah warga", "ambulans gawat darurat 119"]
+    index = CharNgramIndex().fit(texts)
+    query = index.query_vector("layanan ambulans keliling")
+    by_rows = index.scores(query, matrix=index.matrix[[2, 0]])
+    by_columns = index.scores(query, matrix=index.matrix[[2, 0]].tocsc())
+    np.testing.assert_allclose(by_columns, by_rows, rtol=1e-6)
+    assert by_rows[0] > 0 and by_rows[1] > 0
