@@ -323,14 +323,7 @@ class Catalogue:
         with self._connect() as db:
             listed = db.execute("SELECT id, content_hash FROM innovations ORDER BY id").fetchall()
             wanted = [str(key) for key, digest in listed if (k := known.get(key)) is None or k[0] != digest]
-            fetched: builtins.list[tuple[str, str, str]] = []
-            for start in range(0, len(wanted), 900):
-                chunk = wanted[start : start + 900]
-                fetched += db.execute(
-                    f"SELECT id, record, content_hash FROM innovations WHERE id "
-                    f"IN ({','.join('?' * len(chunk))})",
-                    chunk,
-                ).fetchall()
+            fetched = _rows_by_id(db, wanted)
         decoded = {i.id: i for i in self._decode([(r[0], r[1]) for r in fetched])}
         hashes = {str(key): str(digest) for key, digest in listed}
         hashes.update({str(r[0]): str(r[2]) for r in fetched})  # as of the record read
@@ -358,38 +351,16 @@ class Catalogue:
 
     def records(self, ids: Iterable[str]) -> dict[str, Innovation]:
         """The stored, decodable records of the given ids (missing ones are absent)."""
-        wanted = builtins.list(dict.fromkeys(ids))
-        rows: builtins.list[tuple[str, str]] = []
-        with self._connect() as db:
-            for start in range(0, len(wanted), 900):
-                chunk = wanted[start : start + 900]
-                rows += db.execute(
-                    f"SELECT id, record FROM innovations WHERE id IN ({','.join('?' * len(chunk))})", chunk
-                ).fetchall()
-        found: dict[str, Innovation] = {}
-        for key, record in rows:
-            try:
-                found[key] = _load(record)
-            except (ValueError, TypeError) as exc:
-                self.row_errors[key] = f"stored record is unreadable ({type(exc).__name__})"
-        return found
+        return {key: item for key, (item, _) in self.records_with_hashes(ids).items()}
 
     def records_with_hashes(self, ids: Iterable[str]) -> dict[str, tuple[Innovation, str]]:
         """The stored, decodable records of the given ids with their content hashes."""
-        wanted = builtins.list(dict.fromkeys(ids))
-        rows: builtins.list[tuple[str, str, str]] = []
         with self._connect() as db:
-            for start in range(0, len(wanted), 900):
-                chunk = wanted[start : start + 900]
-                rows += db.execute(
-                    f"SELECT id, record, content_hash FROM innovations WHERE id IN "
-                    f"({','.join('?' * len(chunk))})",
-                    chunk,
-                ).fetchall()
+            rows = _rows_by_id(db, builtins.list(dict.fromkeys(ids)))
         found: dict[str, tuple[Innovation, str]] = {}
         for key, record, digest in rows:
             try:
-                found[str(key)] = (_load(record), str(digest))
+                found[key] = (_load(record), digest)
             except (ValueError, TypeError) as exc:
                 self.row_errors[key] = f"stored record is unreadable ({type(exc).__name__})"
         return found
@@ -648,3 +619,15 @@ class Catalogue:
                 (cutoff,),
             )
         return cursor.rowcount
+
+
+def _rows_by_id(db: sqlite3.Connection, ids: list[str]) -> list[tuple[str, str, str]]:
+    """(id, record, content_hash) of the stored rows among ``ids``, queried in chunks that stay
+    under SQLite's limit on bound parameters."""
+    rows: list[tuple[str, str, str]] = []
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT id, record, content_hash FROM innovations WHERE id IN ({marks})"
+        rows += [(str(a), str(b), str(c)) for a, b, c in db.execute(query, chunk)]
+    return rows
