@@ -266,7 +266,7 @@ class Recommender:
             self._swap(snapshot, records, hashes)  # searchable from here on
             try:
                 mapped = self.snapshots.persist(snapshot, self.encoders, self.analyzer, base)
-            except (OSError, SnapshotError) as exc:
+            except (OSError, SnapshotError, ValueError, RuntimeError) as exc:
                 # Served from memory; the next update retries the write (a restart rebuilds).
                 self.problems = [f"the index is served but could not be saved: {exc}"]
                 logger.exception("index snapshot %s could not be written", snapshot.version)
