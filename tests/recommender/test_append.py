@@ -172,3 +172,64 @@ def test_a_bulk_change_refits_instead_of_appending(recommender: Recommender, app
     recommender.rebuild()  # 6 new of 10 live (> half): vocabularies refitted, nothing appended
     assert "retired" not in recommender.manifest and recommender.manifest["count"] == 16
     assert recommender.recommend("irigasi sawah tadah hujan", limit=1).matches[0].innovation.id == "baru-1"
+
+
+KILLED_APPEND = """
+import dataclasses, sys, time
+from pathlib import Path
+import index.dense
+import recommender.engine as engine
+from index.encoders import HashingEncoder
+from recommender.workspace import open_recommender
+from recommender.writer import CatalogueWriter
+
+original = index.dense.DenseIndex.save
+
+def slow_save(self, folder, position):
+    files = original(self, folder, position)
+    with open(files[0], "r+b") as handle:  # leave the vector file half-written
+        handle.truncate(files[0].stat().st_size // 2)
+    print("writing", folder, rec.recommend("perahu pustaka anak pulau", limit=1).matches[0].innovation.id,
+          flush=True)
+    time.sleep(60)
+    return files
+
+index.dense.DenseIndex.save = slow_save
+engine.APPEND_MAX_SHARE = 1.0
+rec = open_recommender(Path(sys.argv[1]), [HashingEncoder(256)], seed=None)
+rec.ensure_index()
+item = rec.catalogue.get("bank-sampah-delta")
+CatalogueWriter(rec).replace(dataclasses.replace(item, problem="Perahu pustaka untuk anak pulau tanpa buku."))
+rec.rebuild()
+"""
+
+
+def test_a_kill_while_an_appended_snapshot_is_written_serves_the_previous_one_then_catches_up(
+    tmp_path: Path, encoder: HashingEncoder, recommender: Recommender
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    first = recommender.index_version
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_APPEND, str(tmp_path / "data")],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().split()
+    assert line[0] == "writing" and any(Path(line[1]).iterdir())  # files half on disk
+    assert line[2] == "bank-sampah-delta"  # served from memory before it was written
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    again = open_recommender(tmp_path / "data", [encoder], seed=None)
+    again.ensure_index()
+    assert again.index_version == first and again.behind() and not again.problems
+    again.rebuild()
+    assert (
+        again.recommend("perahu pustaka anak pulau", limit=1).matches[0].innovation.id == "bank-sampah-delta"
+    )
