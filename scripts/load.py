@@ -55,6 +55,7 @@ class Result:
     errors: int = 0
     messages: list[str] = field(default_factory=list)
     rss_kb: tuple[int | None, int | None] = (None, None)
+    rss_samples: list[tuple[float, int | None]] = field(default_factory=list)  # (seconds in, KiB)
 
     @property
     def requests(self) -> int:
@@ -121,6 +122,7 @@ def run_load(
     limit: int = 10,
     timeout: float = 30.0,
     pid: int | None = None,
+    rss_every: float = 0.0,
 ) -> Result:
     """`concurrency` threads posting for `seconds`; latencies of the successful requests."""
     result, lock = Result(concurrency), threading.Lock()
@@ -137,6 +139,14 @@ def run_load(
     ]
     for thread in threads:
         thread.start()
+    if rss_every > 0 and pid is not None:
+        result.rss_samples.append((0.0, before))
+        next_sample = started + rss_every
+        while any(t.is_alive() for t in threads):
+            threads[0].join(timeout=max(0.0, min(next_sample, deadline + timeout) - time.perf_counter()))
+            if time.perf_counter() >= next_sample:
+                result.rss_samples.append((time.perf_counter() - started, rss_kb(pid)))
+                next_sample += rss_every
     for thread in threads:
         thread.join()
     result.seconds = time.perf_counter() - started
@@ -194,6 +204,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--pid", type=int, help="server process: report its VmRSS at start and end")
     parser.add_argument(
+        "--rss-every",
+        type=float,
+        default=0.0,
+        help="with --pid: also sample its VmRSS every this many seconds",
+    )
+    parser.add_argument(
         "--compare", action="store_true", help="run concurrency 1, then --concurrency, and print the ratio"
     )
     return parser
@@ -212,11 +228,26 @@ def main(argv: list[str] | None = None) -> int:
     texts = load_texts(args.queries)
     levels = [1, args.concurrency] if args.compare and args.concurrency > 1 else [args.concurrency]
     results = [
-        run_load(url, c, args.seconds, texts, limit=args.limit, timeout=args.timeout, pid=args.pid)
+        run_load(
+            url,
+            c,
+            args.seconds,
+            texts,
+            limit=args.limit,
+            timeout=args.timeout,
+            pid=args.pid,
+            rss_every=args.rss_every,
+        )
         for c in levels
     ]
     print(f"POST {url}, {args.seconds:g} s per row, {len(texts)} distinct problems\n")
     print(table(results, args.pid is not None))
+    for r in results:
+        if r.rss_samples:
+            samples = ", ".join(
+                f"{at:.0f} s {'-' if kb is None else f'{kb / 1024:.0f}'}" for at, kb in r.rss_samples
+            )
+            print(f"\nserver RSS MB at concurrency {r.concurrency}: {samples}")
     if len(results) == 2 and results[0].rate:
         single, many = results
         print(

@@ -77,3 +77,23 @@ def test_non_2xx_answers_are_counted_and_shown(server: str, capsys) -> None:
 def test_only_loopback_servers_are_loaded() -> None:
     with pytest.raises(SystemExit):
         main(["--url", "http://example.org", "--seconds", "1"])
+
+
+def test_rss_is_sampled_through_the_run(server: str, capsys) -> None:
+    args = [
+        "--url",
+        server,
+        "--concurrency",
+        "1",
+        "--seconds",
+        "1.2",
+        "--pid",
+        str(os.getpid()),
+        "--rss-every",
+        "0.5",
+    ]
+    assert main(args) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("server RSS MB at"))
+    samples = line.split(": ", 1)[1].split(", ")
+    assert samples[0].startswith("0 s ") and len(samples) >= 3  # at 0, 0.5, 1.0 s (and later)
+    assert all(float(s.split()[-1]) > 0 for s in samples)
