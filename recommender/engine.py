@@ -205,7 +205,7 @@ class Recommender:
             snapshot = self.snapshots.build(
                 doc_ids=[i.id for i in items],
                 doc_keys=keys,
-                passages=[self._passages(i) for i in items],
+                passages=[self.passages(i) for i in items],
                 lexical=lexical,
                 chars=chars,
                 encoders=self.encoders,
@@ -254,7 +254,7 @@ class Recommender:
             base,
             doc_ids=[i.id for i in new],
             doc_keys=keys,
-            passages=[self._passages(i) for i in new],
+            passages=[self.passages(i) for i in new],
             retired=retired,
             lexical=base.lexical.extend([self._fields(i) for i in new], retired),
             chars=base.chars.extend([self.whole_text(i) for i in new]),
@@ -393,7 +393,7 @@ class Recommender:
     def whole_text(item: Innovation) -> str:
         return f"{item.name}. " + " ".join(t for t in (item.problem, item.solution, item.outcomes) if t)
 
-    def _passages(self, item: Innovation) -> list[tuple[str, str]]:
+    def passages(self, item: Innovation) -> list[tuple[str, str]]:
         out = [(WHOLE, self.whole_text(item))]
         for group in self.config.passages:
             text = ". ".join(getattr(item, f) for f in group if getattr(item, f))
