@@ -40,7 +40,10 @@ class DenseIndex:
         self.vectors = vectors if vectors.dtype == np.float32 else vectors.astype(np.float32)
         self.dim = int(vectors.shape[1])
         self.ann = ann
-        self.nprobe = nprobe or (max(32, _nlist(len(vectors)) // PROBE_SHARE) if ann is not None else 0)
+        # From the lists the index was trained with, so a loaded copy probes as the built one.
+        self.nprobe = nprobe or (
+            max(32, faiss.extract_index_ivf(ann).nlist // PROBE_SHARE) if ann is not None else 0
+        )
         if ann is not None:
             if ann.ntotal != len(vectors) or ann.d != self.dim:
                 raise ValueError(
@@ -91,6 +94,14 @@ class DenseIndex:
         if len(vectors):
             ann.add(vectors)
         return DenseIndex(joined, ann, self.nprobe)
+
+    def needs_training(self, rows: int) -> bool:
+        """Whether an IVF index has drifted from the list count ``rows`` vectors want (more than
+        2x either way: a build trains a fresh quantizer then)."""
+        if self.ann is None:
+            return False
+        nlist = faiss.extract_index_ivf(self.ann).nlist
+        return not 0.5 * _nlist(rows) <= nlist <= 2 * _nlist(rows)
 
     @property
     def kind(self) -> str:

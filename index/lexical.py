@@ -135,10 +135,17 @@ class LexicalIndex:
         other._derive()
         return other
 
+    @property
+    def live_count(self) -> int:
+        """Documents the statistics count (rows that are not retired)."""
+        return int(self.tf.shape[0] - self.retired.sum())
+
     def _derive(self) -> None:
         n_rows = self.tf.shape[0]
-        if len(self.retired) != n_rows:
+        if not len(self.retired):
             self.retired = np.zeros(n_rows, dtype=bool)
+        if len(self.retired) != n_rows:
+            raise ValueError(f"{len(self.retired)} retired flags for {n_rows} rows")
         live_row = ~self.retired
         live = np.repeat(live_row, np.diff(self.tf.indptr))  # per stored entry
         n = int(live_row.sum())

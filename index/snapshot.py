@@ -83,7 +83,7 @@ class Snapshot:
     _lease: IO[bytes] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        if len(self.retired) != len(self.doc_ids):
+        if not len(self.retired):
             self.retired = np.zeros(len(self.doc_ids), dtype=bool)
 
     @property
@@ -278,7 +278,7 @@ class SnapshotStore:
         self.root.mkdir(parents=True, exist_ok=True)
         flat = [(row, fld, text) for row, doc in enumerate(passages) for fld, text in doc]
         texts = [t for _, _, t in flat]
-        name = f"snap-{time.strftime('%Y%m%dT%H%M%S')}-{catalogue_hash[:10]}-{uuid.uuid4().hex[:6]}"
+        name = _snapshot_name(catalogue_hash)
         tmp = self.root / f".tmp-{name}"
         tmp.mkdir()
         try:
@@ -383,7 +383,7 @@ class SnapshotStore:
             )
             dense.append(base.dense[position].extend(vectors, ann_min_rows=self.ann_min_rows))
             keys.append([*base.passage_keys[position], *enc_keys])
-        name = f"snap-{time.strftime('%Y%m%dT%H%M%S')}-{catalogue_hash[:10]}-{uuid.uuid4().hex[:6]}"
+        name = _snapshot_name(catalogue_hash)
         all_retired = np.concatenate(
             [base.retired | np.asarray(retired, dtype=bool), np.zeros(len(doc_ids), bool)]
         )
@@ -533,6 +533,14 @@ def _carry(
     return carried
 
 
+def _snapshot_name(catalogue_hash: str) -> str:
+    """A new snapshot's directory name; names sort in the order they were made (to the
+    microsecond: appended snapshots follow each other within a second)."""
+    now = time.time()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now)) + f"{int(now * 1e6) % 1_000_000:06d}"
+    return f"snap-{stamp}-{catalogue_hash[:10]}-{uuid.uuid4().hex[:6]}"
+
+
 def _vectors_of(
     snapshot: Snapshot, position: int, encoder_name: str, wanted: set[str]
 ) -> dict[str, np.ndarray]:
@@ -554,6 +562,7 @@ def _check_counts(snapshot: Snapshot) -> None:
         ("lexical rows", snapshot.lexical.tf.shape[0], n),
         ("n-gram rows", snapshot.chars.matrix.shape[0], n),
     ]
+    checks += [("retired flags", len(snapshot.retired), n)]
     checks += [(f"dense-{i} rows", len(d), p) for i, d in enumerate(snapshot.dense)]
     checks += [(f"passage keys {i}", len(k), p) for i, k in enumerate(snapshot.passage_keys)]
     for what, found, expected in checks:

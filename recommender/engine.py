@@ -80,6 +80,10 @@ class Recommender:
         # Snapshots that failed to load, shown by /ready until a good build replaces them.
         self.problems: list[str] = []
         self._pending_cache: tuple[float, int] | None = None
+        # Snapshot names CURRENT held that proved older than the served state (never reloaded),
+        # and when a failed write of the served snapshot may be tried again (doubling waits).
+        self._older: set[str] = set()
+        self._save_retry_at, self._save_wait = 0.0, 1.0
 
     # -- index lifecycle -------------------------------------------------------------------
     @property
@@ -112,6 +116,12 @@ class Recommender:
     def invalidate_pending(self) -> None:
         self._pending_cache = None
 
+    @property
+    def persisted(self) -> bool:
+        """Whether the served snapshot is on disk (an appended one is served before it is)."""
+        state = self._state
+        return state is None or state.snapshot.persisted
+
     def behind(self) -> bool:
         return self._state is None or self.catalogue.seq() > self.indexed_seq
 
@@ -134,7 +144,7 @@ class Recommender:
         """Load the snapshot CURRENT names if another process built a newer one."""
         name = self.snapshots.current_name()
         state = self._state
-        if name is None or (state is not None and state.version == name):
+        if name is None or (state is not None and state.version == name) or name in self._older:
             return False
         try:
             snapshot = self.snapshots.load_path(self.snapshots.root / name, self.encoders, self.analyzer)
@@ -145,6 +155,7 @@ class Recommender:
             return False
         if state is not None and snapshot.catalogue_seq < state.snapshot.catalogue_seq:
             snapshot.release()
+            self._older.add(name)
             return False
         self._swap(snapshot)
         return True
@@ -160,8 +171,10 @@ class Recommender:
                 # Another process may have built while this one waited for the lock.
                 self.refresh()
                 state = self._state
-                if state is not None and not self.behind() and not self.problems:
+                if state is not None and not self.behind() and not self.problems and self.persisted:
                     return state.version
+                if not self.persisted and not self.behind() and time.monotonic() < self._save_retry_at:
+                    return self.index_version or ""  # the failed write is retried later
             seq = self.catalogue.seq()  # read first: changes made during the build stay pending
             state = self._state
             if not full and state is not None:
@@ -233,10 +246,16 @@ class Recommender:
         retired = base.retired.copy()
         retired[[r for d in changed if (r := state.rows.get(d)) is not None]] = True
         live = len(retired) - int(retired.sum())
+        cfg = self.config
         if (
             not base.chars.fitted
             or int(retired.sum()) > APPEND_MAX_SHARE * max(live, 1)
             or len(changed) > FULL_REFIT_SHARE * max(live, 1)  # vocabularies are refitted instead
+            # Settings changed since the base was built: a build applies them.
+            or (base.lexical.k1, base.lexical.b, base.lexical.field_weights)
+            != (cfg.bm25_k1, cfg.bm25_b, dict(cfg.lexical_fields))
+            # An IVF index grown past its trained list count is retrained by a build.
+            or any(d.needs_training(len(d)) for d in base.dense)
         ):
             return None
         fetched = self.catalogue.records_with_hashes(changed)
@@ -266,13 +285,18 @@ class Recommender:
             self._swap(snapshot, records, hashes)  # searchable from here on
             try:
                 mapped = self.snapshots.persist(snapshot, self.encoders, self.analyzer, base)
-            except (OSError, SnapshotError, ValueError, RuntimeError) as exc:
+            except BaseException as exc:
                 # Served from memory; the next update retries the write (a restart rebuilds).
-                self.problems = [f"the index is served but could not be saved: {exc}"]
+                self.problems = [f"the index is served but could not be saved: {exc!r}"]
                 logger.exception("index snapshot %s could not be written", snapshot.version)
+                self._save_retry_at = time.monotonic() + self._save_wait
+                self._save_wait = min(self._save_wait * 2, 60.0)
+                if not isinstance(exc, (OSError, SnapshotError, ValueError, RuntimeError)):
+                    raise
                 return snapshot.version
         self._remap(snapshot, mapped)
         self.problems = []
+        self._save_wait = 1.0
         return snapshot.version
 
     def _remap(self, snapshot: Snapshot, mapped: Snapshot) -> None:
@@ -410,6 +434,12 @@ class Recommender:
     def items(self) -> list[Innovation]:
         """The indexed innovations that still exist, in index row order."""
         return [i for i in self._require_state().items if i is not None]
+
+    @property
+    def row_items(self) -> list[Innovation | None]:
+        """The innovation of every index row, None where the row is deleted or retired (the
+        evaluation's whole-catalogue baselines score rows)."""
+        return list(self._require_state().items)
 
     def document_vectors(self, position: int = 0) -> tuple[list[Innovation], np.ndarray]:
         """The live innovations (index row order) and their whole-text vectors under encoder

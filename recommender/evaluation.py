@@ -73,8 +73,11 @@ class TfidfBaseline:
     """What a portal would bolt on today: TF-IDF word 1-2-grams over name, problem and solution."""
 
     def __init__(self, recommender: Recommender) -> None:
-        items = recommender.items
-        texts = [" ".join(x for x in (i.name, i.problem, i.solution) if x) for i in items]
+        # One row per index row (a deleted or retired one empty), as eligible() numbers them.
+        texts = [
+            " ".join(x for x in (i.name, i.problem, i.solution) if x) if i is not None else ""
+            for i in recommender.row_items
+        ]
         self.vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
         self.matrix = self.vectorizer.fit_transform(texts)
 
@@ -105,7 +108,7 @@ def run_systems(
     ``full`` are the shipped candidate ranker without and with the replication adjustments.
     """
     hybrid = recommender.with_config(recommender.config.without_adjustments())
-    ids = [i.id for i in hybrid.items]
+    ids = [i.id if i is not None else "" for i in hybrid.row_items]
     tfidf = TfidfBaseline(recommender)
     run = Run()
     for number, query in enumerate(queries, start=1):

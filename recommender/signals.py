@@ -16,7 +16,7 @@ def idf_coverage(lexical: LexicalIndex, terms: list[str], row: int) -> tuple[flo
     A term the catalogue never saw weighs as a term in no document: a query whose distinctive
     words are all unknown is barely covered, however well its few common words match.
     """
-    n = lexical.tf.shape[0]
+    n = lexical.live_count
     unseen = math.log1p((n + 0.5) / 0.5)
     columns = [lexical.vocabulary.get(t, -1) for t in terms]
     weights = [float(lexical.idf[c]) if c >= 0 else unseen for c in columns]

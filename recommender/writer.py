@@ -266,7 +266,7 @@ class IndexUpdater:
             rec.refresh()
             rec.sync_registry()  # registry writes by other processes change ranking, not documents
             rec.mask_deleted()  # deletes made through another process leave results at once
-            if not rec.behind() and not rec.problems:
+            if not rec.behind() and not rec.problems and rec.persisted:
                 self._first_pending = None
                 return False
             now = time.monotonic()

@@ -187,6 +187,11 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         recommender.ensure_index(progress=True)
         if recommender.behind():
             recommender.rebuild(progress=True)
+        if not recommender.persisted:
+            print(
+                f"replikasi: the index could not be saved: {'; '.join(recommender.problems)}", file=sys.stderr
+            )
+            return 1
         print(f"index snapshot {recommender.index_version} is live (a running server picks it up)")
     return 1 if report.rejected else 0
 
@@ -242,6 +247,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.incremental:
             recommender.ensure_index(progress=True)
         version = recommender.rebuild(progress=True, full=not args.incremental)
+        if not recommender.persisted:
+            print(
+                f"replikasi: the index could not be saved: {'; '.join(recommender.problems)}", file=sys.stderr
+            )
+            return 1
         print(f"index snapshot {version} is live (a running server picks it up)")
         return 0
     recommender.ensure_index(progress=True)

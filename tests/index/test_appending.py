@@ -86,3 +86,14 @@ def test_an_ivf_index_gets_the_new_rows_without_losing_the_old_ones() -> None:
     allowed = np.zeros(3005, dtype=bool)
     allowed[3002] = True
     assert grown.top(extra[0], 3, allowed)[0].tolist() == [3002]
+
+
+def test_a_loaded_ivf_index_probes_as_many_lists_as_the_appended_one(tmp_path) -> None:
+    base = DenseIndex.build(_unit(3000, 16, 0), ann_min_rows=1000)
+    grown = base.extend(_unit(3000, 16, 1), ann_min_rows=1000)
+    grown.save(tmp_path, 0)
+    loaded = DenseIndex.load(tmp_path, 0)
+    assert loaded.nprobe == grown.nprobe == base.nprobe  # from the trained lists, not the rows
+    queries = _unit(20, 16, 5)
+    assert all((loaded.top(q, 40)[0] == grown.top(q, 40)[0]).all() for q in queries)
+    assert not base.needs_training(3000) and grown.needs_training(4 * 6000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from recommender.workspace import open_recommender
 from recommender.writer import CatalogueWriter, IndexUpdater
 
 QUERIES = [
+    "ambulans lambat datang saat darurat zzyzx qwerty",  # unknown words: the no-match signals
     "ambulans lambat datang saat darurat",
     "sampah menumpuk di pasar",
     "akta kelahiran bayi",
@@ -23,10 +25,15 @@ QUERIES = [
 ]
 
 
-def _answers(rec: Recommender) -> list[list[tuple[str, float]]]:
-    return [
-        [(m.innovation.id, round(m.score, 4)) for m in rec.recommend(q, limit=5).matches] for q in QUERIES
-    ]
+def _answers(rec: Recommender) -> list[tuple[list[tuple[str, float]], float]]:
+    """Per query: the top five (id, score) and the no-good-match probability."""
+    out = []
+    for q in QUERIES:
+        found = rec.recommend(q, limit=5)
+        out.append(
+            ([(m.innovation.id, round(m.score, 4)) for m in found.matches], round(found.match_probability, 4))
+        )
+    return out
 
 
 def _edit(rec: Recommender) -> CatalogueWriter:
@@ -77,9 +84,9 @@ def test_an_edited_documents_old_text_is_never_served(recommender: Recommender, 
     recommender.rebuild()
     ids = [[m.innovation.id for m in recommender.recommend(q, limit=10).matches] for q in QUERIES]
     assert all("psc-119-beta" not in found for found in ids)
-    assert ids[3][0] == "bank-sampah-delta"  # found by its new text
+    assert ids[4][0] == "bank-sampah-delta"  # found by its new text
     assert all(found.count("bank-sampah-delta") <= 1 for found in ids)  # one row per document
-    assert "ambulans-laut-gamma" in ids[0][:3]
+    assert "ambulans-laut-gamma" in ids[1][:3]
     assert len(recommender.items) == 10
 
 
@@ -104,7 +111,7 @@ def test_the_change_is_served_before_the_snapshot_is_written(
 
     def slow_persist(store, snapshot, *args, **kwargs):
         # Called after the swap: the edited text is already searchable from memory.
-        seen.append(recommender.recommend(QUERIES[3], limit=1).matches[0].innovation.id)
+        seen.append(recommender.recommend(QUERIES[4], limit=1).matches[0].innovation.id)
         assert recommender.snapshots.current_name() != snapshot.version
         return persist(store, snapshot, *args, **kwargs)
 
@@ -128,13 +135,16 @@ def test_a_failed_write_keeps_serving_says_so_and_is_retried(
     _edit(recommender)
     updater = IndexUpdater(recommender, debounce=0, max_delay=0)
     updater.step(force=True)
-    assert recommender.recommend(QUERIES[3], limit=1).matches[0].innovation.id == "bank-sampah-delta"
+    assert recommender.recommend(QUERIES[4], limit=1).matches[0].innovation.id == "bank-sampah-delta"
     assert any("could not be saved" in p for p in recommender.problems)
     written = recommender.snapshots.current_name()
     assert written != recommender.index_version
     monkeypatch.setattr(SnapshotStore, "persist", persist)
+    updater.step(force=True)  # within the first wait (1 s): not tried again yet
+    assert recommender.snapshots.current_name() == written and not recommender.persisted
+    time.sleep(1.1)
     updater.step(force=True)
-    assert not recommender.problems
+    assert not recommender.problems and recommender.persisted
     assert recommender.snapshots.current_name() == recommender.index_version != written
 
 
@@ -233,3 +243,16 @@ def test_a_kill_while_an_appended_snapshot_is_written_serves_the_previous_one_th
     assert (
         again.recommend("perahu pustaka anak pulau", limit=1).matches[0].innovation.id == "bank-sampah-delta"
     )
+
+
+def test_the_evaluation_scores_an_appended_index_by_its_rows(recommender: Recommender, appending) -> None:
+    from recommender.evaluation import Query, run_systems
+
+    _edit(recommender)
+    recommender.rebuild()
+    assert recommender.manifest["retired"] == 2
+    run = run_systems(recommender, [Query("q", QUERIES[4], "paraphrase")])
+    for system, ranked in run.ranked.items():
+        found = ranked["q"]
+        assert len(found) == len(set(found)) and "psc-119-beta" not in found and "" not in found, system
+        assert found[0] == "bank-sampah-delta", system

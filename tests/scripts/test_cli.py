@@ -125,3 +125,23 @@ def test_a_bad_setting_is_reported_without_a_traceback(env: Path, capsys, monkey
     monkeypatch.setenv("REPLIKASI_THREADS", "zero")
     assert main(["build-index"]) == 2
     assert "REPLIKASI_THREADS" in capsys.readouterr().err
+
+
+def test_an_index_that_could_not_be_saved_fails_the_command(env: Path, capsys, monkeypatch) -> None:
+    import recommender.engine as engine
+    from index.snapshot import SnapshotStore
+
+    assert main(["build-index"]) == 0  # seeds and builds the tiny catalogue
+    monkeypatch.setattr(engine, "APPEND_MAX_SHARE", 1.0)
+    jsonl = env / "edit.jsonl"
+    row = json.loads(TINY.read_text().splitlines()[0])
+    jsonl.write_text(json.dumps({**row, "outcomes": "Diperluas ke seluruh desa."}) + "\n", encoding="utf-8")
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(SnapshotStore, "persist", full_disk)
+    capsys.readouterr()
+    assert main(["import", str(jsonl)]) == 1  # the append was served in memory, never written
+    err = capsys.readouterr().err
+    assert "could not be saved" in err and "No space left" in err
