@@ -24,8 +24,8 @@ DERIVED: dict[str, Callable[[Mapping[str, float]], float]] = {
     "known_share_x_bm25": lambda s: s.get("known_share", 0.0) * s.get("bm25_normalised", 0.0),
     "low_dense": lambda s: max(0.0, 0.3 - s.get("dense_cosine", 0.0)),
 }
-# Flag below this probability: on the cross-validated curve (docs/quality.md) it wrongly flags
-# fewer than one judged query in ten; 0.3 would flag one in seven.
+# Flag below this probability unless a fit says otherwise: scripts.fit_no_match saves, with the
+# weights, the highest threshold whose cross-validated judged flags stay within one in ten.
 THRESHOLD = 0.25
 
 

@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         summary["lan_known_item"] = known_item(recommender, args.lan)
         lan_took = time.perf_counter() - lan_started
         rows = labelled_rows(recommender, queries, qrels, load_queries(NEGATIVES))
-        summary["no_match_cross_validated"] = cross_validated(rows)
+        summary["no_match_cross_validated"] = cross_validated(rows, shipped=recommender.no_match.threshold)
         candidates = fit_fusion.samples(recommender, queries, qrels)
         summary["learned_fusion_cross_validated"] = fit_fusion.cross_validated(recommender, candidates, qrels)
     summary["encoders"] = [e.name for e in recommender.encoders]
