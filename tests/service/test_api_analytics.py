@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from recommender.engine import Recommender
-from service.app import create_app
 from service.settings import Settings
+from tests.conftest import serving
 from tests.recommender.demand import GAP, build_log
 
 ANALYST, WRITER = "kunci-analis", "kunci-penulis"
@@ -19,7 +20,7 @@ ROUTES = ("themes", "innovations", "gaps", "duplicates")
 
 
 @pytest.fixture
-def api(tmp_path: Path, recommender: Recommender) -> Iterator[TestClient]:
+def api(tmp_path: Path, recommender: Recommender, tiny_app: FastAPI) -> Iterator[TestClient]:
     build_log(recommender.catalogue)
     settings = Settings(
         data_dir=tmp_path / "data",
@@ -27,9 +28,7 @@ def api(tmp_path: Path, recommender: Recommender) -> Iterator[TestClient]:
         api_keys=f"{ANALYST}:analytics,{WRITER}:write+registry",
         log_retention_days=3650,
     )  # the constructed log is from 2025
-    with TestClient(
-        create_app(settings, recommender), headers={"Authorization": f"Bearer {ANALYST}"}
-    ) as client:
+    with serving(tiny_app, settings, recommender, headers={"Authorization": f"Bearer {ANALYST}"}) as client:
         yield client
 
 
