@@ -13,10 +13,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from index.encoders import HashingEncoder
+from recommender.catalogue import Catalogue
 from recommender.engine import Recommender
-from recommender.workspace import open_recommender
+from recommender.workspace import DATABASE, open_recommender
 from service.app import create_app, reset_state
 from service.settings import Settings
+from tests.recommender.demand import build_log
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY = FIXTURES / "tiny.jsonl"
@@ -45,13 +47,35 @@ def tiny_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-@pytest.fixture
-def recommender(tmp_path: Path, encoder: HashingEncoder, tiny_data_dir: Path) -> Recommender:
-    """The tiny catalogue, indexed, in this test's own copy of the session's data directory."""
-    shutil.copytree(tiny_data_dir, tmp_path / "data")
+def _open_copy(template: Path, tmp_path: Path, encoder: HashingEncoder) -> Recommender:
+    shutil.copytree(template, tmp_path / "data")
     rec = open_recommender(tmp_path / "data", [encoder], seed=TINY)
     rec.ensure_index()
     return rec
+
+
+@pytest.fixture
+def recommender(tmp_path: Path, encoder: HashingEncoder, tiny_data_dir: Path) -> Recommender:
+    """The tiny catalogue, indexed, in this test's own copy of the session's data directory."""
+    return _open_copy(tiny_data_dir, tmp_path, encoder)
+
+
+@pytest.fixture(scope="session")
+def logged_data_dir(tiny_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``tiny_data_dir`` with the constructed query log (tests.recommender.demand.build_log):
+    written once, since it is a commit per query. Read-only, like ``tiny_data_dir``."""
+    data = tmp_path_factory.mktemp("logged-template") / "data"
+    shutil.copytree(tiny_data_dir, data)
+    catalogue = Catalogue(data / DATABASE)
+    build_log(catalogue)
+    catalogue.close()
+    return data
+
+
+@pytest.fixture
+def logged_recommender(tmp_path: Path, encoder: HashingEncoder, logged_data_dir: Path) -> Recommender:
+    """``recommender`` whose catalogue holds the constructed query log, in this test's own copy."""
+    return _open_copy(logged_data_dir, tmp_path, encoder)
 
 
 def tiny_settings(data_dir: Path) -> Settings:

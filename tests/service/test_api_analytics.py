@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from recommender.engine import Recommender
 from service.settings import Settings
 from tests.conftest import serving
-from tests.recommender.demand import GAP, build_log
+from tests.recommender.demand import GAP
 
 ANALYST, WRITER = "kunci-analis", "kunci-penulis"
 MARCH = {"from": "2025-03-01", "to": "2025-03-31"}
@@ -20,8 +20,13 @@ ROUTES = ("themes", "innovations", "gaps", "duplicates")
 
 
 @pytest.fixture
+def recommender(logged_recommender: Recommender) -> Recommender:
+    """Every test here reads the constructed query log: a copy of it, not written anew."""
+    return logged_recommender
+
+
+@pytest.fixture
 def api(tmp_path: Path, recommender: Recommender, tiny_app: FastAPI) -> Iterator[TestClient]:
-    build_log(recommender.catalogue)
     settings = Settings(
         data_dir=tmp_path / "data",
         encoder="hashing-256",

@@ -17,15 +17,20 @@ from recommender.replication import Replication
 from service import session
 from service.settings import Settings, hash_key
 from tests.conftest import serving
-from tests.recommender.demand import GAP, STUNTING, build_log
+from tests.recommender.demand import GAP, STUNTING
 
 ANALYST, WRITER = "kunci-analis", "kunci-penulis"
 MARCH = {"from": "2025-03-01", "to": "2025-03-31"}
 
 
 @pytest.fixture
+def recommender(logged_recommender: Recommender) -> Recommender:
+    """Every test here reads the constructed query log: a copy of it, not written anew."""
+    return logged_recommender
+
+
+@pytest.fixture
 def web(tmp_path: Path, recommender: Recommender, tiny_app: FastAPI) -> Iterator[TestClient]:
-    build_log(recommender.catalogue)
     recommender.registry.create(
         Replication(
             id="stunting-iota-di-sleman",
