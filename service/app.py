@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
+from starlette.datastructures import State
 
 from index.threads import one_blas_thread
 from recommender.engine import Recommender
@@ -81,6 +82,26 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.updater.stop()
 
 
+def reset_state(app: FastAPI, settings: Settings, recommender: Recommender | None) -> None:
+    """Give an app from create_app a fresh state: its keys, settings and recommender.
+
+    create_app calls it once. Tests call it again to serve a recommender of their own through
+    one app, since FastAPI prepares each route on the app's first request to it (about 0.25 s
+    an app). The middleware keeps the limits of the settings the app was created with.
+    """
+    app.state = State()
+    app.state.key_hashes = settings.key_hashes()
+    # Keep no plain key around once hashed.
+    app.state.settings = settings.model_copy(update={"api_keys": ""})
+    app.state.recommender = recommender
+    app.state.updater = None
+    app.state.writer = None
+    app.state.jobs = None
+    if recommender is not None:
+        _attach(app, recommender)
+    app.state.index_error = None
+
+
 def create_app(settings: Settings | None = None, recommender: Recommender | None = None) -> FastAPI:
     """Build the app; tests pass a ready recommender to skip model loading."""
     settings = settings or Settings()
@@ -93,16 +114,7 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
         "matched to a region's problem, with the reasons. Writes need an API key.",
         lifespan=_lifespan,
     )
-    app.state.key_hashes = settings.key_hashes()
-    # Keep no plain key around once hashed.
-    app.state.settings = settings.model_copy(update={"api_keys": ""})
-    app.state.recommender = recommender
-    app.state.updater = None
-    app.state.writer = None
-    app.state.jobs = None
-    if recommender is not None:
-        _attach(app, recommender)
-    app.state.index_error = None
+    reset_state(app, settings, recommender)
     errors.install(app)
     _middleware(app, settings)
     app.include_router(health.router)

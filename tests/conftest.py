@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from index.encoders import HashingEncoder
+from recommender.catalogue import Catalogue
 from recommender.engine import Recommender
-from recommender.workspace import open_recommender
+from recommender.workspace import DATABASE, open_recommender
+from service.app import create_app, reset_state
+from service.settings import Settings
+from tests.recommender.demand import build_log
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY = FIXTURES / "tiny.jsonl"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 API_KEY = "test-key-123"
+# What create_app hands the middleware; reset_state cannot change these.
+MIDDLEWARE_SETTINGS = ("max_body_bytes", "max_query_body_bytes", "body_timeout_seconds", "cors_origins")
 
 
 @pytest.fixture
@@ -23,20 +33,85 @@ def encoder() -> HashingEncoder:
     return HashingEncoder(256)
 
 
-@pytest.fixture
-def recommender(tmp_path: Path, encoder: HashingEncoder) -> Recommender:
+@pytest.fixture(scope="session")
+def tiny_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory seeded with the tiny catalogue and indexed once per session.
+
+    Read-only: tests never open it; ``recommender`` copies it (a few ms) instead of seeding and
+    indexing anew (about 0.2 s), so every test still writes to a data directory of its own.
+    """
+    data = tmp_path_factory.mktemp("tiny-template") / "data"
+    built = open_recommender(data, [HashingEncoder(256)], seed=TINY)
+    built.ensure_index()
+    built.catalogue.close()  # checkpoints the WAL, so the copy is the whole database
+    return data
+
+
+def _open_copy(template: Path, tmp_path: Path, encoder: HashingEncoder) -> Recommender:
+    shutil.copytree(template, tmp_path / "data")
     rec = open_recommender(tmp_path / "data", [encoder], seed=TINY)
     rec.ensure_index()
     return rec
 
 
 @pytest.fixture
-def client(tmp_path: Path, recommender: Recommender) -> Iterator[TestClient]:
-    from service.app import create_app
-    from service.settings import Settings
+def recommender(tmp_path: Path, encoder: HashingEncoder, tiny_data_dir: Path) -> Recommender:
+    """The tiny catalogue, indexed, in this test's own copy of the session's data directory."""
+    return _open_copy(tiny_data_dir, tmp_path, encoder)
 
-    settings = Settings(data_dir=tmp_path / "data", encoder="hashing-256", api_keys=API_KEY)
-    with TestClient(create_app(settings, recommender)) as test_client:
+
+@pytest.fixture(scope="session")
+def logged_data_dir(tiny_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``tiny_data_dir`` with the constructed query log (tests.recommender.demand.build_log):
+    written once, since it is a commit per query. Read-only, like ``tiny_data_dir``."""
+    data = tmp_path_factory.mktemp("logged-template") / "data"
+    shutil.copytree(tiny_data_dir, data)
+    catalogue = Catalogue(data / DATABASE)
+    build_log(catalogue)
+    catalogue.close()
+    return data
+
+
+@pytest.fixture
+def logged_recommender(tmp_path: Path, encoder: HashingEncoder, logged_data_dir: Path) -> Recommender:
+    """``recommender`` whose catalogue holds the constructed query log, in this test's own copy."""
+    return _open_copy(logged_data_dir, tmp_path, encoder)
+
+
+def tiny_settings(data_dir: Path) -> Settings:
+    """The settings ``client`` serves with: the test encoder and one key with every scope."""
+    return Settings(data_dir=data_dir, encoder="hashing-256", api_keys=API_KEY)
+
+
+@pytest.fixture(scope="session")
+def tiny_app(tiny_data_dir: Path) -> FastAPI:
+    """One app for every ``client``: FastAPI prepares a route on an app's first request to it
+    (about 0.25 s an app), so tests share the routes and ``client`` replaces the state."""
+    return create_app(tiny_settings(tiny_data_dir))
+
+
+@contextmanager
+def serving(
+    app: FastAPI, settings: Settings, recommender: Recommender, **client: Any
+) -> Iterator[TestClient]:
+    """``app`` (``tiny_app``) over HTTP with a fresh state: these settings, this recommender.
+
+    Only the middleware keeps what the app was created with, so settings that change it need
+    an app of their own (create_app).
+    """
+    made = tiny_settings(settings.data_dir)
+    for limit in MIDDLEWARE_SETTINGS:
+        if getattr(settings, limit) != getattr(made, limit):
+            raise ValueError(f"{limit} is read by the middleware: use create_app for this test")
+    reset_state(app, settings, recommender)
+    with TestClient(app, **client) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def client(tmp_path: Path, recommender: Recommender, tiny_app: FastAPI) -> Iterator[TestClient]:
+    """The tiny app over HTTP, serving this test's own ``recommender``."""
+    with serving(tiny_app, tiny_settings(tmp_path / "data"), recommender) as test_client:
         yield test_client
 
 

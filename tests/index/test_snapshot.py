@@ -118,6 +118,7 @@ SLOW_BUILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.heavy
 def test_killing_a_rebuild_while_it_writes_files_leaves_the_previous_snapshot_served(tmp_path: Path) -> None:
     store = SnapshotStore(tmp_path)
     first = _build(store, HashingEncoder(32))

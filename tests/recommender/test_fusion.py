@@ -121,6 +121,7 @@ def test_the_no_match_signals_read_the_query_not_its_translation(recommender: Re
     assert 0 < on["bm25_normalised"] == off.recommend(text, limit=3).signals["bm25_normalised"]
 
 
+@pytest.mark.heavy
 def test_cross_validation_reports_every_method_per_kind(recommender: Recommender) -> None:
     from scripts.fit_fusion import METHODS, cross_validated, report, samples
 

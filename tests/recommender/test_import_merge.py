@@ -16,6 +16,8 @@ from recommender.record import MAX_LIST, validate_record
 from recommender.workspace import BUNDLED_CATALOGUE
 from tests.recommender.adapters.conftest import LAN_EXPORT
 
+pytestmark = pytest.mark.heavy  # the bundled catalogue, most tests the LAN export too
+
 KIT = ("prerequisites", "steps", "obstacles", "contact")
 
 

@@ -29,6 +29,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.mark.heavy
 def test_import_keeps_good_rows_and_lists_each_bad_one(env: Path, capsys) -> None:
     csv_file = env / "mixed.csv"
     csv_file.write_text(GOOD_AND_BAD, encoding="utf-8")
@@ -45,6 +46,7 @@ def test_import_keeps_good_rows_and_lists_each_bad_one(env: Path, capsys) -> Non
 LAN_EXPORT = Path(__file__).resolve().parents[3] / "shared" / "data" / "lan" / "inovasi_lan.jsonl"
 
 
+@pytest.mark.heavy
 def test_a_lan_export_dry_run_then_merge(env: Path, capsys) -> None:
     if not LAN_EXPORT.is_file():
         pytest.skip("../shared/data/lan/inovasi_lan.jsonl is not here")
@@ -66,12 +68,14 @@ def test_a_lan_export_dry_run_then_merge(env: Path, capsys) -> None:
     assert ": 0 new, 0 updated;" in summary and "(0 of those merged)" in summary
 
 
+@pytest.mark.heavy
 def test_import_reads_standard_input(env: Path, capsys, monkeypatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(TINY.read_bytes())))
     assert main(["import", "-"]) == 0
     assert "imported 10 innovations: 10 new, 0 updated;" in capsys.readouterr().out
 
 
+@pytest.mark.heavy
 def test_rows_the_cli_imports_are_searchable_and_a_server_process_picks_them_up(env: Path, capsys) -> None:
     from index.encoders import HashingEncoder
     from recommender.workspace import open_recommender
@@ -92,6 +96,7 @@ def test_rows_the_cli_imports_are_searchable_and_a_server_process_picks_them_up(
     assert top.innovation.id == "perahu-pustaka-zeta"
 
 
+@pytest.mark.heavy
 def test_build_index_runs_never_delete_the_snapshot_a_server_serves(env: Path) -> None:
     from index.encoders import HashingEncoder
     from recommender.workspace import open_recommender
@@ -106,6 +111,7 @@ def test_build_index_runs_never_delete_the_snapshot_a_server_serves(env: Path) -
     assert served.recommend("ambulans gawat darurat").matches
 
 
+@pytest.mark.heavy
 def test_recommend_prints_ranked_innovations_with_reasons(env: Path, capsys) -> None:
     assert main(["recommend", "sampah rumah tangga menumpuk", "-k", "3"]) == 0
     out = capsys.readouterr().out
@@ -113,6 +119,7 @@ def test_recommend_prints_ranked_innovations_with_reasons(env: Path, capsys) -> 
     assert "kata cocok:" in out and "relevansi" in out
 
 
+@pytest.mark.heavy
 def test_errors_are_one_line_and_a_non_zero_exit(env: Path, capsys) -> None:
     assert main(["recommend", "sampah", "--sector", "luar-angkasa"]) == 2
     err = capsys.readouterr().err

@@ -12,6 +12,8 @@ import pytest
 
 from scripts.convert_e5 import PROMPTS, main
 
+pytestmark = pytest.mark.heavy  # even a refusal imports torch first: a second or more
+
 SENTENCES = [
     "Berapa biaya pembuatan akta kelahiran di Dukcapil?",
     "Puskesmas keliling melayani warga di desa terpencil setiap minggu.",

@@ -46,6 +46,7 @@ def _rows(out: str) -> list[list[str]]:
     return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[1:]]
 
 
+@pytest.mark.heavy
 def test_a_second_of_load_reports_requests_latency_and_no_errors(server: str, capsys) -> None:
     assert main(["--url", server, "--concurrency", "2", "--seconds", "1", "--pid", str(os.getpid())]) == 0
     out = capsys.readouterr().out
@@ -59,6 +60,7 @@ def test_a_second_of_load_reports_requests_latency_and_no_errors(server: str, ca
     assert float(rss_start) > 0 and float(rss_end) > 0
 
 
+@pytest.mark.heavy
 def test_compare_prints_both_rows_and_the_ratio(server: str, capsys) -> None:
     assert main(["--url", server, "--concurrency", "3", "--seconds", "0.5", "--compare"]) == 0
     out = capsys.readouterr().out
@@ -66,6 +68,7 @@ def test_compare_prints_both_rows_and_the_ratio(server: str, capsys) -> None:
     assert "throughput x" in out
 
 
+@pytest.mark.heavy
 def test_non_2xx_answers_are_counted_and_shown(server: str, capsys) -> None:
     assert main(["--url", server, "--path", "/nowhere", "--concurrency", "1", "--seconds", "0.3"]) == 1
     out = capsys.readouterr().out

@@ -9,6 +9,8 @@ import pytest
 
 from scripts.measure_import import LAN_EXPORT, main
 
+pytestmark = pytest.mark.heavy  # every test reads the LAN export
+
 
 def test_it_prints_the_cross_validated_accuracy_and_duplicate_table(capsys) -> None:
     if not LAN_EXPORT.is_file():

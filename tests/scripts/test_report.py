@@ -10,14 +10,19 @@ import pytest
 from recommender.engine import Recommender
 from recommender.interest import InterestStore, validate_interest
 from scripts.cli import main
-from tests.recommender.demand import GAP, build_log
+from tests.recommender.demand import GAP
 
 SECTIONS = ("tema", "tren", "inovasi", "celah", "duplikat")
 
 
 @pytest.fixture
+def recommender(logged_recommender: Recommender) -> Recommender:
+    """Every test here reads the constructed query log: a copy of it, not written anew."""
+    return logged_recommender
+
+
+@pytest.fixture
 def data_dir(recommender: Recommender, monkeypatch: pytest.MonkeyPatch) -> Path:
-    build_log(recommender.catalogue)
     InterestStore(recommender.catalogue).add(
         validate_interest("stunting-iota", {"asker_province": "Aceh"}, created_at="2025-03-05T10:00:00Z")
     )

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from recommender.engine import Recommender
-from service.app import create_app
 from service.settings import Settings
-from tests.recommender.demand import GAP, build_log
+from tests.conftest import serving
+from tests.recommender.demand import GAP
 
 ANALYST, WRITER = "kunci-analis", "kunci-penulis"
 MARCH = {"from": "2025-03-01", "to": "2025-03-31"}
@@ -19,17 +20,20 @@ ROUTES = ("themes", "innovations", "gaps", "duplicates")
 
 
 @pytest.fixture
-def api(tmp_path: Path, recommender: Recommender) -> Iterator[TestClient]:
-    build_log(recommender.catalogue)
+def recommender(logged_recommender: Recommender) -> Recommender:
+    """Every test here reads the constructed query log: a copy of it, not written anew."""
+    return logged_recommender
+
+
+@pytest.fixture
+def api(tmp_path: Path, recommender: Recommender, tiny_app: FastAPI) -> Iterator[TestClient]:
     settings = Settings(
         data_dir=tmp_path / "data",
         encoder="hashing-256",
         api_keys=f"{ANALYST}:analytics,{WRITER}:write+registry",
         log_retention_days=3650,
     )  # the constructed log is from 2025
-    with TestClient(
-        create_app(settings, recommender), headers={"Authorization": f"Bearer {ANALYST}"}
-    ) as client:
+    with serving(tiny_app, settings, recommender, headers={"Authorization": f"Bearer {ANALYST}"}) as client:
         yield client
 
 

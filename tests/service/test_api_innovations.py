@@ -496,6 +496,7 @@ def test_export_applies_the_filters(client: TestClient) -> None:
 LAN_EXPORT = Path(__file__).resolve().parents[3] / "shared" / "data" / "lan" / "inovasi_lan.jsonl"
 
 
+@pytest.mark.heavy
 def test_another_portals_export_imports_through_its_adapter(client: TestClient, auth: dict) -> None:
     if not LAN_EXPORT.is_file():
         pytest.skip("../shared/data/lan/inovasi_lan.jsonl is not here")

@@ -9,19 +9,20 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from recommender.engine import Recommender
-from service.app import create_app
 from service.ratelimit import TokenBuckets
 from service.settings import Settings
+from tests.conftest import serving
 
 KEY = "kunci-analis"
 URL = "/v1/innovations/stunting-iota/interest"
 
 
 @pytest.fixture
-def api(tmp_path: Path, recommender: Recommender) -> Iterator[TestClient]:
+def api(tmp_path: Path, recommender: Recommender, tiny_app: FastAPI) -> Iterator[TestClient]:
     settings = Settings(
         data_dir=tmp_path / "data",
         encoder="hashing-256",
@@ -29,7 +30,7 @@ def api(tmp_path: Path, recommender: Recommender) -> Iterator[TestClient]:
         interest_burst=3,
         interest_refill_seconds=600,
     )
-    with TestClient(create_app(settings, recommender)) as client:
+    with serving(tiny_app, settings, recommender) as client:
         yield client
 
 

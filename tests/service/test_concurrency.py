@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.service.test_api_innovations import drone
@@ -18,6 +19,7 @@ PROBLEMS = [
 ]
 
 
+@pytest.mark.heavy
 def test_200_concurrent_searches_during_a_create_delete_loop_never_fail(
     client: TestClient, auth: dict
 ) -> None:

@@ -8,23 +8,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from recommender.engine import Recommender
 from recommender.registry import RegistryFilters
 from recommender.replication import Replication
 from service import session
-from service.app import create_app
 from service.settings import Settings, hash_key
-from tests.recommender.demand import GAP, STUNTING, build_log
+from tests.conftest import serving
+from tests.recommender.demand import GAP, STUNTING
 
 ANALYST, WRITER = "kunci-analis", "kunci-penulis"
 MARCH = {"from": "2025-03-01", "to": "2025-03-31"}
 
 
 @pytest.fixture
-def web(tmp_path: Path, recommender: Recommender) -> Iterator[TestClient]:
-    build_log(recommender.catalogue)
+def recommender(logged_recommender: Recommender) -> Recommender:
+    """Every test here reads the constructed query log: a copy of it, not written anew."""
+    return logged_recommender
+
+
+@pytest.fixture
+def web(tmp_path: Path, recommender: Recommender, tiny_app: FastAPI) -> Iterator[TestClient]:
     recommender.registry.create(
         Replication(
             id="stunting-iota-di-sleman",
@@ -42,7 +48,7 @@ def web(tmp_path: Path, recommender: Recommender) -> Iterator[TestClient]:
         api_keys=f"{ANALYST}:analytics,{WRITER}:write+registry",
         log_retention_days=3650,
     )
-    with TestClient(create_app(settings, recommender)) as client:
+    with serving(tiny_app, settings, recommender) as client:
         yield client
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from recommender.adapters.base import AdaptedRow
 from recommender.adapters.duplicates import DUPLICATE_THRESHOLD, find_duplicates
 from recommender.adapters.measure import duplicate_check, lan_citations
@@ -51,6 +53,7 @@ def test_find_duplicates_pairs_the_same_innovation_only() -> None:
     assert find_duplicates([], stored) == [] and find_duplicates(incoming, []) == []
 
 
+@pytest.mark.heavy
 def test_threshold_on_the_lan_records_the_catalogue_cites(lan_bytes: bytes, catalogue: list[dict]) -> None:
     assert len(lan_citations(catalogue)) == 111
     (check,) = duplicate_check(lan_bytes, catalogue, [DUPLICATE_THRESHOLD])
@@ -58,6 +61,7 @@ def test_threshold_on_the_lan_records_the_catalogue_cites(lan_bytes: bytes, cata
     assert check.precision >= 0.9 and check.recall >= 0.9
 
 
+@pytest.mark.heavy
 def test_lan_rows_point_at_the_record_citing_them(lan_rows: list[AdaptedRow], catalogue: list[dict]) -> None:
     cited = lan_citations(catalogue)
     rows = [(r.flags["source_id"], r.raw) for r in lan_rows if r.raw is not None]

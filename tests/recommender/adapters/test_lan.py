@@ -14,6 +14,8 @@ from recommender.adapters.measure import lan_citations
 from recommender.errors import InvalidRecord
 from recommender.record import ID_PATTERN, LIST_FIELDS, TEXT_FIELDS, validate_record
 
+pytestmark = pytest.mark.heavy  # every test reads the LAN export
+
 LEFTOVER = re.compile(
     r"<[a-zA-Z/!]|&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);|[A-Za-z0-9+/]{60,}|\s{2,}"
     r"|[\r\n\t\ue000\ue001\u00ad]",

@@ -57,6 +57,7 @@ def test_one_sector_is_not_enough() -> None:
         SectorClassifier().fit(["a b", "c d"], ["kesehatan", "kesehatan"])
 
 
+@pytest.mark.heavy
 def test_inference_trains_lazily_and_falls_back_to_the_bundled_catalogue() -> None:
     inference = SectorInference([{"name": "x", "sector": "kesehatan"}])
     assert inference._classifier is None  # nothing trained at construction
@@ -70,6 +71,7 @@ def test_record_text_starts_with_name_and_agency() -> None:
     assert text.split(" \n") == ["N", "Dinas Kesehatan", "S"]
 
 
+@pytest.mark.heavy
 def test_cross_validated_accuracy_on_the_catalogue(catalogue: list[dict]) -> None:
     cv = cross_validate(catalogue, folds=5)
     assert cv.excluded_sectors == ("lainnya",)  # one member: cannot be stratified
