@@ -214,6 +214,7 @@ rec.rebuild()
 """
 
 
+@pytest.mark.heavy
 def test_a_kill_while_an_appended_snapshot_is_written_serves_the_previous_one_then_catches_up(
     tmp_path: Path, encoder: HashingEncoder, recommender: Recommender
 ) -> None:

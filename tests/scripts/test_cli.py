@@ -134,6 +134,7 @@ def test_a_bad_setting_is_reported_without_a_traceback(env: Path, capsys, monkey
     assert "REPLIKASI_THREADS" in capsys.readouterr().err
 
 
+@pytest.mark.heavy
 def test_an_index_that_could_not_be_saved_fails_the_command(env: Path, capsys, monkeypatch) -> None:
     import recommender.engine as engine
     from index.snapshot import SnapshotStore

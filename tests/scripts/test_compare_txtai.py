@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from scripts import compare_txtai
 
 
@@ -24,6 +26,7 @@ def test_systems_take_turns_on_every_query_with_the_order_alternating() -> None:
     ]
 
 
+@pytest.mark.heavy
 def test_replikasi_alone_prints_its_row(capsys) -> None:
     assert (
         compare_txtai.main(

@@ -82,6 +82,7 @@ def test_only_loopback_servers_are_loaded() -> None:
         main(["--url", "http://example.org", "--seconds", "1"])
 
 
+@pytest.mark.heavy
 def test_rss_is_sampled_through_the_run(server: str, capsys) -> None:
     args = [
         "--url",
