@@ -160,6 +160,16 @@ class DenseIndex:
             faiss.write_index(self.ann, str(files[1]))
         return files
 
+    def mapped(self, folder: Path, position: int) -> DenseIndex:
+        """This index with its vectors read from the file ``save`` wrote (memory-mapped, so the
+        in-memory copy can go); the ANN index is the same object."""
+        vectors = np.asarray(np.load(folder / f"dense-{position}.npy", mmap_mode="r", allow_pickle=False))
+        if vectors.shape != self.vectors.shape:
+            raise ValueError(
+                f"{folder.name}: dense-{position} holds {vectors.shape}, expected {self.vectors.shape}"
+            )
+        return DenseIndex(vectors, self.ann, self.nprobe)
+
     @classmethod
     def load(cls, folder: Path, position: int) -> DenseIndex:
         # A plain ndarray view of the map: numpy's memmap subclass makes every gather slower.

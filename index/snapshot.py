@@ -7,6 +7,7 @@ shared lock on the manifest of every snapshot it serves, so pruning never delete
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -417,9 +418,7 @@ class SnapshotStore:
         _check_counts(snapshot)
         return snapshot
 
-    def persist(
-        self, snapshot: Snapshot, encoders: Sequence[Encoder], analyzer: Analyzer, reuse: Snapshot | None
-    ) -> Snapshot:
+    def persist(self, snapshot: Snapshot, reuse: Snapshot | None) -> Snapshot:
         """Write an appended snapshot, point CURRENT at it and return it loaded back (vectors
         memory-mapped); ``reuse`` (its base, still on disk) lends unchanged vocabulary files."""
         tmp = self.root / f".tmp-{snapshot.version}"
@@ -442,9 +441,17 @@ class SnapshotStore:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        loaded = self.load_path(
-            final, encoders, analyzer, verify=False, lexical=snapshot.lexical, chars=snapshot.chars
+        # The written copy: the same tables and indexes, the vectors now mapped from its file
+        # (nothing re-parsed: the passage table alone is seconds of JSON at 50,000).
+        lease = _lease(final)
+        loaded = dataclasses.replace(
+            snapshot,
+            path=final,
+            manifest=manifest,
+            dense=[index.mapped(final, position) for position, index in enumerate(snapshot.dense)],
+            persisted=True,
         )
+        loaded._lease = lease
         self._point_to(final)
         self.prune()
         return loaded

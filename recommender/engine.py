@@ -284,7 +284,7 @@ class Recommender:
         with self.snapshots.hold(base):  # its vocabulary files are copied by persist
             self._swap(snapshot, records, hashes)  # searchable from here on
             try:
-                mapped = self.snapshots.persist(snapshot, self.encoders, self.analyzer, base)
+                mapped = self.snapshots.persist(snapshot, base)
             except BaseException as exc:
                 # Served from memory; the next update retries the write (a restart rebuilds).
                 self.problems = [f"the index is served but could not be saved: {exc!r}"]

@@ -120,7 +120,12 @@ def test_the_change_is_served_before_the_snapshot_is_written(
     recommender.rebuild()
     assert seen == ["bank-sampah-delta"]
     assert recommender.snapshots.current_name() == recommender.index_version
-    assert recommender.manifest["files"]  # the served state is the written copy
+    assert recommender.manifest["files"]  # the served state is the written copy ...
+    import numpy as np
+
+    served = recommender._state.snapshot  # noqa: SLF001 - what the queries read
+    assert isinstance(served.dense[0].vectors.base, np.memmap)  # ... its vectors mapped from disk
+    assert served.persisted and served.path.is_dir()
 
 
 def test_a_failed_write_keeps_serving_says_so_and_is_retried(
