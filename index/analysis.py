@@ -219,7 +219,10 @@ ABBREVIATIONS: Mapping[str, str] = {
 
 def normalise(text: str) -> str:
     """Lower-case, fold compatibility characters and drop accents."""
-    text = unicodedata.normalize("NFKD", text.lower())
+    text = text.lower()
+    if text.isascii():  # most of the catalogue: nothing to fold, and NFKD leaves ASCII as it is
+        return text
+    text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 

@@ -1,3 +1,5 @@
+import pytest
+
 from index.analysis import Analyzer, raw_tokens
 
 
@@ -45,3 +47,15 @@ def test_expansions_survive_stopword_removal() -> None:
 
 def test_spelling_variants_of_function_words_stay_stopwords() -> None:
     assert Analyzer(stemming=False).terms("yg utk dgn") == ["yg", "utk", "dgn"]
+
+
+@pytest.mark.parametrize(
+    "text", ["Café Ümlaut", "ﬁle Ⅻ ＡＢＣ", "ẞtraße", "İstanbul", "Antrean KTP-el 3 JAM"]
+)
+def test_normalise_folds_accents_and_compatibility_forms_as_nfkd_does(text: str) -> None:
+    import unicodedata
+
+    from index.analysis import normalise
+
+    folded = unicodedata.normalize("NFKD", text.lower())
+    assert normalise(text) == "".join(ch for ch in folded if not unicodedata.combining(ch))
