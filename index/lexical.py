@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -301,11 +302,12 @@ class CharNgramIndex:
         if self._grams is None:
             self._grams = vectorizer.build_analyzer()
         vocabulary = vectorizer.vocabulary_
+        # Counted per distinct n-gram first (in C): a query repeats many of its n-grams.
         counts: dict[int, int] = {}
-        for gram in self._grams(text):
+        for gram, count in Counter(self._grams(text)).items():
             column = vocabulary.get(gram)
             if column is not None:
-                counts[column] = counts.get(column, 0) + 1
+                counts[column] = count
         columns = np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
         tf = np.fromiter((counts[c] for c in columns), dtype=np.float64, count=len(columns))
         values = (1.0 + np.log(tf)) * vectorizer.idf_[columns]  # sublinear tf, then idf

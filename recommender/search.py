@@ -176,6 +176,10 @@ class SearchState:
         # By column: a query's n-grams select their postings in the sample, not every entry.
         self.sample_chars = snapshot.chars.matrix[self.sample].tocsc()
         self.sample_passages = self._passage_rows(self.sample)
+        # ...and what _dense derives from those rows, which is the same for every query.
+        sample_owner = self.sample_passages[1]
+        self.sample_whole = self.is_whole[self.sample_passages[0]]
+        self.sample_firsts = np.flatnonzero(np.diff(sample_owner, prepend=-1))
         self._names: dict[int, frozenset[str]] = {}  # analysed names, filled as rows are ranked
         self.sample_vectors = [
             np.ascontiguousarray(d.vectors[self.sample_passages[0]]) for d in snapshot.dense
@@ -249,16 +253,16 @@ class SearchState:
         if docs is None:
             passage_rows, owner = self.sample_passages
             scores = self.sample_vectors[position] @ query
-            docs = self.sample
+            docs, is_whole, firsts = self.sample, self.sample_whole, self.sample_firsts
         else:
             passage_rows, owner = self._passage_rows(docs)
             scores = self.snapshot.dense[position].scores(query, passage_rows)
-        is_whole = self.is_whole[passage_rows]
+            is_whole = self.is_whole[passage_rows]
+            # Each document's passages are contiguous and it has at least its whole-text one,
+            # so the best passage is a segmented maximum (much faster than np.maximum.at).
+            firsts = np.flatnonzero(np.diff(owner, prepend=-1))
         whole = np.zeros(len(docs), dtype=np.float32)
         whole[owner[is_whole]] = scores[is_whole]
-        # Each document's passages are contiguous and it has at least its whole-text one, so
-        # the best passage is a segmented maximum (much faster than np.maximum.at).
-        firsts = np.flatnonzero(np.diff(owner, prepend=-1))
         best = np.maximum.reduceat(scores, firsts).astype(np.float32) if len(scores) else whole
         w = self.config.whole_weight
         return (w * whole + (1 - w) * best).astype(np.float32), whole, best
@@ -266,10 +270,10 @@ class SearchState:
     def dense_scores(self, position: int, query: np.ndarray, docs: np.ndarray) -> np.ndarray:
         return self._dense(position, query, docs)[0]
 
-    def _retrieve(self, query: np.ndarray, position: int, allowed: np.ndarray) -> np.ndarray:
-        """Documents of the dense leg's top passages among the allowed documents."""
+    def _retrieve(self, query: np.ndarray, position: int, passage_allowed: np.ndarray | None) -> np.ndarray:
+        """Documents of the dense leg's top passages among the allowed passages (bool, (p,);
+        None: all of them)."""
         k = self.config.candidates_per_leg * 2
-        passage_allowed = allowed[self.snapshot.passage_doc]
         rows, _ = self.snapshot.dense[position].top(query, k, passage_allowed)
         return np.unique(self.snapshot.passage_doc[rows]).astype(np.int64)
 
@@ -341,6 +345,10 @@ class SearchState:
         eligible = int(allowed.sum())
         if not eligible:
             return None
+        # Computed once per query and skipped when every row is allowed: each costs a pass over
+        # the whole catalogue (passages for the mask), which no longer fits a 50,000 catalogue.
+        everyone = eligible == len(allowed)
+        passage_allowed = None if everyone else allowed[self.snapshot.passage_doc]
         english = looks_english(text)
         lexical_on = 0.0 if english and not cfg.english_lexical else 1.0
         if english and not cfg.english_lexical and cfg.english_lexicon_weight:
@@ -350,10 +358,11 @@ class SearchState:
             lexical_on = cfg.english_lexicon_weight * share**cfg.english_lexicon_power
         bm25_all = self.snapshot.lexical.scores(text)
         # Over the live rows: deleted and retired rows (which score 0) must not shift the z-scores.
-        bm25_stats = _stats(bm25_all[self.columns.alive])
-        pool = [self._retrieve(q, i, allowed) for i, q in enumerate(queries)]
+        alive = self.columns.alive
+        bm25_stats = _stats(bm25_all if alive.all() else bm25_all[alive])
+        pool = [self._retrieve(q, i, passage_allowed) for i, q in enumerate(queries)]
         if lexical_on:
-            pool.append(_top_allowed(bm25_all, allowed, cfg.candidates_per_leg))
+            pool.append(_top_allowed(bm25_all, None if everyone else allowed, cfg.candidates_per_leg))
         docs = np.unique(np.concatenate(pool)).astype(np.int64)
         char_query = self.snapshot.chars.query_vector(text) if self.snapshot.chars.fitted else text
         chars_sample = self.snapshot.chars.scores(char_query, matrix=self.sample_chars)
@@ -386,7 +395,7 @@ class SearchState:
             for position, query in enumerate(queries):
                 shifted = query + cfg.feedback_weight * self.whole_vectors(position, top).mean(axis=0)
                 moved.append((shifted / max(float(np.linalg.norm(shifted)), 1e-9)).astype(np.float32))
-            extra = [self._retrieve(q, i, allowed) for i, q in enumerate(moved)]
+            extra = [self._retrieve(q, i, passage_allowed) for i, q in enumerate(moved)]
             docs = np.unique(np.concatenate([docs, *extra])).astype(np.int64)
             whole_first = [self.whole_vectors(i, docs) @ q for i, q in enumerate(queries)]
             c = fuse(docs, moved, c)
@@ -487,8 +496,9 @@ def _stats(values: np.ndarray) -> tuple[float, float]:
     return (float(values.mean()), float(values.std())) if len(values) else (0.0, 1.0)
 
 
-def _top_allowed(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
-    rows = np.flatnonzero(allowed & (scores > 0))
+def _top_allowed(scores: np.ndarray, allowed: np.ndarray | None, k: int) -> np.ndarray:
+    """The k best-scoring rows with a positive score among the allowed (None: all rows)."""
+    rows = np.flatnonzero(scores > 0 if allowed is None else allowed & (scores > 0))
     if len(rows) > k:
         rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]
     return rows.astype(np.int64)

@@ -46,8 +46,9 @@ def query_signals(
     known = [t for t in terms if t in lexical.vocabulary]
     # The most a document could score: every known term at saturated term frequency.
     ceiling = sum(float(lexical.idf[lexical.vocabulary[t]]) for t in known) * (lexical.k1 + 1)
-    scored = np.where(allowed, bm25, -np.inf)
-    best_row = int(np.argmax(scored)) if allowed.any() else -1
+    everyone = bool(len(allowed)) and bool(allowed.all())  # no mask to apply
+    scored = bm25 if everyone else np.where(allowed, bm25, -np.inf)
+    best_row = int(np.argmax(scored)) if everyone or allowed.any() else -1
     best_bm25 = float(bm25[best_row]) if best_row >= 0 else 0.0
     coverage, known_mass = idf_coverage(lexical, terms, best_row if best_bm25 > 0 else -1)
     top = int(np.argmax(fused)) if len(fused) else -1
