@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -314,3 +314,14 @@ class Analyzer:
             if len(self._term_cache) < 500_000:
                 self._term_cache[word] = cached
         return cached
+
+    def terms_of(self, words: Sequence[str]) -> list[str]:
+        """``term_of`` of each word, looked up in one pass (a result's text has a few hundred
+        words, most of them analysed before)."""
+        cache = self._term_cache
+        for word in set(words).difference(cache):
+            self.term_of(word)
+        terms = list(map(cache.get, words))
+        if None in terms:  # the cache is full: some words were analysed but not kept
+            return [self.term_of(w) for w in words]
+        return terms  # type: ignore[return-value]

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 from index.analysis import Analyzer
 
-_WORD = re.compile(r"\w+(?:-\w+)*", re.UNICODE)
+# One capturing group: ``split`` returns separators and words alternately, so the offsets of
+# every word come from the parts' lengths without a match object per word.
+_WORD = re.compile(r"(\w+(?:-\w+)*)", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +24,21 @@ class Passage:
         return {"field": self.field, "text": self.text, "highlights": [list(h) for h in self.highlights]}
 
 
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The words of one text: word i spans offsets[2i+1]:offsets[2i+2] and maps to terms[i]."""
+
+    offsets: list[int]
+    words: list[str]
+    terms: list[str]
+
+    def matching(self, terms: set[str]) -> list[int]:
+        """Positions of the words whose index term is one of ``terms``, in text order."""
+        if terms.isdisjoint(self.terms):
+            return []
+        return [i for i, term in enumerate(self.terms) if term in terms]
+
+
 class Explainer:
     """Maps analysed query terms back to the words of an innovation's text."""
 
@@ -29,23 +47,23 @@ class Explainer:
         # Results repeat across queries: each text is split into words and terms once.
         self._words = lru_cache(maxsize=cache_texts)(self._split)
 
-    def _split(self, text: str) -> tuple[tuple[int, int, str, str], ...]:
-        """(start, end, lower-cased word, index term) of every word of a text."""
-        term_of = self.analyzer.term_of
-        return tuple(
-            (m.start(), m.end(), m.group().lower(), term_of(m.group())) for m in _WORD.finditer(text)
-        )
+    def _split(self, text: str) -> Words:
+        parts = _WORD.split(text)
+        words = parts[1::2]
+        return Words(list(accumulate(map(len, parts), initial=0)), words, self.analyzer.terms_of(words))
 
     def highlights(self, text: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
-        return tuple((start, end) for start, end, _, term in self._words(text) if term in terms)
+        split = self._words(text)
+        at = split.offsets
+        return tuple((at[2 * i + 1], at[2 * i + 2]) for i in split.matching(terms))
 
     def matched_words(self, texts: list[str], terms: set[str], limit: int = 12) -> list[str]:
         """Distinct words (lower-cased, as written in the innovation) that share a query term."""
         words: dict[str, None] = {}
         for text in texts:
-            for _, _, word, term in self._words(text):
-                if term in terms and word not in words:
-                    words[word] = None
+            split = self._words(text)
+            for i in split.matching(terms):
+                words.setdefault(split.words[i].lower())
         return list(words)[:limit]
 
     def passage(self, field: str, text: str, terms: set[str]) -> Passage:

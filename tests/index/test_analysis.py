@@ -59,3 +59,14 @@ def test_normalise_folds_accents_and_compatibility_forms_as_nfkd_does(text: str)
 
     folded = unicodedata.normalize("NFKD", text.lower())
     assert normalise(text) == "".join(ch for ch in folded if not unicodedata.combining(ch))
+
+
+def test_terms_of_maps_each_word_as_term_of_does() -> None:
+    words = ["Kelahiran", "yang", "KTP-el", "kelahiran", "Kelahiran", "Dinas"]
+    assert Analyzer().terms_of(words) == [Analyzer().term_of(w) for w in words]
+
+
+def test_terms_of_still_answers_once_its_cache_is_full() -> None:
+    analyzer = Analyzer()
+    analyzer._term_cache.update({f"filler{i}": "" for i in range(500_000)})
+    assert analyzer.terms_of(["kelahiran", "yang"]) == [Analyzer().term_of("kelahiran"), ""]
