@@ -298,11 +298,12 @@ class SearchState:
         context = self._context(docs, asker)
         final = relevance + self.value[docs] + context
         order_idx = np.lexsort((docs, -final))
-        order = [int(docs[i]) for i in order_idx]
+        rows = docs.tolist()  # Python ints and floats in bulk, not one conversion per row
+        order = docs[order_idx].tolist()
         grouped: dict[int, int] = {}
         if self.config.diversity:
             order, grouped = self._diversify(order, limit)
-        where = {int(r): i for i, r in enumerate(docs)}
+        where = dict(zip(rows, range(len(rows)), strict=True))
         components: dict[int, dict[str, float]] = {}
         for row in order[:limit]:
             i = where[row]
@@ -327,7 +328,7 @@ class SearchState:
         return Ranked(
             order,
             grouped,
-            {int(docs[i]): float(final[i]) for i in range(len(docs))},
+            dict(zip(rows, final.tolist(), strict=True)),
             components,
             best,
             c.eligible,
