@@ -1,0 +1,36 @@
+"""The search state's query path: statistics over the live rows, with or without a filter."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from recommender.engine import Recommender
+from recommender.filters import Filters
+
+TEXT = "pelayanan masyarakat desa"  # four documents match it
+
+
+def _bm25_z(recommender: Recommender, deleted: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(candidate rows, their BM25 z-scores as fused, the live-row oracle of those z-scores)."""
+    state = recommender._require_state()
+    bm25 = state.snapshot.lexical.scores(TEXT)
+    if deleted:  # the best BM25 match deleted: it must leave the statistics
+        state = state.without([state.snapshot.doc_ids[int(np.argmax(bm25))]])
+    queries = [e.encode_queries([TEXT])[0] for e in recommender.encoders]
+    c = state.candidates(TEXT, queries, Filters())
+    assert c is not None
+    live = bm25[state.columns.alive]
+    return c.docs, c.z[-2], (bm25[c.docs] - live.mean()) / live.std()
+
+
+def test_an_unfiltered_query_weighs_bm25_against_every_live_row(recommender: Recommender) -> None:
+    docs, z, oracle = _bm25_z(recommender, deleted=False)
+    np.testing.assert_allclose(z, oracle, rtol=1e-5, atol=1e-6)
+
+
+def test_a_deleted_row_leaves_the_candidates_and_the_statistics(recommender: Recommender) -> None:
+    state = recommender._require_state()
+    best = int(np.argmax(state.snapshot.lexical.scores(TEXT)))
+    docs, z, oracle = _bm25_z(recommender, deleted=True)
+    assert best not in docs.tolist()
+    np.testing.assert_allclose(z, oracle, rtol=1e-5, atol=1e-6)
