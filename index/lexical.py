@@ -216,6 +216,21 @@ class LexicalIndex:
         return index
 
 
+MATRIX_PARTS = ("data", "indices", "indptr")
+
+
+def _load_matrix(folder: Path, columns: int) -> sparse.csr_matrix:
+    """The n-gram matrix, memory-mapped (read-only, shared by every process that serves this
+    snapshot); snapshots written before format 5 hold it in one archive, read into memory."""
+    if not (folder / "chars_data.npy").is_file():
+        return sparse.load_npz(folder / "chars_tfidf.npz").tocsr()
+    data, indices, indptr = (  # plain views of the maps: slices of a memmap subclass are slow
+        np.load(folder / f"chars_{part}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+        for part in MATRIX_PARTS
+    )
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, columns), copy=False)
+
+
 class CharNgramIndex:
     """TF-IDF over character 3-5-grams inside word boundaries: robust to affixes and typos."""
 
@@ -346,7 +361,9 @@ class CharNgramIndex:
 
     def save(self, folder: Path, *, meta: bool = True) -> None:
         """Write the index; ``meta=False`` leaves out META_FILES (the caller links them)."""
-        sparse.save_npz(folder / "chars_tfidf.npz", self.matrix, compressed=False)
+        # Three plain arrays, not an .npz: an archive's members cannot be memory-mapped.
+        for part in MATRIX_PARTS:
+            np.save(folder / f"chars_{part}.npy", getattr(self.matrix, part), allow_pickle=False)
         if not meta:
             return
         idf = self._vectorizer.idf_ if self.fitted else np.zeros(0, dtype=np.float32)
@@ -362,7 +379,7 @@ class CharNgramIndex:
     def load(cls, folder: Path) -> CharNgramIndex:
         meta = json.loads((folder / "chars.json").read_text())
         index = cls(tuple(meta["ngram_range"]))  # type: ignore[arg-type]
-        index.matrix = sparse.load_npz(folder / "chars_tfidf.npz").tocsr()
+        index.matrix = _load_matrix(folder, len(meta["vocabulary"]))
         if meta["vocabulary"]:
             index._vectorizer = index._make(meta["vocabulary"])
             index._vectorizer.idf_ = np.load(folder / "chars_idf.npy", allow_pickle=False)

@@ -31,9 +31,9 @@ from index.lexical import CharNgramIndex, FieldTexts, LexicalIndex
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 4
+FORMAT = 5
 # Format 3 is format 4 without retired rows: it loads as it is.
-READABLE_FORMATS = (3, 4)
+READABLE_FORMATS = (3, 4, 5)
 CURRENT = "CURRENT"
 KEEP = 3
 BUILD_LOCK = "build.lock"

@@ -9,10 +9,12 @@ text are its lower-cased words: the weighted term frequencies below can be count
 from __future__ import annotations
 
 import math
+import mmap
 from collections import Counter
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from index.analysis import Analyzer
 from index.lexical import CharNgramIndex, LexicalIndex
@@ -268,3 +270,37 @@ def test_loading_refuses_a_pickled_idf(tmp_path) -> None:
     np.save(tmp_path / "chars_idf.npy", np.array([{"not": "numbers"}], dtype=object), allow_pickle=True)
     with pytest.raises(ValueError, match="pickle"):
         CharNgramIndex.load(tmp_path)
+
+
+def _file_backed(array: np.ndarray) -> bool:
+    base: object = array
+    while base is not None:
+        if isinstance(base, mmap.mmap):
+            return True
+        base = getattr(base, "base", None)
+    return False
+
+
+def test_a_saved_char_index_is_memory_mapped_and_scores_as_before(tmp_path) -> None:
+    index = CharNgramIndex().fit(CHAR_DOCS)
+    index.save(tmp_path)
+    loaded = CharNgramIndex.load(tmp_path)
+    for part in ("data", "indices", "indptr"):  # file-backed, shared by every serving process
+        assert _file_backed(getattr(loaded.matrix, part)), part
+    for query in ("sampah", "pasar ikan"):
+        np.testing.assert_array_equal(loaded.scores(query), index.scores(query))
+        np.testing.assert_array_equal(
+            loaded.scores(query, rows=np.array([2, 0])), index.scores(query)[[2, 0]]
+        )
+    grown = loaded.extend(["sampah pasar baru"])  # appends leave the mapped arrays untouched
+    assert grown.matrix.shape[0] == 4 and loaded.matrix.shape[0] == 3
+
+
+def test_a_char_index_saved_as_one_archive_still_loads(tmp_path) -> None:
+    """Snapshots before format 5 hold the n-gram matrix in chars_tfidf.npz."""
+    index = CharNgramIndex().fit(CHAR_DOCS)
+    index.save(tmp_path)
+    for part in ("data", "indices", "indptr"):
+        (tmp_path / f"chars_{part}.npy").unlink()
+    sparse.save_npz(tmp_path / "chars_tfidf.npz", index.matrix, compressed=False)
+    np.testing.assert_array_equal(CharNgramIndex.load(tmp_path).scores("sampah"), index.scores("sampah"))

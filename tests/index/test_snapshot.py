@@ -151,7 +151,7 @@ def _corrupt_drop_matrix(path: Path) -> None:
 
 
 def _corrupt_flip_a_byte(path: Path) -> None:
-    target = path / "chars_tfidf.npz"
+    target = path / "chars_data.npy"
     data = bytearray(target.read_bytes())
     data[len(data) // 2] ^= 0xFF
     target.write_bytes(bytes(data))
