@@ -395,7 +395,7 @@ class SearchState:
             expansion = self._lexical_feedback(text, docs[np.lexsort((docs, -c.fused))])
             if expansion is not None:
                 bm25_all = bm25_all + expansion
-                bm25_stats = _stats(bm25_all[self.columns.alive])
+                bm25_stats = _stats(bm25_all if alive.all() else bm25_all[alive])
                 proposed = _top_allowed(bm25_all, allowed, cfg.candidates_per_leg)
                 docs = np.unique(np.concatenate([docs, proposed])).astype(np.int64)
                 if not cfg.feedback_docs:
