@@ -182,6 +182,37 @@ class LexicalIndex:
         vals = np.concatenate([w.data[a:b] for a, b in spans])
         return np.bincount(rows, weights=vals, minlength=n).astype(np.float32)
 
+    def feedback_terms(self, rows: np.ndarray, exclude: list[str], count: int) -> dict[int, float]:
+        """Expansion terms from feedback documents (RM3-style): column -> weight, summing to 1.
+
+        rows: int64 (m,) documents taken as relevant; each term weighs its mean BM25 weight in
+        them (saturated tf x idf, so words every document shares count little). ``exclude``:
+        the query's own terms. The ``count`` heaviest other terms are kept.
+        """
+        if not len(rows) or count <= 0:
+            return {}
+        tf = self.tf[rows].tocoo()
+        avg = float(self.lengths[~self.retired].mean()) if self.live_count else 1.0
+        norm = self.k1 * (1 - self.b + self.b * self.lengths[rows] / (avg or 1.0))
+        weight = tf.data * (self.k1 + 1) / (tf.data + norm[tf.row]) * self.idf[tf.col]
+        mass = np.bincount(tf.col, weights=weight, minlength=self.tf.shape[1]) / len(rows)
+        skip = [self.vocabulary[t] for t in exclude if t in self.vocabulary]
+        mass[skip] = 0.0
+        top = np.argsort(-mass, kind="stable")[:count]
+        top = top[mass[top] > 0]
+        total = float(mass[top].sum())
+        return {int(c): float(mass[c] / total) for c in top} if total else {}
+
+    def weighted_scores(self, terms: dict[int, float]) -> np.ndarray:
+        """Sum of each column's BM25 weights times its query weight: float32, (n,)."""
+        n = self.tf.shape[0]
+        out = np.zeros(n, dtype=np.float64)
+        w = self.weights
+        for column, value in terms.items():
+            a, b = w.indptr[column], w.indptr[column + 1]
+            out[w.indices[a:b]] += value * w.data[a:b]
+        return out.astype(np.float32)
+
     META_FILES = ("lexical.json",)
 
     def same_meta(self, other: LexicalIndex) -> bool:

@@ -54,6 +54,14 @@ class RankingConfig:
     candidates_per_leg: int = 100
     feedback_docs: int = 3  # pseudo-relevance feedback on the dense legs; 0 turns it off
     feedback_weight: float = 0.2
+    # Pseudo-relevance feedback on BM25 (RM3-style): the heaviest terms of the first fusion's
+    # best documents join the query at this share of its own terms' weight (0 terms: off).
+    # Only for English queries, whose translation lacks most of the documents' words: on every
+    # query it cost long and paraphrased ones (docs/quality.md; chosen with cross-validation).
+    lexical_feedback_terms: int = 10
+    lexical_feedback_docs: int = 5
+    lexical_feedback_weight: float = 1.0
+    lexical_feedback_english_only: bool = True
     award_bonus: dict[str, float] = field(
         default_factory=lambda: {
             "penghargaan-lain": 0.02,

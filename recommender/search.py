@@ -106,6 +106,7 @@ class Candidates:
     lexical_on: float
     z: list[np.ndarray]  # each leg z-scored: the dense legs, BM25, chars
     lexical_text: str  # what the lexical legs read (an English query: its Indonesian terms)
+    expanded: bool = False  # BM25 read the query plus feedback terms (bm25_all is not its own)
 
 
 @dataclass
@@ -316,7 +317,7 @@ class SearchState:
             if model is not None and learned is not None:
                 components[row].update(fused=float(fused[i]), **model.contributions(learned[i]))
         best = float(dense[0][1].max()) if len(docs) else 0.0
-        if c.lexical_text != text:
+        if c.lexical_text != text or c.expanded:
             # The no-good-match model reads the query's own words, as it was fitted: a
             # translated English query must not look better matched than it is.
             bm25_all = self.snapshot.lexical.scores(text)
@@ -390,8 +391,18 @@ class SearchState:
             )
 
         c = fuse(docs, queries)
+        if cfg.lexical_feedback_terms and lexical_on and (english or not cfg.lexical_feedback_english_only):
+            expansion = self._lexical_feedback(text, docs[np.lexsort((docs, -c.fused))])
+            if expansion is not None:
+                bm25_all = bm25_all + expansion
+                bm25_stats = _stats(bm25_all if alive.all() else bm25_all[alive])
+                proposed = _top_allowed(bm25_all, allowed, cfg.candidates_per_leg)
+                docs = np.unique(np.concatenate([docs, proposed])).astype(np.int64)
+                if not cfg.feedback_docs:
+                    c = fuse(docs, queries, c)
+                c.expanded = True
         if cfg.feedback_docs:
-            top = docs[np.lexsort((docs, -c.fused))[: cfg.feedback_docs]]
+            top = c.docs[np.lexsort((c.docs, -c.fused))[: cfg.feedback_docs]]
             moved = []
             for position, query in enumerate(queries):
                 shifted = query + cfg.feedback_weight * self.whole_vectors(position, top).mean(axis=0)
@@ -399,9 +410,23 @@ class SearchState:
             extra = [self._retrieve(q, i, passage_allowed) for i, q in enumerate(moved)]
             docs = np.unique(np.concatenate([docs, *extra])).astype(np.int64)
             whole_first = [self.whole_vectors(i, docs) @ q for i, q in enumerate(queries)]
+            expanded = c.expanded
             c = fuse(docs, moved, c)
             c.dense = [(d[0], w, d[2]) for d, w in zip(c.dense, whole_first, strict=True)]
+            c.expanded = expanded
         return c
+
+    def _lexical_feedback(self, text: str, ranked: np.ndarray) -> np.ndarray | None:
+        """BM25 of the expansion terms drawn from the first fusion's best documents (ranked:
+        candidate rows, best first), scaled to a share of the query's own terms: float32, (n,)."""
+        cfg = self.config
+        lexical = self.snapshot.lexical
+        own = lexical.query_terms(text)
+        terms = lexical.feedback_terms(ranked[: cfg.lexical_feedback_docs], own, cfg.lexical_feedback_terms)
+        if not terms or not own:
+            return None
+        scale = cfg.lexical_feedback_weight * len(own)
+        return lexical.weighted_scores({column: w * scale for column, w in terms.items()})
 
     def _chars(
         self, query: str | sparse.csr_matrix, docs: np.ndarray, before: Candidates | None

@@ -82,3 +82,39 @@ def test_char_scores_by_column_equal_the_row_product() -> None:
     by_columns = index.scores(query, matrix=index.matrix[[2, 0]].tocsc())
     np.testing.assert_allclose(by_columns, by_rows, rtol=1e-6)
     assert by_rows[0] > 0 and by_rows[1] > 0
+
+
+def _bm25_weight(index: LexicalIndex, row: int, term: str) -> float:
+    """One document's BM25 weight of one term, from the formula (the oracle)."""
+    tf = index.tf[row, index.vocabulary[term]]
+    avg = float(index.lengths.mean())
+    norm = index.k1 * (1 - index.b + index.b * index.lengths[row] / avg)
+    return float(tf * (index.k1 + 1) / (tf + norm) * index.idf[index.vocabulary[term]])
+
+
+def test_feedback_terms_are_the_feedback_documents_heaviest_other_terms() -> None:
+    index = _index()
+    terms = index.feedback_terms(np.array([2, 1]), ["akta"], 2)
+    # "akta" is the query's own; of the rest, "ambulans" (tf 3 in row 1) comes first, then
+    # "lambat" (tf 1 in row 1, a shorter document than row 2, so it outweighs "kelahiran").
+    mass = {t: _bm25_weight(index, r, t) / 2 for r, t in ((1, "ambulans"), (1, "lambat"))}
+    assert _bm25_weight(index, 1, "lambat") > _bm25_weight(index, 2, "kelahiran")
+    total = sum(mass.values())
+    expected = {index.vocabulary[t]: m / total for t, m in mass.items()}
+    assert terms.keys() == expected.keys()
+    for column, weight in expected.items():
+        assert terms[column] == pytest.approx(weight, rel=1e-5)
+    assert sum(terms.values()) == pytest.approx(1.0)
+
+
+def test_no_feedback_documents_or_no_count_gives_no_terms() -> None:
+    index = _index()
+    assert index.feedback_terms(np.array([], dtype=np.int64), [], 5) == {}
+    assert index.feedback_terms(np.array([0]), [], 0) == {}
+
+
+def test_weighted_scores_are_the_weighted_sum_of_single_term_queries() -> None:
+    index = _index()
+    weights = {index.vocabulary["sampah"]: 0.7, index.vocabulary["bayi"]: 0.3}
+    expected = 0.7 * index.scores("sampah") + 0.3 * index.scores("bayi")
+    np.testing.assert_allclose(index.weighted_scores(weights), expected, rtol=1e-5)
