@@ -55,11 +55,11 @@ class TextIndex:
         # Prefix filter (exact): a twin shares at least threshold x |mine| shingles, so it
         # shares one of any |mine| - ceil(threshold x |mine|) + 1 of them; take the rarest.
         prefix = len(mine) - math.ceil(self.threshold * len(mine) - 1e-9) + 1
-        rarest = sorted(mine, key=lambda s: len(self._postings.get(s, ())))[: max(prefix, 1)]
-        candidates = {other for s in rarest for other in self._postings.get(s, ()) if other != item.id}
+        rarest = sorted(mine, key=self._frequency)[: max(prefix, 1)]
+        candidates = {other for s in rarest for other in self._holders(s) if other != item.id}
         found = []
         for other in candidates:
-            theirs = self._shingles[other]
+            theirs = self._shingles_of(other)
             common = len(mine & theirs)
             if common / (len(mine) + len(theirs) - common) >= self.threshold:
                 found.append((-common, other))
@@ -67,9 +67,55 @@ class TextIndex:
 
     def similarity(self, item: Innovation, other_id: str) -> float:
         """Word 3-gram Jaccard of ``item`` and the indexed ``other_id`` (0 when not indexed)."""
-        mine, theirs = _shingles(item), self._shingles.get(other_id, frozenset())
+        mine, theirs = _shingles(item), self._shingles_of(other_id)
         common = len(mine & theirs)
         return common / (len(mine) + len(theirs) - common) if common else 0.0
+
+    def overlay(self) -> TextOverlay:
+        """A view of this index that takes additions and removals without changing it."""
+        return TextOverlay(self)
+
+    # The three reads twin_of makes, overridden by an overlay.
+    def _frequency(self, shingle: tuple[str, ...]) -> int:
+        return len(self._postings.get(shingle, ()))
+
+    def _holders(self, shingle: tuple[str, ...]) -> Iterable[str]:
+        return self._postings.get(shingle, ())
+
+    def _shingles_of(self, innovation_id: str) -> frozenset[tuple[str, ...]]:
+        return self._shingles.get(innovation_id, frozenset())
+
+
+class TextOverlay(TextIndex):
+    """A TextIndex's view with additions and removals of its own, the base left untouched: an
+    import checks its rows against the catalogue and each other before anything is stored, and
+    rows it does not store must not linger in the writer's index."""
+
+    def __init__(self, base: TextIndex) -> None:
+        super().__init__(threshold=base.threshold)
+        self.base = base
+        self._hidden: set[str] = set()  # ids whose base entry this view no longer sees
+
+    def add(self, item: Innovation) -> None:
+        self._hidden.add(item.id)
+        super().add(item)
+
+    def remove(self, innovation_id: str) -> None:
+        self._hidden.add(innovation_id)
+        super().remove(innovation_id)
+
+    def _frequency(self, shingle: tuple[str, ...]) -> int:
+        # Hidden base entries still count: only the order of the prefix depends on it.
+        return self.base._frequency(shingle) + super()._frequency(shingle)
+
+    def _holders(self, shingle: tuple[str, ...]) -> Iterable[str]:
+        yield from (i for i in self.base._holders(shingle) if i not in self._hidden)
+        yield from super()._holders(shingle)
+
+    def _shingles_of(self, innovation_id: str) -> frozenset[tuple[str, ...]]:
+        if innovation_id in self._hidden:
+            return super()._shingles_of(innovation_id)
+        return self.base._shingles_of(innovation_id)
 
 
 def check_near_duplicate(catalogue: Catalogue, item: Innovation) -> None:
