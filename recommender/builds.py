@@ -69,6 +69,7 @@ def build_in_child(
     job = _Job(Path(database), Path(snapshots), ann_min_rows, config, analyzer)
     child = context.Process(target=_child_main, args=(builds, job), name="replikasi-build", daemon=True)
     child.start()
+    logger.info("index catching up in child process %s (nice %d)", child.pid, builds.nice)
     child.join(builds.timeout)
     if child.is_alive():
         child.kill()
