@@ -179,7 +179,9 @@ class Recommender:
         with self._build_lock:
             if not full and self._child_due():
                 return self._build_in_child()
-            return self._build_here(progress=progress, full=full)
+            version = self._build_here(progress=progress, full=full)
+            self._child_failures = 0  # everything pending is built: the next bulk change tries a child
+            return version
 
     def _child_due(self) -> bool:
         """Whether the pending changes are a bulk change for a child process to build."""

@@ -105,3 +105,13 @@ def test_children_that_keep_failing_hand_the_build_back_to_this_process(recommen
             recommender.rebuild()
     recommender.rebuild()  # built here: the change does not stay unsearchable
     assert not recommender.behind()
+    _edit_again(recommender)
+    with pytest.raises(ChildBuildFailed):  # the next bulk change is tried in a child again
+        recommender.rebuild()
+
+
+def _edit_again(recommender: Recommender) -> None:
+    writer = CatalogueWriter(recommender)
+    for key in ("bank-sampah-delta", "psc-119-alpha"):
+        item = recommender.catalogue.get(key)
+        writer.replace(dataclasses.replace(item, name=f"{item.name} Baru"))
