@@ -15,6 +15,7 @@ from index.analysis import Analyzer
 from index.encoders import Encoder
 from index.lexical import CharNgramIndex, LexicalIndex
 from index.snapshot import Snapshot, SnapshotError, SnapshotStore
+from recommender.builds import ChildBuildFailed, ChildBuilds, build_in_child
 from recommender.catalogue import Catalogue
 from recommender.errors import IndexNotReady, InvalidRecord, UnknownInnovation
 from recommender.explain import Explainer
@@ -38,6 +39,7 @@ FULL_REFIT_SHARE = 0.2
 # Changed documents are appended to the live snapshot (their old rows retired) until retired
 # rows would pass this share of the live ones; then one incremental build compacts the rows.
 APPEND_MAX_SHARE = 0.1
+MAX_CHILD_FAILURES = 2
 
 
 def validate_problem(problem: object) -> str:
@@ -65,6 +67,7 @@ class Recommender:
         config: RankingConfig | None = None,
         analyzer: Analyzer | None = None,
         no_match: NoMatchModel | None = None,
+        builds: ChildBuilds | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.registry = Registry(catalogue)
@@ -84,6 +87,10 @@ class Recommender:
         # and when a failed write of the served snapshot may be tried again (doubling waits).
         self._older: set[str] = set()
         self._save_retry_at, self._save_wait = 0.0, 1.0
+        # Bulk changes are built in a child process (None: always here); after this many
+        # failed children in a row the next build runs here, so a change is never stuck.
+        self.builds = builds
+        self._child_failures = 0
 
     # -- index lifecycle -------------------------------------------------------------------
     @property
@@ -140,14 +147,17 @@ class Recommender:
         self.catalogue.all()  # finds (and reports) unreadable rows the snapshot never held
         return snapshot.version
 
-    def refresh(self) -> bool:
-        """Load the snapshot CURRENT names if another process built a newer one."""
+    def refresh(self, *, verify: bool = True) -> bool:
+        """Load the snapshot CURRENT names if another process built a newer one (``verify``:
+        check its files' checksums; a child of this process just wrote them)."""
         name = self.snapshots.current_name()
         state = self._state
         if name is None or (state is not None and state.version == name) or name in self._older:
             return False
         try:
-            snapshot = self.snapshots.load_path(self.snapshots.root / name, self.encoders, self.analyzer)
+            snapshot = self.snapshots.load_path(
+                self.snapshots.root / name, self.encoders, self.analyzer, verify=verify
+            )
         except SnapshotError as exc:
             logger.warning("not switching to snapshot %s: %s", name, exc)
             if str(exc) not in self.problems:
@@ -166,7 +176,46 @@ class Recommender:
         Unchanged documents keep their vectors, term rows and n-gram rows (an incremental
         build); ``full`` refits the vocabularies and IDF from scratch.
         """
-        with self._build_lock, self.snapshots.build_lock():
+        with self._build_lock:
+            if not full and self._child_due():
+                return self._build_in_child()
+            version = self._build_here(progress=progress, full=full)
+            self._child_failures = 0  # everything pending is built: the next bulk change tries a child
+            return version
+
+    def _child_due(self) -> bool:
+        """Whether the pending changes are a bulk change for a child process to build."""
+        state = self._state
+        return (
+            self.builds is not None
+            and state is not None
+            and self._child_failures < MAX_CHILD_FAILURES
+            and self.catalogue.pending(state.snapshot.catalogue_seq) >= self.builds.min_changes
+        )
+
+    def _build_in_child(self) -> str:
+        """Build in a child process (which takes the snapshot build lock itself), then serve
+        what it wrote; a failed child leaves the live state and the pending changes as they are."""
+        assert self.builds is not None
+        try:
+            build_in_child(
+                self.builds,
+                self.catalogue.path,
+                self.snapshots.root,
+                self.snapshots.ann_min_rows,
+                self.config,
+                self.analyzer,
+            )
+        except ChildBuildFailed:
+            self._child_failures += 1
+            raise
+        self._child_failures = 0
+        if not self.refresh(verify=False) and self.behind():
+            self._child_failures += 1  # what it wrote cannot be served: the next build runs here
+        return self.index_version or ""
+
+    def _build_here(self, *, progress: bool, full: bool) -> str:
+        with self.snapshots.build_lock():
             if not full:
                 # Another process may have built while this one waited for the lock.
                 self.refresh()

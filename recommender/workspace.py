@@ -7,6 +7,7 @@ from pathlib import Path
 
 from index.encoders import Encoder
 from index.snapshot import SnapshotStore
+from recommender.builds import ChildBuilds
 from recommender.catalogue import Catalogue
 from recommender.engine import Recommender
 from recommender.importing import import_rows
@@ -78,12 +79,14 @@ def open_recommender(
     config: RankingConfig | None = None,
     seed: Path | None = BUNDLED_CATALOGUE,
     ann_min_rows: int | None = None,
+    builds: ChildBuilds | None = None,
 ) -> Recommender:
-    """A recommender over the data directory (the index is not loaded until ensure_index)."""
+    """A recommender over the data directory (the index is not loaded until ensure_index);
+    ``builds``: when bulk changes are built in a child process (None: always in this one)."""
     catalogue = open_catalogue(data_dir, seed=seed)
     store = (
         SnapshotStore(Path(data_dir) / SNAPSHOTS)
         if ann_min_rows is None
         else SnapshotStore(Path(data_dir) / SNAPSHOTS, ann_min_rows=ann_min_rows)
     )
-    return Recommender(catalogue, encoders, store, config)
+    return Recommender(catalogue, encoders, store, config, builds=builds)

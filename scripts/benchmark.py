@@ -209,7 +209,7 @@ def measure(size: int, settings: Settings, queries: int, seed: int, scratch: Pat
             f"({passages / took / raw:.0%})",
         )
     )
-    fresh = open_recommender(data_dir, encoders, seed=None)
+    fresh = open_recommender(data_dir, encoders, seed=None, builds=settings.child_builds())
     took, _ = _timed(fresh.ensure_index)
     rows.append(("restart: load the snapshot (memory-mapped, checksums verified)", f"{took:.2f} s"))
     rec = fresh

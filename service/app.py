@@ -53,7 +53,9 @@ def _load(app: FastAPI) -> None:
     try:
         recommender = app.state.recommender
         if recommender is None:
-            recommender = open_recommender(settings.data_dir, settings.load_encoders())
+            recommender = open_recommender(
+                settings.data_dir, settings.load_encoders(), builds=settings.child_builds()
+            )
         if not recommender.ready:
             recommender.ensure_index(progress=False)
         if app.state.updater is None or app.state.updater.recommender is not recommender:

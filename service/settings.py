@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.encoders import Encoder, load_encoders
+from recommender.builds import CHILD_MIN_CHANGES, ChildBuilds
 
 
 def hash_key(key: str) -> str:
@@ -78,6 +80,12 @@ class Settings(BaseSettings):
     index_debounce_seconds: float = Field(
         0.3, ge=0, le=60, description="quiet time after a write before the index catches up"
     )
+    index_child_min_changes: int = Field(
+        CHILD_MIN_CHANGES,
+        ge=0,
+        description="pending catalogue changes from which the index catches up in a child "
+        "process at low priority (a bulk import), not beside the readers; 0 never",
+    )
     workers: int = Field(
         1,
         ge=1,
@@ -105,6 +113,15 @@ class Settings(BaseSettings):
     def load_encoders(self) -> list[Encoder]:
         """The configured encoders, in order (the first is the primary dense leg)."""
         return load_encoders(self.encoder, threads=self.threads)
+
+    def child_builds(self) -> ChildBuilds | None:
+        """How bulk changes are built in a child process (its own encoders, one thread)."""
+        if not self.index_child_min_changes:
+            return None
+        return ChildBuilds(
+            functools.partial(load_encoders, self.encoder, threads=1),
+            min_changes=self.index_child_min_changes,
+        )
 
     def key_hashes(self) -> dict[str, frozenset[str]]:
         """The scopes of each accepted key, by the key's hash; plain keys are hashed here and

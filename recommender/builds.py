@@ -1,0 +1,96 @@
+"""Bulk index changes built in a child process, so the serving process's readers keep the GIL.
+
+The child opens the same catalogue and snapshot store, builds (appends or compacts) a snapshot
+exactly as the serving process would, writes it and points CURRENT at it; the serving process
+then loads it the way it loads a snapshot the CLI built. A child that fails changes nothing:
+the old snapshot keeps serving and the changes stay pending.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.analysis import Analyzer
+from index.encoders import Encoder
+from recommender.ranking import RankingConfig
+
+logger = logging.getLogger(__name__)
+
+# A spawned child imports the libraries and loads the snapshot (seconds): worth it for a bulk
+# change only; a single edit is appended in the serving process (well under a second).
+CHILD_MIN_CHANGES = 500
+CHILD_NICE = 10
+
+
+class ChildBuildFailed(RuntimeError):
+    """The child process building a bulk change exited without writing its snapshot."""
+
+
+@dataclass(frozen=True)
+class ChildBuilds:
+    """When a change is built in a child process, and how the child gets its encoders.
+
+    ``encoders`` must be picklable (a module-level function or a ``functools.partial`` of
+    one, e.g. of ``index.encoders.load_encoders``): the child is spawned, not forked, and
+    loads its own copy of the same encoders, one thread each.
+    """
+
+    encoders: Callable[[], list[Encoder]]
+    min_changes: int = CHILD_MIN_CHANGES
+    nice: int = CHILD_NICE
+    timeout: float = 3600.0
+
+
+@dataclass(frozen=True)
+class _Job:
+    database: Path
+    snapshots: Path
+    ann_min_rows: int
+    config: RankingConfig
+    analyzer: Analyzer
+
+
+def build_in_child(
+    builds: ChildBuilds,
+    database: Path,
+    snapshots: Path,
+    ann_min_rows: int,
+    config: RankingConfig,
+    analyzer: Analyzer,
+) -> None:
+    """Build the catalogue's pending changes into a new snapshot in a spawned child process
+    and wait for it; raises ChildBuildFailed unless it exited cleanly."""
+    context = multiprocessing.get_context("spawn")
+    job = _Job(Path(database), Path(snapshots), ann_min_rows, config, analyzer)
+    child = context.Process(target=_child_main, args=(builds, job), name="replikasi-build", daemon=True)
+    child.start()
+    logger.info("index catching up in child process %s (nice %d)", child.pid, builds.nice)
+    child.join(builds.timeout)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        raise ChildBuildFailed(f"the index build in a child process ran past {builds.timeout:.0f} s")
+    if child.exitcode != 0:
+        raise ChildBuildFailed(f"the index build in a child process exited with code {child.exitcode}")
+
+
+def _child_main(builds: ChildBuilds, job: _Job) -> None:
+    """In the child: lower priority, one BLAS thread, then the same build the server does."""
+    os.nice(builds.nice)
+    from index.snapshot import SnapshotStore
+    from index.threads import one_blas_thread
+    from recommender.catalogue import Catalogue
+    from recommender.engine import Recommender
+
+    one_blas_thread()
+    store = SnapshotStore(job.snapshots, ann_min_rows=job.ann_min_rows)
+    recommender = Recommender(Catalogue(job.database), builds.encoders(), store, job.config, job.analyzer)
+    recommender.ensure_index()
+    recommender.rebuild()
+    if recommender.problems:
+        raise ChildBuildFailed("; ".join(recommender.problems))
