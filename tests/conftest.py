@@ -96,13 +96,6 @@ def _blas_limited_once() -> Iterator[None]:
     app_module.one_blas_thread = limit
 
 
-@pytest.fixture(scope="session")
-def tiny_app(tiny_data_dir: Path) -> FastAPI:
-    """One app for every ``client``: FastAPI prepares a route on an app's first request to it
-    (about 0.25 s an app), so tests share the routes and ``client`` replaces the state."""
-    return create_app(tiny_settings(tiny_data_dir))
-
-
 def limits_of(settings: Settings) -> tuple[object, ...]:
     """The settings an app's middleware keeps from create_app (MIDDLEWARE_SETTINGS)."""
     return tuple(getattr(settings, limit) for limit in MIDDLEWARE_SETTINGS)
@@ -114,11 +107,22 @@ class AppPool:
     A new app costs about 0.4 s of CPU on its first requests: FastAPI prepares each route, and
     the first write builds the OpenAPI document (RequestGuard reads the secured routes from
     it). A test that needs settings of its own borrows an app with its limits and gives it
-    this test's state (reset_state, as create_app does), instead of creating one.
+    this test's state (reset_state, as create_app does), instead of creating one. The apps
+    share one OpenAPI document: it depends on the routes alone, which create_app always adds
+    alike (test_api_analytics.py reads it over HTTP).
     """
 
     def __init__(self) -> None:
         self._free: dict[tuple[object, ...], list[FastAPI]] = {}
+        self._openapi: dict[str, Any] | None = None
+
+    def create(self, settings: Settings) -> FastAPI:
+        """A new app (create_app) with the session's OpenAPI document."""
+        app = create_app(settings)
+        if self._openapi is None:
+            self._openapi = app.openapi()
+        app.openapi_schema = self._openapi
+        return app
 
     @contextmanager
     def serve(
@@ -126,7 +130,7 @@ class AppPool:
     ) -> Iterator[TestClient]:
         """An app with these settings serving ``recommender`` over HTTP (its lifespan included)."""
         free = self._free.setdefault(limits_of(settings), [])
-        app = free.pop() if free else create_app(settings)
+        app = free.pop() if free else self.create(settings)
         try:
             reset_state(app, settings, recommender)
             with TestClient(app, **client) as test_client:
@@ -138,6 +142,13 @@ class AppPool:
 @pytest.fixture(scope="session")
 def app_pool() -> AppPool:
     return AppPool()
+
+
+@pytest.fixture(scope="session")
+def tiny_app(tiny_data_dir: Path, app_pool: AppPool) -> FastAPI:
+    """One app for every ``client``: FastAPI prepares a route on an app's first request to it
+    (about 0.25 s an app), so tests share the routes and ``client`` replaces the state."""
+    return app_pool.create(tiny_settings(tiny_data_dir))
 
 
 @contextmanager
