@@ -16,6 +16,7 @@ from index.encoders import HashingEncoder
 from recommender.catalogue import Catalogue
 from recommender.engine import Recommender
 from recommender.workspace import DATABASE, open_recommender
+from service import app as app_module
 from service.app import create_app, reset_state
 from service.settings import Settings
 from tests.recommender.demand import build_log
@@ -83,11 +84,71 @@ def tiny_settings(data_dir: Path) -> Settings:
     return Settings(data_dir=data_dir, encoder="hashing-256", api_keys=API_KEY)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _blas_limited_once() -> Iterator[None]:
+    """Every app's start-up limits BLAS to one thread for the process (index.threads); the limit
+    stays set, and setting it again costs ~5 ms a start (threadpoolctl scans the loaded
+    libraries), so the apps of this session set it once. tests/index/test_threads.py tests it."""
+    limit = app_module.one_blas_thread
+    limit()
+    app_module.one_blas_thread = lambda: None
+    yield
+    app_module.one_blas_thread = limit
+
+
+def limits_of(settings: Settings) -> tuple[object, ...]:
+    """The settings an app's middleware keeps from create_app (MIDDLEWARE_SETTINGS)."""
+    return tuple(getattr(settings, limit) for limit in MIDDLEWARE_SETTINGS)
+
+
+class AppPool:
+    """The session's apps by the middleware limits they were created with, lent one at a time.
+
+    A new app costs about 0.4 s of CPU on its first requests: FastAPI prepares each route, and
+    the first write builds the OpenAPI document (RequestGuard reads the secured routes from
+    it). A test that needs settings of its own borrows an app with its limits and gives it
+    this test's state (reset_state, as create_app does), instead of creating one. The apps
+    share one OpenAPI document: it depends on the routes alone, which create_app always adds
+    alike (test_api_analytics.py reads it over HTTP).
+    """
+
+    def __init__(self) -> None:
+        self._free: dict[tuple[object, ...], list[FastAPI]] = {}
+        self._openapi: dict[str, Any] | None = None
+
+    def create(self, settings: Settings) -> FastAPI:
+        """A new app (create_app) with the session's OpenAPI document."""
+        app = create_app(settings)
+        if self._openapi is None:
+            self._openapi = app.openapi()
+        app.openapi_schema = self._openapi
+        return app
+
+    @contextmanager
+    def serve(
+        self, settings: Settings, recommender: Recommender | None, **client: Any
+    ) -> Iterator[TestClient]:
+        """An app with these settings serving ``recommender`` over HTTP (its lifespan included)."""
+        free = self._free.setdefault(limits_of(settings), [])
+        app = free.pop() if free else self.create(settings)
+        try:
+            reset_state(app, settings, recommender)
+            with TestClient(app, **client) as test_client:
+                yield test_client
+        finally:
+            free.append(app)
+
+
 @pytest.fixture(scope="session")
-def tiny_app(tiny_data_dir: Path) -> FastAPI:
+def app_pool() -> AppPool:
+    return AppPool()
+
+
+@pytest.fixture(scope="session")
+def tiny_app(tiny_data_dir: Path, app_pool: AppPool) -> FastAPI:
     """One app for every ``client``: FastAPI prepares a route on an app's first request to it
     (about 0.25 s an app), so tests share the routes and ``client`` replaces the state."""
-    return create_app(tiny_settings(tiny_data_dir))
+    return app_pool.create(tiny_settings(tiny_data_dir))
 
 
 @contextmanager
@@ -97,12 +158,10 @@ def serving(
     """``app`` (``tiny_app``) over HTTP with a fresh state: these settings, this recommender.
 
     Only the middleware keeps what the app was created with, so settings that change it need
-    an app of their own (create_app).
+    an app with those limits (app_pool).
     """
-    made = tiny_settings(settings.data_dir)
-    for limit in MIDDLEWARE_SETTINGS:
-        if getattr(settings, limit) != getattr(made, limit):
-            raise ValueError(f"{limit} is read by the middleware: use create_app for this test")
+    if limits_of(settings) != limits_of(tiny_settings(settings.data_dir)):
+        raise ValueError(f"{MIDDLEWARE_SETTINGS} are read by the middleware: use app_pool for this test")
     reset_state(app, settings, recommender)
     with TestClient(app, **client) as test_client:
         yield test_client

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from index.analysis import Analyzer
-from index.dense import DenseIndex
+from index.dense import DenseIndex, _nlist
 from index.lexical import CharNgramIndex, LexicalIndex
 
 FIELDS = {"name": 2.0, "problem": 1.0}
@@ -36,6 +36,17 @@ def test_bm25_after_append_equals_a_fresh_fit_of_the_live_rows(query: str) -> No
     assert appended.scores(query)[1] == 0  # a retired row never scores
 
 
+def test_an_appended_index_keeps_its_k1_and_b() -> None:
+    """With k1 and b away from the defaults, the appended index must still score with them."""
+    analyzer = Analyzer(stemming=False)
+    base = LexicalIndex(analyzer, FIELDS, k1=2.0, b=0.3).fit(DOCS)
+    appended = base.extend(NEW, np.zeros(len(DOCS), dtype=bool))
+    assert (appended.k1, appended.b) == (2.0, 0.3)
+    fresh = LexicalIndex(analyzer, FIELDS, k1=2.0, b=0.3).fit([*DOCS, *NEW])
+    for query in ("ambulans", "pulau perahu", "sampah pasar"):
+        np.testing.assert_allclose(appended.scores(query), fresh.scores(query), rtol=1e-5)
+
+
 def test_a_retired_row_survives_a_round_trip(tmp_path) -> None:
     retired = np.array([True, False, False, False])
     appended = _lexical(DOCS).extend(NEW, retired)
@@ -54,7 +65,7 @@ def test_char_ngrams_append_under_the_same_vocabulary() -> None:
     # The new row is what the same vectorizer makes of its text.
     expected = base._vectorizer.transform(["layanan ambulans keliling"]).toarray()[0]
     np.testing.assert_allclose(appended.matrix[3].toarray()[0], expected, rtol=1e-6)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^an unfitted n-gram index cannot be extended; fit it$"):
         CharNgramIndex().extend(["x"])
 
 
@@ -97,3 +108,20 @@ def test_a_loaded_ivf_index_probes_as_many_lists_as_the_appended_one(tmp_path) -
     queries = _unit(20, 16, 5)
     assert all((loaded.top(q, 40)[0] == grown.top(q, 40)[0]).all() for q in queries)
     assert not base.needs_training(3000) and grown.needs_training(4 * 6000)
+
+
+@pytest.mark.parametrize(("rows", "lists"), [(10, 16), (63, 31), (3000, 219)])
+def test_the_ivf_list_count_is_four_square_roots_of_the_rows_and_at_least_16(rows: int, lists: int) -> None:
+    # 4 * sqrt(10) = 12.6 -> 16; 4 * sqrt(63) = 31.7 -> 31; 4 * sqrt(3000) = 219.1 -> 219
+    assert _nlist(rows) == lists
+
+
+def test_a_mapped_index_keeps_its_ann_index_and_its_probes(tmp_path) -> None:
+    built = DenseIndex.build(_unit(3000, 16, 0), ann_min_rows=1000)
+    probing = DenseIndex(built.vectors, built.ann, nprobe=7)
+    probing.save(tmp_path, 0)
+    mapped = probing.mapped(tmp_path, 0)
+    assert mapped.ann is built.ann and mapped.kind == "ivf-sq8" and mapped.nprobe == 7
+    assert not mapped.vectors.flags.owndata  # read from the file
+    with pytest.raises(ValueError, match=r"^[^:]+: dense-0 holds \(3000, 16\), expected \(3001, 16\)$"):
+        DenseIndex(_unit(3001, 16, 1)).mapped(tmp_path, 0)

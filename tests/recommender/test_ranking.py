@@ -11,6 +11,7 @@ import pytest
 from recommender.filters import Asker, this_year
 from recommender.ranking import (
     RankingConfig,
+    adopter_levels,
     context_components,
     diversify,
     family,
@@ -232,6 +233,22 @@ def test_without_adjustments_keeps_relevance_and_drops_everything_else() -> None
         "same_province": 0.0,
         "adopter_level": 0.0,
     }
+
+
+@pytest.mark.parametrize(
+    ("replicated_by", "mask"),
+    [
+        ([], 0),
+        (["Desa Sukamaju"], 0),  # no level guessed: no bit
+        (["Kota A"], 0b1000),  # LEVELS.index("kota") == 3
+        (["Kabupaten Sleman", "Kota A"], 0b1100),  # kabupaten is bit 2; both bits kept
+        (["Kota A", "Kabupaten Sleman", "Provinsi Bali"], 0b1110),
+    ],
+)
+def test_adopter_levels_sets_one_bit_per_level_of_an_active_adopter(
+    replicated_by: list[str], mask: int
+) -> None:
+    assert adopter_levels(_item(replicated_by=replicated_by)) == mask
 
 
 # --- family and diversify ---------------------------------------------------------------------

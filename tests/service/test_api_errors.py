@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,8 @@ from fastapi.testclient import TestClient
 from index.encoders import HashingEncoder
 from recommender.engine import Recommender
 from recommender.workspace import open_recommender
-from service.app import create_app
 from service.settings import Settings
-from tests.conftest import API_KEY, TINY
+from tests.conftest import API_KEY, TINY, AppPool
 
 JSON = {"content-type": "application/json"}
 
@@ -36,31 +36,28 @@ def assert_error(response, status: int, field: str | None = None) -> dict:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """One app shared by the many validation cases below; none of them writes."""
+def api(tmp_path_factory: pytest.TempPathFactory, app_pool: AppPool) -> Iterator[TestClient]:
+    """One client shared by the many validation cases below; none of them writes."""
     data = tmp_path_factory.mktemp("api-errors")
     recommender = open_recommender(data, [HashingEncoder(256)], seed=TINY)
     recommender.ensure_index()
     settings = Settings(data_dir=data, encoder="hashing-256", api_keys=API_KEY)
-    with TestClient(create_app(settings, recommender)) as client:
+    with app_pool.serve(settings, recommender) as client:
         yield client
 
 
 @pytest.fixture
-def make_client(tmp_path: Path, recommender: Recommender) -> Iterator:
+def make_client(tmp_path: Path, recommender: Recommender, app_pool: AppPool) -> Iterator:
     """A separate app over the same recommender, with the settings a test needs."""
-    clients: list[TestClient] = []
+    with ExitStack() as clients:
 
-    def make(**overrides: object) -> TestClient:
-        settings = Settings(data_dir=tmp_path / "data", encoder="hashing-256", api_keys=API_KEY, **overrides)
-        client = TestClient(create_app(settings, recommender))
-        client.__enter__()
-        clients.append(client)
-        return client
+        def make(**overrides: object) -> TestClient:
+            settings = Settings(
+                data_dir=tmp_path / "data", encoder="hashing-256", api_keys=API_KEY, **overrides
+            )
+            return clients.enter_context(app_pool.serve(settings, recommender))
 
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
+        yield make
 
 
 def test_the_error_shape_is_pinned(client: TestClient) -> None:
@@ -207,14 +204,14 @@ def test_every_response_carries_a_request_id(client: TestClient) -> None:
 
 
 def test_an_unexpected_error_is_a_json_500_with_the_request_id(
-    tmp_path: Path, recommender: Recommender, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, recommender: Recommender, monkeypatch: pytest.MonkeyPatch, app_pool: AppPool
 ) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(recommender.catalogue, "list", broken)
     settings = Settings(data_dir=tmp_path / "data", encoder="hashing-256")
-    with TestClient(create_app(settings, recommender), raise_server_exceptions=False) as client:
+    with app_pool.serve(settings, recommender, raise_server_exceptions=False) as client:
         response = client.get("/v1/innovations", headers={"X-Request-ID": "trace-me"})
     body = assert_error(response, 500)
     assert body["request_id"] == "trace-me" and "boom" not in body["detail"]

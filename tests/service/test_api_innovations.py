@@ -11,9 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from recommender.engine import Recommender
-from service.app import create_app
 from service.settings import Settings, hash_key
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, AppPool
 from tests.service.test_api_errors import assert_error
 
 DRONE_PROBLEM = "Obat dan vaksin terlambat sampai ke pulau terpencil karena kapal jarang berlayar."
@@ -89,9 +88,11 @@ def test_keys_never_reach_the_log(client: TestClient, auth: dict, caplog: pytest
     assert API_KEY not in caplog.text and "salah-1" not in caplog.text
 
 
-def test_a_key_given_as_its_hash_is_accepted(tmp_path: Path, recommender: Recommender) -> None:
+def test_a_key_given_as_its_hash_is_accepted(
+    tmp_path: Path, recommender: Recommender, app_pool: AppPool
+) -> None:
     settings = Settings(data_dir=tmp_path / "data", api_key_hashes=hash_key("rahasia").upper())
-    with TestClient(create_app(settings, recommender)) as client:
+    with app_pool.serve(settings, recommender) as client:
         response = client.post(
             "/v1/innovations", params=WAIT, json=drone(), headers={"Authorization": "Bearer rahasia"}
         )
@@ -114,9 +115,11 @@ def test_scoped_keys_parse_and_unknown_scopes_are_refused_at_start() -> None:
         Settings(api_key_hashes="abc:")
 
 
-def test_a_key_without_the_write_scope_may_not_write(tmp_path: Path, recommender: Recommender) -> None:
+def test_a_key_without_the_write_scope_may_not_write(
+    tmp_path: Path, recommender: Recommender, app_pool: AppPool
+) -> None:
     settings = Settings(data_dir=tmp_path / "data", api_keys="baca:analytics,tulis:write")
-    with TestClient(create_app(settings, recommender)) as client:
+    with app_pool.serve(settings, recommender) as client:
         refused = client.post(
             "/v1/innovations", params=WAIT, json=drone(), headers={"Authorization": "Bearer baca"}
         )
@@ -128,8 +131,10 @@ def test_a_key_without_the_write_scope_may_not_write(tmp_path: Path, recommender
     assert allowed.status_code == 201, allowed.text
 
 
-def test_without_configured_keys_every_write_is_refused(tmp_path: Path, recommender: Recommender) -> None:
-    with TestClient(create_app(Settings(data_dir=tmp_path / "data"), recommender)) as client:
+def test_without_configured_keys_every_write_is_refused(
+    tmp_path: Path, recommender: Recommender, app_pool: AppPool
+) -> None:
+    with app_pool.serve(Settings(data_dir=tmp_path / "data"), recommender) as client:
         response = client.post(
             "/v1/innovations", params=WAIT, json=drone(), headers={"Authorization": "Bearer anything"}
         )

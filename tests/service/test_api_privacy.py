@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from recommender.engine import Recommender
-from service.app import create_app
 from service.settings import Settings
+from tests.conftest import AppPool
 
 AMBULANCE = "Ambulans lambat datang saat keadaan darurat medis"
 
@@ -34,10 +34,10 @@ def test_a_logged_problem_is_scrubbed(client: TestClient, recommender: Recommend
 
 
 def test_the_retention_is_applied_at_the_first_request_and_then_hourly(
-    tmp_path: Path, recommender: Recommender
+    tmp_path: Path, recommender: Recommender, app_pool: AppPool
 ) -> None:
     settings = Settings(data_dir=tmp_path / "data", log_retention_days=30)
-    with TestClient(create_app(settings, recommender)) as client:
+    with app_pool.serve(settings, recommender) as client:
         recommender.catalogue.log_recommendation(
             {
                 "kind": "api",
@@ -59,9 +59,11 @@ def test_the_retention_is_applied_at_the_first_request_and_then_hourly(
         assert problems(recommender) == ["ketiga", "kedua", "", ""]
 
 
-def test_a_retention_of_zero_keeps_no_problem_text(tmp_path: Path, recommender: Recommender) -> None:
+def test_a_retention_of_zero_keeps_no_problem_text(
+    tmp_path: Path, recommender: Recommender, app_pool: AppPool
+) -> None:
     settings = Settings(data_dir=tmp_path / "data", log_retention_days=0)
-    with TestClient(create_app(settings, recommender)) as client:
+    with app_pool.serve(settings, recommender) as client:
         assert client.post("/v1/recommendations", json={"problem": AMBULANCE}).status_code == 200
     log = recommender.catalogue.recommendation_log()
     assert [r["problem"] for r in log] == [""] and log[0]["result_count"] >= 1

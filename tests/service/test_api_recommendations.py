@@ -7,8 +7,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from recommender.engine import Recommender
-from service.app import create_app
 from service.settings import Settings
+from tests.conftest import AppPool
 
 AMBULANCE = "Ambulans lambat datang saat keadaan darurat medis"
 
@@ -106,9 +106,9 @@ def test_the_log_keeps_the_request_id_a_client_sent_or_the_one_made_for_it(
     assert ids == [made.headers["X-Request-ID"], "perencana-42"] and ids[0] != "bukan id yang sah!"
 
 
-def test_the_query_log_can_be_turned_off(tmp_path: Path, recommender: Recommender) -> None:
+def test_the_query_log_can_be_turned_off(tmp_path: Path, recommender: Recommender, app_pool: AppPool) -> None:
     settings = Settings(data_dir=tmp_path / "data", log_queries=False)
-    with TestClient(create_app(settings, recommender)) as client:
+    with app_pool.serve(settings, recommender) as client:
         response = client.post("/v1/recommendations", json={"problem": AMBULANCE})
     assert response.status_code == 200
     assert recommender.catalogue.recommendation_log() == []
@@ -122,7 +122,9 @@ def test_a_broken_query_log_does_not_cost_the_answer(client: TestClient, recomme
     assert client.post("/v1/recommendations", json={"problem": AMBULANCE}).status_code == 200
 
 
-def test_health_and_readiness(client: TestClient, tmp_path: Path, recommender: Recommender) -> None:
+def test_health_and_readiness(
+    client: TestClient, tmp_path: Path, recommender: Recommender, app_pool: AppPool
+) -> None:
     assert client.get("/health").json()["status"] == "ok"
     ready = client.get("/ready").json()
     assert ready["status"] == "ready" and ready["innovations"] == 10
@@ -131,10 +133,9 @@ def test_health_and_readiness(client: TestClient, tmp_path: Path, recommender: R
     class Loading:
         ready = False
 
-    app = create_app(Settings(data_dir=tmp_path / "data"), recommender)
-    with TestClient(app) as loading:
-        app.state.recommender = Loading()
-        app.state.index_error = "the index is loading"
+    with app_pool.serve(Settings(data_dir=tmp_path / "data"), recommender) as loading:
+        loading.app.state.recommender = Loading()  # type: ignore[attr-defined]
+        loading.app.state.index_error = "the index is loading"  # type: ignore[attr-defined]
         response = loading.get("/ready")
         assert response.status_code == 503
         assert response.json()["reason"] == "the index is loading"

@@ -6,6 +6,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import anyio
@@ -13,9 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from recommender.engine import Recommender
-from service.app import create_app
 from service.settings import Settings
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, AppPool
 from tests.service.test_api_errors import JSON, assert_error
 
 NDJSON = {"content-type": "application/x-ndjson"}
@@ -58,22 +58,18 @@ ORIGIN = "https://peta.example.go.id"
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, recommender: Recommender) -> Iterator:
+def make_app(tmp_path: Path, recommender: Recommender, app_pool: AppPool) -> Iterator:
     """An app over the shared recommender with the settings a test needs (and its client)."""
-    clients: list[TestClient] = []
+    with ExitStack() as clients:
 
-    def make(raise_server_exceptions: bool = True, **overrides: object) -> TestClient:
-        settings = Settings(data_dir=tmp_path / "data", encoder="hashing-256", api_keys=API_KEY, **overrides)
-        client = TestClient(
-            create_app(settings, recommender), raise_server_exceptions=raise_server_exceptions
-        )
-        client.__enter__()
-        clients.append(client)
-        return client
+        def make(raise_server_exceptions: bool = True, **overrides: object) -> TestClient:
+            settings = Settings(
+                data_dir=tmp_path / "data", encoder="hashing-256", api_keys=API_KEY, **overrides
+            )
+            served = app_pool.serve(settings, recommender, raise_server_exceptions=raise_server_exceptions)
+            return clients.enter_context(served)
 
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
+        yield make
 
 
 @pytest.fixture

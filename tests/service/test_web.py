@@ -18,7 +18,7 @@ from recommender.errors import IndexNotReady
 from recommender.explain import Passage
 from recommender.workspace import open_recommender
 from service.web import PROVINCES, contact_html, highlight, points, shorten, web_link
-from tests.conftest import API_KEY, FIXTURES
+from tests.conftest import API_KEY, FIXTURES, AppPool
 
 BIRTH = "bayi lahir belum punya akta kelahiran"
 CONTROLS = {
@@ -95,15 +95,14 @@ def cards_of(html: str) -> list[str]:
 
 
 @pytest.fixture
-def kit_client(tmp_path: Path) -> Iterator[TestClient]:
+def kit_client(tmp_path: Path, app_pool: AppPool) -> Iterator[TestClient]:
     """The tiny catalogue where three innovations carry a kit, an odd contact or both."""
-    from service.app import create_app
     from service.settings import Settings
 
     rec = open_recommender(tmp_path / "kits", [HashingEncoder(256)], seed=KITS)
     rec.ensure_index()
     settings = Settings(data_dir=tmp_path / "kits", encoder="hashing-256", api_keys=API_KEY)
-    with TestClient(create_app(settings, rec)) as test_client:
+    with app_pool.serve(settings, rec) as test_client:
         yield test_client
 
 
