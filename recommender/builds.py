@@ -68,7 +68,10 @@ def build_in_child(
     context = multiprocessing.get_context("spawn")
     job = _Job(Path(database), Path(snapshots), ann_min_rows, config, analyzer)
     child = context.Process(target=_child_main, args=(builds, job), name="replikasi-build", daemon=True)
-    child.start()
+    try:
+        child.start()
+    except Exception as exc:  # noqa: BLE001 - no memory to fork, an encoder factory that cannot be pickled
+        raise ChildBuildFailed(f"the index build could not start a child process: {exc}") from exc
     logger.info("index catching up in child process %s (nice %d)", child.pid, builds.nice)
     child.join(builds.timeout)
     if child.is_alive():

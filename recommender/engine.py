@@ -178,7 +178,8 @@ class Recommender:
         """
         with self._build_lock:
             if not full and self._child_due():
-                return self._build_in_child()
+                if not self._waited_for_another_build() or self._child_due():
+                    return self._build_in_child()
             version = self._build_here(progress=progress, full=full)
             self._child_failures = 0  # everything pending is built: the next bulk change tries a child
             return version
@@ -213,6 +214,19 @@ class Recommender:
         if not self.refresh(verify=False) and self.behind():
             self._child_failures += 1  # what it wrote cannot be served: the next build runs here
         return self.index_version or ""
+
+    def _waited_for_another_build(self) -> bool:
+        """Whether another process (a worker's child, the CLI) held the build lock; if so,
+        wait until it lets go and load what it wrote. Each worker of a server sees the same
+        bulk change, and only one of them should spawn a child for it."""
+        with self.snapshots.build_lock(wait=False) as free:
+            pass
+        if free:
+            return False
+        with self.snapshots.build_lock():
+            pass
+        self.refresh()
+        return True
 
     def _build_here(self, *, progress: bool, full: bool) -> str:
         with self.snapshots.build_lock():

@@ -94,7 +94,9 @@ class CatalogueWriter:
                     texts.remove(key)
                 for item in added:
                     texts.add(item)
-                self._texts_seq = self.catalogue.seq()
+                # _texts_seq stays: a change another process committed meanwhile has a seq of
+                # its own, and the next check catches up on it with ours (adding again is
+                # idempotent); advancing it here would skip theirs.
         self.recommender.invalidate_pending()
         self.on_change()
 

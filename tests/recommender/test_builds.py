@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import multiprocessing.context
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from index.encoders import Encoder, HashingEncoder, load_encoders
+from recommender import engine
 from recommender.builds import ChildBuildFailed, ChildBuilds
 from recommender.engine import Recommender
 from recommender.workspace import open_recommender
@@ -52,17 +56,32 @@ def _ranking(recommender: Recommender) -> list[list[tuple[str, float]]]:
     ]
 
 
+def _count_children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the child builds started (one list item, incremented)."""
+    count = [0]
+    real = engine.build_in_child
+
+    def counted(*args: object, **kwargs: object) -> None:
+        count[0] += 1
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "build_in_child", counted)
+    return count
+
+
 def test_a_bulk_change_built_in_a_child_ranks_as_one_built_here(
-    tmp_path: Path, recommender: Recommender, encoder: HashingEncoder
+    tmp_path: Path, recommender: Recommender, encoder: HashingEncoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shutil.copytree(tmp_path / "data", tmp_path / "here")
     here = open_recommender(tmp_path / "here", [encoder], seed=None)
     here.ensure_index()
     recommender.builds = CHILD
+    children = _count_children(monkeypatch)
     before = recommender.index_version
     for rec in (recommender, here):
         _edit(rec)
         rec.rebuild()
+    assert children == [1]  # the recommender's build ran in a child, the other one here
     assert recommender.index_version != before and not recommender.behind()
     assert recommender.snapshots.current_name() == recommender.index_version  # written by the child
     assert recommender.persisted and recommender.problems == []
@@ -115,3 +134,44 @@ def _edit_again(recommender: Recommender) -> None:
     for key in ("bank-sampah-delta", "psc-119-alpha"):
         item = recommender.catalogue.get(key)
         writer.replace(dataclasses.replace(item, name=f"{item.name} Baru"))
+
+
+def test_a_child_that_cannot_start_counts_as_failed_and_the_build_comes_back_here(
+    recommender: Recommender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_memory(self: object) -> None:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", no_memory)
+    recommender.builds = CHILD
+    _edit(recommender)
+    for _ in range(2):
+        with pytest.raises(ChildBuildFailed, match="could not start"):
+            recommender.rebuild()
+    recommender.rebuild()
+    assert not recommender.behind()
+
+
+def test_a_worker_waits_for_another_process_s_build_instead_of_spawning_its_own(
+    tmp_path: Path, recommender: Recommender, encoder: HashingEncoder
+) -> None:
+    """Two workers see the same bulk change: the one that finds the build lock taken waits,
+    then serves what the other wrote (a child of its own would crash here)."""
+    other = open_recommender(tmp_path / "data", [encoder], seed=None)
+    other.ensure_index()
+    _edit(other)
+    other.rebuild()  # the other worker's build, written and pointed at by CURRENT
+    recommender.builds = dataclasses.replace(CHILD, encoders=_crash)
+    held = threading.Event()
+
+    def hold_the_lock() -> None:
+        with other.snapshots.build_lock():
+            held.set()
+            time.sleep(0.5)
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    held.wait()
+    recommender.rebuild()
+    holder.join()
+    assert not recommender.behind() and recommender.index_version == other.index_version

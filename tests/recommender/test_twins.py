@@ -9,6 +9,7 @@ import random
 
 from index.analysis import raw_tokens
 from recommender import twins
+from recommender.catalogue import Catalogue
 from recommender.engine import Recommender
 from recommender.record import Innovation
 from recommender.twins import NEAR_DUPLICATE_JACCARD, SHINGLE, TextIndex
@@ -120,3 +121,31 @@ def test_a_short_text_or_an_unseen_word_never_takes_another_word_s_key(recommend
         assert _reference_twin({first.id: first}, probe) is None
         assert index.twin_of(probe) is None, text
     assert index.twin_of(dataclasses.replace(first, id="lain")) == first.id
+
+
+def test_a_record_another_process_commits_right_after_ours_is_still_a_near_duplicate(
+    recommender: Recommender, monkeypatch
+) -> None:
+    """Another worker's (or the CLI's) create lands between this writer's commit and its
+    bookkeeping: the writer's index must still learn it from the changes table."""
+    other = Catalogue(recommender.catalogue.path)
+    writer = CatalogueWriter(recommender)
+    writer.warm()
+    base = recommender.catalogue.get("psc-119-alpha")
+    theirs = dataclasses.replace(base, id="dari-proses-lain", **TEXT)
+    create = recommender.catalogue.create
+
+    def create_then_theirs(item: Innovation) -> None:
+        create(item)
+        other.create(theirs)
+
+    monkeypatch.setattr(recommender.catalogue, "create", create_then_theirs)
+    writer.create(
+        dataclasses.replace(
+            base, id="punya-kami", problem="Antrean puskesmas panjang.", solution="Daftar daring."
+        )
+    )
+    monkeypatch.undo()
+    row = json.dumps(dataclasses.replace(theirs, id="kembaran").to_dict()).encode()
+    report = writer.import_rows(row, "jsonl")
+    assert report.accepted == [] and "dari-proses-lain" in report.rejected[0].reason
