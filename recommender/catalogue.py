@@ -230,6 +230,14 @@ def _where(filters: Filters, q: str | None) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
+def hash_of_contents(hashes: Mapping[str, str]) -> str:
+    """The catalogue hash of ids and their content hashes, taken in id order."""
+    digest = hashlib.sha256()
+    for key in sorted(hashes):
+        digest.update(f"{key}\x00{hashes[key]}\n".encode())
+    return digest.hexdigest()
+
+
 class Catalogue:
     """Innovations keyed by id; every write is one transaction, so a failed batch changes nothing."""
 
@@ -538,10 +546,7 @@ class Catalogue:
 
     def catalogue_hash(self) -> str:
         """Changes whenever any record changes; recorded in every index snapshot."""
-        digest = hashlib.sha256()
-        for key, value in self.content_hashes().items():
-            digest.update(f"{key}\x00{value}\n".encode())
-        return digest.hexdigest()
+        return hash_of_contents(self.content_hashes())
 
     def log_recommendation(self, entry: dict[str, Any]) -> None:
         """Store one answered request (no personal data: no IPs, no user ids, and the problem

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -16,7 +15,7 @@ from index.encoders import Encoder
 from index.lexical import CharNgramIndex, LexicalIndex
 from index.snapshot import Snapshot, SnapshotError, SnapshotStore
 from recommender.builds import ChildBuildFailed, ChildBuilds, build_in_child
-from recommender.catalogue import Catalogue
+from recommender.catalogue import Catalogue, hash_of_contents
 from recommender.errors import IndexNotReady, InvalidRecord, UnknownInnovation
 from recommender.explain import Explainer
 from recommender.filters import Asker, Filters
@@ -341,7 +340,7 @@ class Recommender:
             lexical=base.lexical.extend([self._fields(i) for i in new], retired),
             chars=base.chars.extend([self.whole_text(i) for i in new]),
             encoders=self.encoders,
-            catalogue_hash=_hash_of_keys(hashes),
+            catalogue_hash=hash_of_contents(hashes),
             catalogue_seq=seq,
         )
         with self.snapshots.hold(base):  # its vocabulary files are copied by persist
@@ -688,17 +687,6 @@ class _Lazy(Sequence[T]):
         return self.fn(self.items[index])
 
 
-def _hash_of_keys(hashes: dict[str, str]) -> str:
-    """The catalogue hash of live documents' content keys, in id order (as _hash_of)."""
-    digest = hashlib.sha256()
-    for key in sorted(hashes):
-        digest.update(f"{key}\x00{hashes[key]}\n".encode())
-    return digest.hexdigest()
-
-
 def _hash_of(items: list[Innovation], keys: list[str]) -> str:
     """The catalogue hash recorded in a snapshot (as Catalogue.catalogue_hash computes it)."""
-    digest = hashlib.sha256()
-    for item, key in zip(items, keys, strict=True):
-        digest.update(f"{item.id}\x00{key}\n".encode())
-    return digest.hexdigest()
+    return hash_of_contents({item.id: key for item, key in zip(items, keys, strict=True)})

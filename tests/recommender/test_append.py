@@ -262,3 +262,18 @@ def test_the_evaluation_scores_an_appended_index_by_its_rows(recommender: Recomm
         found = ranked["q"]
         assert len(found) == len(set(found)) and "psc-119-beta" not in found and "" not in found, system
         assert found[0] == "bank-sampah-delta", system
+
+
+def test_every_snapshot_records_the_catalogue_hash_of_what_it_indexed(
+    recommender: Recommender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Full builds and appends alike: the manifest's hash is the catalogue's own."""
+    monkeypatch.setattr(engine, "APPEND_MAX_SHARE", 1.0)
+    monkeypatch.setattr(engine, "FULL_REFIT_SHARE", 0.5)
+    assert recommender.manifest["catalogue_hash"] == recommender.catalogue.catalogue_hash()
+    _edit(recommender)
+    recommender.rebuild()
+    assert recommender.manifest["retired"] == 2  # sanity: this build appended
+    assert recommender.manifest["catalogue_hash"] == recommender.catalogue.catalogue_hash()
+    recommender.rebuild(full=True)
+    assert recommender.manifest["catalogue_hash"] == recommender.catalogue.catalogue_hash()
