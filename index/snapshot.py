@@ -294,14 +294,7 @@ class SnapshotStore:
                 described.append(index.describe())
                 keys.append(enc_keys)
                 del vectors, index
-            table = {
-                "doc_ids": list(doc_ids),
-                "doc_keys": list(doc_keys),
-                "passage_doc": [r for r, _, _ in flat],
-                "passage_field": [f for _, f, _ in flat],
-                "passage_keys": keys,
-                "retired": [],
-            }
+            table = _table(doc_ids, doc_keys, [r for r, _, _ in flat], [f for _, f, _ in flat], keys, [])
             manifest = self._manifest(
                 encoders, len(doc_ids), len(flat), catalogue_hash, catalogue_seq, lexical, chars, described
             )
@@ -426,14 +419,14 @@ class SnapshotStore:
         try:
             for position, index in enumerate(snapshot.dense):
                 index.save(tmp, position)
-            table = {
-                "doc_ids": snapshot.doc_ids,
-                "doc_keys": snapshot.doc_keys,
-                "passage_doc": snapshot.passage_doc.tolist(),
-                "passage_field": snapshot.passage_field,
-                "passage_keys": snapshot.passage_keys,
-                "retired": np.flatnonzero(snapshot.retired).tolist(),
-            }
+            table = _table(
+                snapshot.doc_ids,
+                snapshot.doc_keys,
+                snapshot.passage_doc.tolist(),
+                snapshot.passage_field,
+                snapshot.passage_keys,
+                np.flatnonzero(snapshot.retired).tolist(),
+            )
             manifest = dict(snapshot.manifest)
             final = self._seal(
                 tmp, snapshot.version, table, manifest, snapshot.lexical, snapshot.chars, reuse
@@ -538,6 +531,26 @@ def _carry(
             shutil.copyfile(reuse.path / name, folder / name)
             carried[name] = digests[name]
     return carried
+
+
+def _table(
+    doc_ids: Sequence[str],
+    doc_keys: Sequence[str],
+    passage_doc: list[int],
+    passage_field: Sequence[str],
+    passage_keys: Sequence[Sequence[str]],
+    retired: list[int],
+) -> dict[str, Any]:
+    """passages.json: documents in row order, each passage's document row, field and one
+    content key per encoder, and the retired rows' positions (read back by ``_read``)."""
+    return {
+        "doc_ids": list(doc_ids),
+        "doc_keys": list(doc_keys),
+        "passage_doc": passage_doc,
+        "passage_field": list(passage_field),
+        "passage_keys": [list(k) for k in passage_keys],
+        "retired": retired,
+    }
 
 
 def _snapshot_name(catalogue_hash: str) -> str:
