@@ -13,6 +13,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from index.analysis import Analyzer
@@ -62,28 +63,61 @@ def build_in_child(
     ann_min_rows: int,
     config: RankingConfig,
     analyzer: Analyzer,
-) -> None:
+) -> str:
     """Build the catalogue's pending changes into a new snapshot in a spawned child process
-    and wait for it; raises ChildBuildFailed unless it exited cleanly."""
+    and wait for it; returns the version it wrote and pointed CURRENT at. Raises
+    ChildBuildFailed, with the child's own reason when it could send one, unless it exited
+    cleanly."""
     context = multiprocessing.get_context("spawn")
     job = _Job(Path(database), Path(snapshots), ann_min_rows, config, analyzer)
-    child = context.Process(target=_child_main, args=(builds, job), name="replikasi-build", daemon=True)
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child_main, args=(builds, job, sender), name="replikasi-build", daemon=True
+    )
     try:
         child.start()
     except Exception as exc:  # noqa: BLE001 - no memory to fork, an encoder factory that cannot be pickled
+        receiver.close()
         raise ChildBuildFailed(f"the index build could not start a child process: {exc}") from exc
+    finally:
+        sender.close()  # the child has its own end now
     logger.info("index catching up in child process %s (nice %d)", child.pid, builds.nice)
     child.join(builds.timeout)
     if child.is_alive():
         child.kill()
         child.join()
+        receiver.close()
         raise ChildBuildFailed(f"the index build in a child process ran past {builds.timeout:.0f} s")
-    if child.exitcode != 0:
-        raise ChildBuildFailed(f"the index build in a child process exited with code {child.exitcode}")
+    reply = _reply(receiver)
+    if child.exitcode != 0 or "version" not in reply:
+        reason = f": {reply['error']}" if "error" in reply else ""
+        raise ChildBuildFailed(
+            f"the index build in a child process exited with code {child.exitcode}{reason}"
+        )
+    return str(reply["version"])
 
 
-def _child_main(builds: ChildBuilds, job: _Job) -> None:
-    """In the child: lower priority, one BLAS thread, then the same build the server does."""
+def _reply(receiver: Connection) -> dict[str, str]:
+    """What the child sent before it exited (nothing when it died first)."""
+    with receiver:
+        try:
+            return dict(receiver.recv()) if receiver.poll() else {}
+        except (EOFError, OSError):
+            return {}
+
+
+def _child_main(builds: ChildBuilds, job: _Job, sender: Connection) -> None:
+    """In the child: lower priority, one BLAS thread, then the same build the server does;
+    sends the parent the version written, or the reason it failed."""
+    try:
+        version = _build(builds, job)
+    except BaseException as exc:
+        sender.send({"error": f"{type(exc).__name__}: {exc}"})
+        raise
+    sender.send({"version": version})
+
+
+def _build(builds: ChildBuilds, job: _Job) -> str:
     os.nice(builds.nice)
     from index.snapshot import SnapshotStore
     from index.threads import one_blas_thread
@@ -94,6 +128,7 @@ def _child_main(builds: ChildBuilds, job: _Job) -> None:
     store = SnapshotStore(job.snapshots, ann_min_rows=job.ann_min_rows)
     recommender = Recommender(Catalogue(job.database), builds.encoders(), store, job.config, job.analyzer)
     recommender.ensure_index()
-    recommender.rebuild()
+    version = recommender.rebuild()
     if recommender.problems:
         raise ChildBuildFailed("; ".join(recommender.problems))
+    return version

@@ -146,16 +146,17 @@ class Recommender:
         self.catalogue.all()  # finds (and reports) unreadable rows the snapshot never held
         return snapshot.version
 
-    def refresh(self, *, verify: bool = True) -> bool:
-        """Load the snapshot CURRENT names if another process built a newer one (``verify``:
-        check its files' checksums; a child of this process just wrote them)."""
+    def refresh(self, *, trusted: str | None = None) -> bool:
+        """Load the snapshot CURRENT names if another process built a newer one, checking its
+        files' checksums unless it is ``trusted`` (the one a child of this process just wrote
+        and checked)."""
         name = self.snapshots.current_name()
         state = self._state
         if name is None or (state is not None and state.version == name) or name in self._older:
             return False
         try:
             snapshot = self.snapshots.load_path(
-                self.snapshots.root / name, self.encoders, self.analyzer, verify=verify
+                self.snapshots.root / name, self.encoders, self.analyzer, verify=name != trusted
             )
         except SnapshotError as exc:
             logger.warning("not switching to snapshot %s: %s", name, exc)
@@ -198,7 +199,7 @@ class Recommender:
         what it wrote; a failed child leaves the live state and the pending changes as they are."""
         assert self.builds is not None
         try:
-            build_in_child(
+            written = build_in_child(
                 self.builds,
                 self.catalogue.path,
                 self.snapshots.root,
@@ -210,7 +211,7 @@ class Recommender:
             self._child_failures += 1
             raise
         self._child_failures = 0
-        if not self.refresh(verify=False) and self.behind():
+        if not self.refresh(trusted=written) and self.behind():
             self._child_failures += 1  # what it wrote cannot be served: the next build runs here
         return self.index_version or ""
 

@@ -277,3 +277,20 @@ def test_every_snapshot_records_the_catalogue_hash_of_what_it_indexed(
     assert recommender.manifest["catalogue_hash"] == recommender.catalogue.catalogue_hash()
     recommender.rebuild(full=True)
     assert recommender.manifest["catalogue_hash"] == recommender.catalogue.catalogue_hash()
+
+
+def test_only_the_snapshot_a_child_reported_skips_its_checksums(
+    tmp_path: Path, recommender: Recommender, encoder: HashingEncoder
+) -> None:
+    """A snapshot another process wrote is verified before it is served; the one this
+    process's child just wrote and named is trusted (its checksums were computed from it)."""
+    other = open_recommender(tmp_path / "data", [encoder], seed=None)
+    other.ensure_index()
+    _edit(other)
+    written = other.rebuild(full=True)
+    vectors = tmp_path / "data" / "snapshots" / written / "dense-0.npy"
+    data = bytearray(vectors.read_bytes())
+    data[-5] ^= 0xFF  # a flipped byte in the last vector: loads, fails its checksum
+    vectors.write_bytes(bytes(data))
+    assert not recommender.refresh() and "checksum" in " ".join(recommender.problems)
+    assert recommender.refresh(trusted=written) and recommender.index_version == written

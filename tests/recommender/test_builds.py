@@ -35,6 +35,10 @@ def _crash() -> list[Encoder]:
     os._exit(3)  # the child dies before it writes anything, as a killed one would
 
 
+def _no_model() -> list[Encoder]:
+    raise ValueError("no such model folder")
+
+
 def _edit(recommender: Recommender) -> None:
     """Two changes (a bulk change for CHILD): one edit, one new innovation."""
     writer = CatalogueWriter(recommender)
@@ -61,9 +65,9 @@ def _count_children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     count = [0]
     real = engine.build_in_child
 
-    def counted(*args: object, **kwargs: object) -> None:
+    def counted(*args: object, **kwargs: object) -> str:
         count[0] += 1
-        real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(engine, "build_in_child", counted)
     return count
@@ -175,3 +179,10 @@ def test_a_worker_waits_for_another_process_s_build_instead_of_spawning_its_own(
     recommender.rebuild()
     holder.join()
     assert not recommender.behind() and recommender.index_version == other.index_version
+
+
+def test_a_failed_child_tells_the_server_why(recommender: Recommender) -> None:
+    recommender.builds = dataclasses.replace(CHILD, encoders=_no_model)
+    _edit(recommender)
+    with pytest.raises(ChildBuildFailed, match="ValueError: no such model folder"):
+        recommender.rebuild()
