@@ -95,13 +95,20 @@ class Snapshot:
     def catalogue_seq(self) -> int:
         return int(self.manifest.get("catalogue_seq", 0))
 
-    def cached_vectors(self, position: int, encoder_name: str) -> dict[str, np.ndarray]:
-        """Vectors of the given encoder keyed by text_key, for reuse by the next build."""
+    def cached_vectors(
+        self, position: int, encoder_name: str, wanted: set[str] | None = None
+    ) -> dict[str, np.ndarray]:
+        """Vectors of the given encoder keyed by text_key, for reuse by the next build; with
+        ``wanted``, only those keys, copied out of the map (an edit usually keeps some of
+        its passages)."""
         names = [e["name"] for e in self.manifest.get("encoders", [])]
-        if position >= len(names) or names[position] != encoder_name:
+        if position >= len(names) or names[position] != encoder_name or wanted == set():
             return {}
         vectors = self.dense[position].vectors
-        return {key: vectors[i] for i, key in enumerate(self.passage_keys[position])}
+        keys = self.passage_keys[position]
+        if wanted is None:
+            return {key: vectors[i] for i, key in enumerate(keys)}
+        return {key: np.array(vectors[i]) for i, key in enumerate(keys) if key in wanted}
 
     def release(self) -> None:
         """Drop this process's claim on the snapshot (it may then be pruned)."""
@@ -373,7 +380,7 @@ class SnapshotStore:
         for position, encoder in enumerate(encoders):
             wanted = {text_key(encoder.name, t) for t in texts}
             vectors, enc_keys = _encode_passages(
-                encoder, texts, _vectors_of(base, position, encoder.name, wanted), False
+                encoder, texts, base.cached_vectors(position, encoder.name, wanted), False
             )
             dense.append(base.dense[position].extend(vectors, ann_min_rows=self.ann_min_rows))
             keys.append([*base.passage_keys[position], *enc_keys])
@@ -559,17 +566,6 @@ def _snapshot_name(catalogue_hash: str) -> str:
     now = time.time()
     stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now)) + f"{int(now * 1e6) % 1_000_000:06d}"
     return f"snap-{stamp}-{catalogue_hash[:10]}-{uuid.uuid4().hex[:6]}"
-
-
-def _vectors_of(
-    snapshot: Snapshot, position: int, encoder_name: str, wanted: set[str]
-) -> dict[str, np.ndarray]:
-    """The snapshot's vectors of the wanted text keys (an edit usually keeps some passages)."""
-    names = [e["name"] for e in snapshot.manifest.get("encoders", [])]
-    if position >= len(names) or names[position] != encoder_name or not wanted:
-        return {}
-    vectors = snapshot.dense[position].vectors
-    return {k: np.array(vectors[i]) for i, k in enumerate(snapshot.passage_keys[position]) if k in wanted}
 
 
 def _check_counts(snapshot: Snapshot) -> None:
