@@ -198,7 +198,10 @@ class LexicalIndex:
         mass = np.bincount(tf.col, weights=weight, minlength=self.tf.shape[1]) / len(rows)
         skip = [self.vocabulary[t] for t in exclude if t in self.vocabulary]
         mass[skip] = 0.0
-        top = np.argsort(-mass, kind="stable")[:count]
+        # Only the feedback documents' own terms can weigh anything: rank those (heaviest
+        # first, ties by column), not the whole vocabulary.
+        held = np.unique(tf.col)
+        top = held[np.lexsort((held, -mass[held]))][:count]
         top = top[mass[top] > 0]
         total = float(mass[top].sum())
         return {int(c): float(mass[c] / total) for c in top} if total else {}

@@ -107,6 +107,14 @@ def test_feedback_terms_are_the_feedback_documents_heaviest_other_terms() -> Non
     assert sum(terms.values()) == pytest.approx(1.0)
 
 
+def test_feedback_terms_of_equal_weight_are_taken_in_column_order() -> None:
+    # Row 2's "kelahiran" and "bayi" each occur once there and nowhere else: equal weights.
+    index = _index()
+    tied = sorted(index.vocabulary[t] for t in ("kelahiran", "bayi"))
+    assert list(index.feedback_terms(np.array([2]), ["akta"], 1)) == tied[:1]
+    assert sorted(index.feedback_terms(np.array([2]), ["akta"], 5)) == tied
+
+
 def test_no_feedback_documents_or_no_count_gives_no_terms() -> None:
     index = _index()
     assert index.feedback_terms(np.array([], dtype=np.int64), [], 5) == {}
