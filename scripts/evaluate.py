@@ -19,15 +19,13 @@ from scripts import fit_fusion
 from scripts.fit_no_match import NEGATIVES, cross_validated, labelled_rows
 from scripts.fit_no_match import report as no_match_report
 from scripts.lan_known_item import LAN, load_known_items
+from scripts.query_set import add_query_set, missing_file
 from service.settings import Settings
-
-DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m scripts.evaluate", description=__doc__)
-    parser.add_argument("--queries", type=Path, default=DEV / "queries.jsonl")
-    parser.add_argument("--qrels", type=Path, default=DEV / "qrels.tsv")
+    add_query_set(parser)
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--catalogue", type=Path, default=BUNDLED_CATALOGUE)
     parser.add_argument(
@@ -146,10 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     one_blas_thread()
     logging.basicConfig(level=logging.WARNING)
-    for path in (args.queries, args.qrels, args.catalogue):
-        if not path.is_file():
-            print(f"evaluate: error: no such file: {path}", file=sys.stderr)
-            return 2
+    if missing_file("evaluate", (args.queries, args.qrels, args.catalogue)):
+        return 2
     settings = Settings()
     with tempfile.TemporaryDirectory(prefix="replikasi-eval-") as scratch:
         data_dir = args.data_dir or Path(scratch)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -16,9 +15,9 @@ from recommender.evaluation import Query, load_qrels, load_queries, mean_metrics
 from recommender.filters import Filters
 from recommender.fusion import FEATURES, MODEL_FILE, FusionModel, from_linear
 from recommender.workspace import BUNDLED_CATALOGUE, open_recommender
+from scripts.query_set import add_query_set, missing_file
 from service.settings import Settings
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval"
 FOLDS, REPEATS = 5, 10  # k-fold grouped by query, repeated with other seeds; figures are means
 METHODS = ("pointwise", "graded", "pairwise", "anchored")
 C = 0.1  # inverse L2 strength of the logistic regressions, fixed before any held-out figure
@@ -234,16 +233,13 @@ def report(figures: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.fit_fusion", description=__doc__)
-    parser.add_argument("--queries", type=Path, default=DEV / "queries.jsonl")
-    parser.add_argument("--qrels", type=Path, default=DEV / "qrels.tsv")
+    add_query_set(parser)
     parser.add_argument("--method", choices=METHODS, default="pairwise")
     parser.add_argument("--out", type=Path, help=f"write the fitted model (e.g. {MODEL_FILE})")
     parser.add_argument("--data-dir", type=Path, help="reuse this data directory between runs")
     args = parser.parse_args(argv)
-    for path in (args.queries, args.qrels):
-        if not path.is_file():
-            print(f"fit_fusion: error: no such file: {path}", file=sys.stderr)
-            return 2
+    if missing_file("fit_fusion", (args.queries, args.qrels)):
+        return 2
     with tempfile.TemporaryDirectory(prefix="replikasi-fusion-") as scratch:
         data_dir = args.data_dir or Path(scratch)
         settings = Settings().model_copy(update={"data_dir": data_dir})

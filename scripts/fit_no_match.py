@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +14,9 @@ from recommender.evaluation import Query, load_qrels, load_queries
 from recommender.filters import Filters
 from recommender.nomatch import FEATURES, MODEL_FILE, THRESHOLD, cross_validate, fit, flag_figures
 from recommender.workspace import BUNDLED_CATALOGUE, open_recommender
+from scripts.query_set import add_query_set, missing_file
 from service.settings import Settings
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval"
 # Realistic public-service problems the catalogue does not address, and nonsense strings.
 NEGATIVES = Path(__file__).resolve().parents[1] / "data" / "no_match_negatives.jsonl"
 REPEATS = 10  # the k-fold split is repeated with other seeds; figures are their mean
@@ -195,17 +194,14 @@ def comparison(rows: list[Row]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.fit_no_match", description=__doc__)
-    parser.add_argument("--queries", type=Path, default=DEV / "queries.jsonl")
-    parser.add_argument("--qrels", type=Path, default=DEV / "qrels.tsv")
+    add_query_set(parser)
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument(
         "--compare", action="store_true", help="also cross-validate the CANDIDATES feature sets"
     )
     args = parser.parse_args(argv)
-    for path in (args.queries, args.qrels):
-        if not path.is_file():
-            print(f"fit_no_match: error: no such file: {path}", file=sys.stderr)
-            return 2
+    if missing_file("fit_no_match", (args.queries, args.qrels)):
+        return 2
     with tempfile.TemporaryDirectory(prefix="replikasi-fit-") as scratch:
         settings = Settings().model_copy(update={"data_dir": Path(scratch)})
         recommender = open_recommender(Path(scratch), settings.load_encoders(), seed=BUNDLED_CATALOGUE)

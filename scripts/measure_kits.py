@@ -16,8 +16,9 @@ from recommender.evaluation import load_qrels, load_queries, run_systems, summar
 from recommender.ranking import RankingConfig
 from recommender.record import Innovation
 from recommender.workspace import BUNDLED_CATALOGUE, open_recommender
-from scripts.evaluate import DEV, known_item
+from scripts.evaluate import known_item
 from scripts.lan_known_item import LAN
+from scripts.query_set import add_query_set, missing_file
 from service.settings import Settings
 
 KIT = ("prerequisites", "steps", "obstacles")
@@ -108,17 +109,14 @@ def table(results: dict[str, dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.measure_kits", description=__doc__)
-    parser.add_argument("--queries", type=Path, default=DEV / "queries.jsonl")
-    parser.add_argument("--qrels", type=Path, default=DEV / "qrels.tsv")
+    add_query_set(parser)
     parser.add_argument("--catalogue", type=Path, default=BUNDLED_CATALOGUE)
     parser.add_argument("--lan", type=Path, default=LAN)
     parser.add_argument("--encoder", help="overrides REPLIKASI_ENCODER")
     parser.add_argument("--only", action="append", help="measure only these variants (repeatable)")
     args = parser.parse_args(argv)
-    for path in (args.queries, args.qrels, args.catalogue):
-        if not path.is_file():
-            print(f"measure_kits: error: no such file: {path}", file=sys.stderr)
-            return 2
+    if missing_file("measure_kits", (args.queries, args.qrels, args.catalogue)):
+        return 2
     unknown = set(args.only or ()) - set(VARIANTS)
     if unknown:
         print(f"measure_kits: error: unknown variants {sorted(unknown)}", file=sys.stderr)
