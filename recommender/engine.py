@@ -143,7 +143,10 @@ class Recommender:
             self.problems = [str(exc)] if self.snapshots.candidates() else []
             return self.rebuild(progress=progress)
         self._swap(snapshot)
-        self.catalogue.all()  # finds (and reports) unreadable rows the snapshot never held
+        # Finds (and reports) unreadable rows the snapshot never held; the rows the state just
+        # decoded are not decoded again.
+        assert self._state is not None
+        self.catalogue.all_with_hashes(_decoded(self._state))
         return snapshot.version
 
     def refresh(self, *, trusted: str | None = None) -> bool:
@@ -244,16 +247,7 @@ class Recommender:
                 appended = self._append(state, seq)
                 if appended is not None:
                     return appended
-            known = (
-                {}
-                if state is None or full
-                else {
-                    d: (state.hashes[d], item)
-                    for d, item in zip(state.snapshot.doc_ids, state.items, strict=True)
-                    if item is not None and d in state.hashes
-                }
-            )
-            items, keys = self.catalogue.all_with_hashes(known)
+            items, keys = self.catalogue.all_with_hashes({} if state is None or full else _decoded(state))
             reuse = state.snapshot if state is not None else None
             old_rows: list[int | None] | None = None
             if reuse is not None and not full:
@@ -686,6 +680,16 @@ class _Lazy(Sequence[T]):
         if isinstance(index, slice):
             return [self.fn(i) for i in self.items[index]]
         return self.fn(self.items[index])
+
+
+def _decoded(state: SearchState) -> dict[str, tuple[str, Innovation]]:
+    """The state's live records with their content hashes, by id (what a catalogue scan
+    need not decode again)."""
+    return {
+        d: (state.hashes[d], item)
+        for d, item in zip(state.snapshot.doc_ids, state.items, strict=True)
+        if item is not None and d in state.hashes
+    }
 
 
 def _hash_of(items: list[Innovation], keys: list[str]) -> str:

@@ -67,3 +67,18 @@ def test_an_unreadable_row_is_skipped_and_reported_the_rest_still_served(tmp_pat
     status, body = _ready(tmp_path)
     assert status == 200 and body["status"] == "degraded", body
     assert "psc-119-alpha" in body["reason"]
+
+
+def test_an_unreadable_row_the_snapshot_never_held_is_reported_at_restart(tmp_path: Path) -> None:
+    """A damaged row written behind the catalogue's back (no change logged, so nothing is
+    pending): the snapshot loads as it is, and the start-up scan still finds the row."""
+    open_recommender(tmp_path, [HashingEncoder(256)], seed=TINY).ensure_index()
+    db = sqlite3.connect(tmp_path / DATABASE)
+    columns = [r[1] for r in db.execute("PRAGMA table_info(innovations)")]
+    copied = ", ".join("'rusak-baru'" if c == "id" else "'{broken'" if c == "record" else c for c in columns)
+    db.execute(f"INSERT INTO innovations SELECT {copied} FROM innovations WHERE id = 'psc-119-alpha'")
+    db.commit()
+    db.close()
+    rec = open_recommender(tmp_path, [HashingEncoder(256)], seed=TINY)
+    rec.ensure_index()
+    assert list(rec.catalogue.row_errors) == ["rusak-baru"] and len(rec.items) == 10
