@@ -5,39 +5,32 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar, overload
+from typing import Any
 
 import numpy as np
 
 from index.analysis import Analyzer
 from index.encoders import Encoder
-from index.lexical import CharNgramIndex, LexicalIndex
 from index.snapshot import Snapshot, SnapshotError, SnapshotStore
+from recommender.answers import Answerer
 from recommender.builds import ChildBuildFailed, ChildBuilds, build_in_child
-from recommender.catalogue import Catalogue, hash_of_contents
+from recommender.catalogue import Catalogue
+from recommender.documents import passages, whole_text
 from recommender.errors import IndexNotReady, InvalidRecord, UnknownInnovation
 from recommender.explain import Explainer
 from recommender.filters import Asker, Filters
+from recommender.indexing import SnapshotMaker, decoded
 from recommender.nomatch import NoMatchModel, shipped_model
 from recommender.query import clean_problem
-from recommender.ranking import RankingConfig, context_components, value_components
+from recommender.ranking import RankingConfig
 from recommender.record import Innovation
 from recommender.registry import Registry
-from recommender.replication import Ledger, adopters_of
-from recommender.results import Match, Recommendations
-from recommender.search import WHOLE, SearchState
+from recommender.results import Recommendations
+from recommender.search import SearchState
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 MAX_LIMIT = 50
-EXPLAIN_FIELDS = ("problem", "solution", "outcomes", "name")
-# A full fit (fresh vocabularies, IDF) instead of an incremental one once this share changed.
-FULL_REFIT_SHARE = 0.2
-# Changed documents are appended to the live snapshot (their old rows retired) until retired
-# rows would pass this share of the live ones; then one incremental build compacts the rows.
-APPEND_MAX_SHARE = 0.1
 MAX_CHILD_FAILURES = 2
 
 
@@ -76,6 +69,8 @@ class Recommender:
         self.analyzer = analyzer or Analyzer()
         self.explainer = Explainer(self.analyzer)
         self.no_match = no_match or shipped_model()
+        self.answerer = Answerer(self.encoders, self.config, self.explainer, self.no_match)
+        self.maker = SnapshotMaker(catalogue, snapshots, self.encoders, self.config, self.analyzer)
         self._state: SearchState | None = None
         self._build_lock = threading.Lock()
         self._swap_lock = threading.Lock()
@@ -146,7 +141,7 @@ class Recommender:
         # Finds (and reports) unreadable rows the snapshot never held; the rows the state just
         # decoded are not decoded again.
         assert self._state is not None
-        self.catalogue.all_with_hashes(_decoded(self._state))
+        self.catalogue.all_with_hashes(decoded(self._state))
         return snapshot.version
 
     def refresh(self, *, trusted: str | None = None) -> bool:
@@ -247,49 +242,10 @@ class Recommender:
                 appended = self._append(state, seq)
                 if appended is not None:
                     return appended
-            items, keys = self.catalogue.all_with_hashes({} if state is None or full else _decoded(state))
-            reuse = state.snapshot if state is not None else None
-            old_rows: list[int | None] | None = None
-            if reuse is not None and not full:
-                where = {
-                    (d, k): r
-                    for r, (d, k) in enumerate(zip(reuse.doc_ids, reuse.doc_keys, strict=True))
-                    if not reuse.retired[r]
-                }
-                old_rows = [where.get((i.id, k)) for i, k in zip(items, keys, strict=True)]
-                if sum(r is None for r in old_rows) > FULL_REFIT_SHARE * max(len(items), 1):
-                    old_rows = None
-            cfg = self.config
-            lexical = LexicalIndex(self.analyzer, cfg.lexical_fields, k1=cfg.bm25_k1, b=cfg.bm25_b)
-            # Lazy views: an incremental fit reads only the changed documents' texts.
-            lexical.fit(
-                _Lazy(items, self._fields),
-                reuse=reuse.lexical if reuse and old_rows else None,
-                reuse_rows=old_rows,
-            )
-            chars = CharNgramIndex().fit(
-                _Lazy(items, self.whole_text),
-                reuse=reuse.chars if reuse and old_rows else None,
-                reuse_rows=old_rows,
-            )
-            snapshot = self.snapshots.build(
-                doc_ids=[i.id for i in items],
-                doc_keys=keys,
-                passages=[self.passages(i) for i in items],
-                lexical=lexical,
-                chars=chars,
-                encoders=self.encoders,
-                catalogue_hash=_hash_of(items, keys),
-                catalogue_seq=seq,
-                analyzer=self.analyzer,
-                reuse=reuse,
-                progress=progress,
-            )
-            self._swap(
-                snapshot, {i.id: i for i in items}, {i.id: k for i, k in zip(items, keys, strict=True)}
-            )
+            built = self.maker.build(state, seq, full=full, progress=progress)
+            self._swap(built.snapshot, built.records, built.hashes)
             self.problems = []
-            return snapshot.version
+            return built.snapshot.version
 
     def _append(self, state: SearchState, seq: int) -> str | None:
         """Append the documents changed since the live snapshot to it and serve the result at
@@ -298,48 +254,12 @@ class Recommender:
         Only the changed records are read, analysed and encoded; unchanged rows, vectors and
         the trained IVF quantizer are kept (the old row of an edited document is retired).
         """
-        base = state.snapshot
-        changed = sorted(self.catalogue.changed_since(base.catalogue_seq))
-        retired = base.retired.copy()
-        retired[[r for d in changed if (r := state.rows.get(d)) is not None]] = True
-        live = len(retired) - int(retired.sum())
-        cfg = self.config
-        if (
-            not base.chars.fitted
-            or int(retired.sum()) > APPEND_MAX_SHARE * max(live, 1)
-            or len(changed) > FULL_REFIT_SHARE * max(live, 1)  # vocabularies are refitted instead
-            # Settings changed since the base was built: a build applies them.
-            or (base.lexical.k1, base.lexical.b, base.lexical.field_weights)
-            != (cfg.bm25_k1, cfg.bm25_b, dict(cfg.lexical_fields))
-            # An IVF index grown past its trained list count is retrained by a build.
-            or any(d.needs_training(len(d)) for d in base.dense)
-        ):
+        built = self.maker.appended(state, seq)
+        if built is None:
             return None
-        fetched = self.catalogue.records_with_hashes(changed)
-        new = [fetched[d][0] for d in changed if d in fetched]
-        keys = [fetched[i.id][1] for i in new]
-        records = {
-            d: item
-            for r, (d, item) in enumerate(zip(base.doc_ids, state.items, strict=True))
-            if item is not None and not retired[r]
-        }
-        hashes = {d: k for d, k in state.hashes.items() if d in records}
-        records.update((i.id, i) for i in new)
-        hashes.update((i.id, k) for i, k in zip(new, keys, strict=True))
-        snapshot = self.snapshots.extend(
-            base,
-            doc_ids=[i.id for i in new],
-            doc_keys=keys,
-            passages=[self.passages(i) for i in new],
-            retired=retired,
-            lexical=base.lexical.extend([self._fields(i) for i in new], retired),
-            chars=base.chars.extend([self.whole_text(i) for i in new]),
-            encoders=self.encoders,
-            catalogue_hash=hash_of_contents(hashes),
-            catalogue_seq=seq,
-        )
+        base, snapshot = state.snapshot, built.snapshot
         with self.snapshots.hold(base):  # its vocabulary files are copied by persist
-            self._swap(snapshot, records, hashes)  # searchable from here on
+            self._swap(snapshot, built.records, built.hashes)  # searchable from here on
             try:
                 mapped = self.snapshots.persist(snapshot, base)
             except BaseException as exc:
@@ -467,20 +387,12 @@ class Recommender:
             self.forget(gone)
         return len(gone)
 
-    def _fields(self, item: Innovation) -> list[tuple[str, str]]:
-        return [(f, getattr(item, f) or "") for f in self.config.lexical_fields]
-
     @staticmethod
     def whole_text(item: Innovation) -> str:
-        return f"{item.name}. " + " ".join(t for t in (item.problem, item.solution, item.outcomes) if t)
+        return whole_text(item)
 
     def passages(self, item: Innovation) -> list[tuple[str, str]]:
-        out = [(WHOLE, self.whole_text(item))]
-        for group in self.config.passages:
-            text = ". ".join(getattr(item, f) for f in group if getattr(item, f))
-            if text:
-                out.append(("+".join(group), text))
-        return out
+        return passages(item, self.config)
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -548,7 +460,7 @@ class Recommender:
         state = self._require_state()
         if queries is None:
             queries = [enc.encode_queries([text])[0] for enc in self.encoders]
-        return self._answer(state, text, queries, filters or Filters(), asker or Asker(), limit, None)
+        return self.answerer.answer(state, text, queries, filters or Filters(), asker or Asker(), limit, None)
 
     def similar(self, innovation_id: str, filters: Filters | None = None, limit: int = 10) -> Recommendations:
         """Innovations most like a given one (itself excluded)."""
@@ -559,8 +471,8 @@ class Recommender:
         if row is None or item is None:
             raise UnknownInnovation(innovation_id)
         queries = [state.whole_vectors(i, np.array([row]))[0] for i in range(len(self.encoders))]
-        return self._answer(
-            state, self.whole_text(item), queries, filters or Filters(), Asker(), limit, exclude=row
+        return self.answerer.answer(
+            state, whole_text(item), queries, filters or Filters(), Asker(), limit, exclude=row
         )
 
     def eligible(self, filters: Filters) -> np.ndarray:
@@ -575,123 +487,3 @@ class Recommender:
         state = self._require_state()
         docs = np.arange(len(state.items), dtype=np.int64)
         return state.snapshot.lexical.scores(text), state.dense_scores(0, query, docs)
-
-    def _answer(
-        self,
-        state: SearchState,
-        text: str,
-        queries: list[np.ndarray],
-        filters: Filters,
-        asker: Asker,
-        limit: int,
-        exclude: int | None,
-    ) -> Recommendations:
-        terms = state.snapshot.lexical.query_terms(text)
-        ranked = state.rank(text, queries, filters, asker, limit, exclude)
-        matches = []
-        for rank, row in enumerate(ranked.order[:limit], start=1):
-            item = state.items[row]
-            assert item is not None  # only live rows are eligible
-            raw = ranked.components[row]
-            ledger = state.ledgers.get(item.id)
-            components = {
-                **{f"dense_{enc.name}": raw[f"dense_{i}"] for i, enc in enumerate(self.encoders)},
-                "bm25": raw["bm25"],
-                "chars": raw["chars"],
-                "relevance": raw["relevance"],
-                # The learned fusion's parts, when one is shipped (recommender/fusion.py).
-                **{k: v for k, v in raw.items() if k == "fused" or k.startswith("learned_")},
-                **value_components(item, self.config, ledger),
-                **context_components(item, asker, self.config, ledger),
-            }
-            twin = ranked.grouped.get(row)
-            twin_item = state.items[twin] if twin is not None else None
-            matches.append(
-                self._match(
-                    item,
-                    rank,
-                    ranked.final[row],
-                    components,
-                    set(terms),
-                    twin_item.id if twin_item is not None else None,
-                    ledger,
-                )
-            )
-        probability = self.no_match.probability(ranked.signals) if ranked.eligible else 0.0
-        return Recommendations(
-            matches,
-            self.no_match.flags(probability),
-            ranked.best_similarity,
-            ranked.eligible,
-            state.version,
-            terms,
-            probability,
-            ranked.signals,
-        )
-
-    def _match(
-        self,
-        item: Innovation,
-        rank: int,
-        score: float,
-        components: dict[str, float],
-        terms: set[str],
-        grouped_with: str | None,
-        ledger: Ledger | None,
-    ) -> Match:
-        texts = [(f, getattr(item, f)) for f in EXPLAIN_FIELDS if getattr(item, f)]
-        passages = [self.explainer.passage(f, t, terms) for f, t in texts]
-        best = max(passages, key=lambda p: len(p.highlights), default=None)
-        if best is not None and not best.highlights:
-            best = passages[0]
-        flags = []
-        if item.status == "berhenti":
-            flags.append("berhenti")
-        if item.status is None:
-            flags.append("status-tidak-diketahui")
-        return Match(
-            item,
-            rank,
-            score,
-            components,
-            self.explainer.matched_words([t for _, t in texts], terms),
-            best,
-            flags,
-            grouped_with,
-            adopters_of(item, ledger),
-        )
-
-
-class _Lazy(Sequence[T]):
-    """``[fn(item) for item in items]``, computed only for the positions read."""
-
-    def __init__(self, items: Sequence[Innovation], fn: Callable[[Innovation], T]) -> None:
-        self.items, self.fn = items, fn
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[T]: ...
-
-    def __getitem__(self, index: int | slice) -> T | list[T]:
-        if isinstance(index, slice):
-            return [self.fn(i) for i in self.items[index]]
-        return self.fn(self.items[index])
-
-
-def _decoded(state: SearchState) -> dict[str, tuple[str, Innovation]]:
-    """The state's live records with their content hashes, by id (what a catalogue scan
-    need not decode again)."""
-    return {
-        d: (state.hashes[d], item)
-        for d, item in zip(state.snapshot.doc_ids, state.items, strict=True)
-        if item is not None and d in state.hashes
-    }
-
-
-def _hash_of(items: list[Innovation], keys: list[str]) -> str:
-    """The catalogue hash recorded in a snapshot (as Catalogue.catalogue_hash computes it)."""
-    return hash_of_contents({item.id: key for item, key in zip(items, keys, strict=True)})

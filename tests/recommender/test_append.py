@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import recommender.engine as engine
+import recommender.indexing as indexing
 from index.encoders import HashingEncoder
 from index.snapshot import SnapshotStore
 from recommender.engine import Recommender
@@ -56,8 +56,8 @@ def _edit(rec: Recommender) -> CatalogueWriter:
 @pytest.fixture
 def appending(monkeypatch: pytest.MonkeyPatch) -> None:
     # The tiny catalogue: never compact, and append up to half of it at once.
-    monkeypatch.setattr(engine, "APPEND_MAX_SHARE", 1.0)
-    monkeypatch.setattr(engine, "FULL_REFIT_SHARE", 0.5)
+    monkeypatch.setattr(indexing, "APPEND_MAX_SHARE", 1.0)
+    monkeypatch.setattr(indexing, "FULL_REFIT_SHARE", 0.5)
 
 
 def test_an_append_ranks_as_the_compacted_index_does(
@@ -70,7 +70,7 @@ def test_an_append_ranks_as_the_compacted_index_does(
     assert manifest["retired"] == 2 and manifest["count"] == 12  # 10 rows, 2 retired, 2 appended
     appended = _answers(recommender)
     assert recommender.index_version != before and not recommender.behind()
-    monkeypatch.setattr(engine, "APPEND_MAX_SHARE", -1.0)  # the next build compacts
+    monkeypatch.setattr(indexing, "APPEND_MAX_SHARE", -1.0)  # the next build compacts
     recommender.rebuild(full=False)  # nothing pending: a no-op ...
     assert recommender.manifest["retired"] == 2
     recommender.catalogue.replace(recommender.catalogue.get("psc-119-alpha"))  # ... until a change
@@ -193,7 +193,7 @@ KILLED_APPEND = """
 import dataclasses, sys, time
 from pathlib import Path
 import index.dense
-import recommender.engine as engine
+import recommender.indexing as indexing
 from index.encoders import HashingEncoder
 from recommender.workspace import open_recommender
 from recommender.writer import CatalogueWriter
@@ -210,7 +210,7 @@ def slow_save(self, folder, position):
     return files
 
 index.dense.DenseIndex.save = slow_save
-engine.APPEND_MAX_SHARE = 1.0
+indexing.APPEND_MAX_SHARE = 1.0
 rec = open_recommender(Path(sys.argv[1]), [HashingEncoder(256)], seed=None)
 rec.ensure_index()
 item = rec.catalogue.get("bank-sampah-delta")
@@ -268,8 +268,8 @@ def test_every_snapshot_records_the_catalogue_hash_of_what_it_indexed(
     recommender: Recommender, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Full builds and appends alike: the manifest's hash is the catalogue's own."""
-    monkeypatch.setattr(engine, "APPEND_MAX_SHARE", 1.0)
-    monkeypatch.setattr(engine, "FULL_REFIT_SHARE", 0.5)
+    monkeypatch.setattr(indexing, "APPEND_MAX_SHARE", 1.0)
+    monkeypatch.setattr(indexing, "FULL_REFIT_SHARE", 0.5)
     assert recommender.manifest["catalogue_hash"] == recommender.catalogue.catalogue_hash()
     _edit(recommender)
     recommender.rebuild()

@@ -136,11 +136,11 @@ def test_a_bad_setting_is_reported_without_a_traceback(env: Path, capsys, monkey
 
 @pytest.mark.heavy
 def test_an_index_that_could_not_be_saved_fails_the_command(env: Path, capsys, monkeypatch) -> None:
-    import recommender.engine as engine
+    import recommender.indexing as indexing
     from index.snapshot import SnapshotStore
 
     assert main(["build-index"]) == 0  # seeds and builds the tiny catalogue
-    monkeypatch.setattr(engine, "APPEND_MAX_SHARE", 1.0)
+    monkeypatch.setattr(indexing, "APPEND_MAX_SHARE", 1.0)
     jsonl = env / "edit.jsonl"
     row = json.loads(TINY.read_text().splitlines()[0])
     jsonl.write_text(json.dumps({**row, "outcomes": "Diperluas ke seluruh desa."}) + "\n", encoding="utf-8")
