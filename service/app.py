@@ -91,7 +91,9 @@ def reset_state(app: FastAPI, settings: Settings, recommender: Recommender | Non
     one app, since FastAPI prepares each route on the app's first request to it (about 0.25 s
     an app). The middleware keeps the limits of the settings the app was created with.
     """
+    templates = getattr(app.state, "templates", None)  # the app's, built once by create_app
     app.state = State()
+    app.state.templates = templates
     app.state.key_hashes = settings.key_hashes()
     # Keep no plain key around once hashed.
     app.state.settings = settings.model_copy(update={"api_keys": ""})
@@ -126,7 +128,9 @@ def create_app(settings: Settings | None = None, recommender: Recommender | None
     app.include_router(interest.router)
     app.include_router(analytics.router)
     from service import nasional, web, web_interest
+    from service.formatting import page_templates
 
+    app.state.templates = page_templates()
     app.include_router(web.router)
     app.include_router(web_interest.router)
     app.include_router(nasional.router)

@@ -23,10 +23,11 @@ from service import session, tables
 from service.auth import key_scopes
 from service.charts import bar_chart, line_chart
 from service.deps import cross_site, recommender_of
+from service.labels import MONTHS, PROVINCES
 from service.routers.analytics import query_vectors
 from service.settings import Settings, hash_key
-from service.web import MONTHS, PROVINCES, page_error, render, status_of
 from service.web import Form as PlannerForm
+from service.web import page_error, render, status_of
 
 router = APIRouter(include_in_schema=False)
 LATEST = 20  # replications listed on the page (the CSV has every matching one)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,174 +13,31 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup, escape
 from starlette.datastructures import QueryParams
 
 from recommender.engine import Recommender
 from recommender.errors import IndexNotReady, InvalidRecord, RecommenderError, UnknownInnovation
-from recommender.explain import Passage
-from recommender.filters import STATUS_FILTER_VALUES, Asker, Filters
-from recommender.record import AWARD_TIERS, LEVELS, SECTORS, Innovation
-from recommender.replication import active_governments, adopters_of
+from recommender.filters import Asker, Filters
+from recommender.record import Innovation
+from recommender.replication import adopters_of
 from recommender.results import Match
 from recommender.reviews import ReviewQueue
 from service.errors import STATUS_OF
+from service.formatting import LIMITS, MAX_PROBLEM, source_items
+from service.labels import FIELD_LABELS, PROVINCES
 from service.routers.recommendations import log_request, recommender_of
 
 router = APIRouter(include_in_schema=False)
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-templates = Jinja2Templates(directory=HERE / "templates")
 
-MAX_PROBLEM = 5000
-LIMITS = (5, 10, 20, 50)
 LIST_FILTERS = ("sector", "level", "province", "status")
 TEXT_PARAMS = ("award_tier", "year_from", "year_to", "asker_level", "asker_province")
 # A matched word found in more of the catalogue's innovations than this says nothing about fit.
 COMMON_SHARE = 0.3
 TERM_FIELDS = ("name", "problem", "solution", "outcomes")  # the texts explanations quote
-# All 38 provinces (Papua split into six in 2022), spelled as the catalogue spells them.
-PROVINCES = (
-    "Aceh",
-    "Sumatera Utara",
-    "Sumatera Barat",
-    "Riau",
-    "Kepulauan Riau",
-    "Jambi",
-    "Sumatera Selatan",
-    "Kepulauan Bangka Belitung",
-    "Bengkulu",
-    "Lampung",
-    "DKI Jakarta",
-    "Jawa Barat",
-    "Banten",
-    "Jawa Tengah",
-    "DI Yogyakarta",
-    "Jawa Timur",
-    "Bali",
-    "Nusa Tenggara Barat",
-    "Nusa Tenggara Timur",
-    "Kalimantan Barat",
-    "Kalimantan Tengah",
-    "Kalimantan Selatan",
-    "Kalimantan Timur",
-    "Kalimantan Utara",
-    "Sulawesi Utara",
-    "Gorontalo",
-    "Sulawesi Tengah",
-    "Sulawesi Barat",
-    "Sulawesi Selatan",
-    "Sulawesi Tenggara",
-    "Maluku",
-    "Maluku Utara",
-    "Papua",
-    "Papua Barat",
-    "Papua Barat Daya",
-    "Papua Selatan",
-    "Papua Tengah",
-    "Papua Pegunungan",
-)
 # The page needs nothing from elsewhere; saying so lets the browser refuse anything injected.
 CSP = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
-
-LEVEL_LABELS = {
-    "kementerian/lembaga": "Kementerian/Lembaga",
-    "provinsi": "Provinsi",
-    "kabupaten": "Kabupaten",
-    "kota": "Kota",
-    "bumn": "BUMN",
-    "bumd": "BUMD",
-}
-SECTOR_LABELS = {
-    "kesehatan": "Kesehatan",
-    "kesehatan-ibu-anak": "Kesehatan ibu dan anak",
-    "gizi-anak": "Gizi anak",
-    "kependudukan": "Kependudukan",
-    "perizinan": "Perizinan",
-    "kebencanaan": "Kebencanaan",
-    "lingkungan": "Lingkungan",
-    "air-sanitasi": "Air dan sanitasi",
-    "pendidikan": "Pendidikan",
-    "ekonomi-umkm": "Ekonomi dan UMKM",
-    "pertanian-pangan": "Pertanian dan pangan",
-    "sosial-perlindungan": "Sosial dan perlindungan",
-    "keamanan-ketertiban": "Keamanan dan ketertiban",
-    "transportasi": "Transportasi",
-    "keuangan-pajak": "Keuangan dan pajak",
-    "pengaduan-partisipasi": "Pengaduan dan partisipasi",
-    "tata-kelola-digital": "Tata kelola digital",
-    "pariwisata": "Pariwisata",
-    "lainnya": "Lainnya",
-}
-TIER_LABELS = {
-    "penghargaan-lain": "Berpenghargaan apa pun",
-    "top-99": "Top 99 atau lebih tinggi",
-    "top-40": "Top 40/45 atau lebih tinggi",
-    "unpsa": "UNPSA (PBB)",
-}
-TIER_BADGES = {"penghargaan-lain": "Penghargaan", "top-99": "Top 99", "top-40": "Top 40/45", "unpsa": "UNPSA"}
-STATUS_LABELS = {
-    "berjalan": "Masih berjalan",
-    "berhenti": "Sudah berhenti",
-    "tidak-diketahui": "Status tidak diketahui",
-}
-FIELD_LABELS = {
-    "problem": "Masalah",
-    "solution": "Solusi",
-    "outcomes": "Hasil terukur",
-    "name": "Nama inovasi",
-    "filters.sector": "Sektor",
-    "filters.level": "Tingkat pemerintahan",
-    "filters.province": "Provinsi",
-    "filters.award_tier": "Penghargaan minimal",
-    "filters.year_from": "Tahun dari",
-    "filters.year_to": "Tahun sampai",
-    "filters.status": "Status",
-    "asker.level": "Tingkat pemerintahan Anda",
-    "asker.province": "Provinsi Anda",
-    "asker_level": "Tingkat pemerintahan Anda",
-    "asker_province": "Provinsi Anda",
-    "limit": "Jumlah hasil",
-}
-KIT_SECTIONS = (
-    ("prerequisites", "Yang harus tersedia"),
-    ("steps", "Langkah-langkah"),
-    ("obstacles", "Kendala yang dihadapi"),
-)
-# Score components in a planner's words: (label, what it means).
-COMPONENT_WORDS = {
-    "relevance": (
-        "Kecocokan dengan masalah Anda",
-        "gabungan tiga ukuran di bawah ini; inilah dasar peringkat",
-    ),
-    "dense": ("Kemiripan makna", "maksud teks inovasi dekat dengan masalah Anda, walau kata-katanya berbeda"),
-    "bm25": ("Kata kunci yang sama", "kata khas dari masalah Anda muncul di teks inovasi"),
-    "chars": ("Ejaan dan potongan kata yang mirip", "menangkap singkatan, imbuhan dan salah ketik"),
-    "award": ("Penghargaan", "sudah dinilai panel; makin tinggi penghargaannya makin besar"),
-    "evidence": ("Bukti hasil terukur", "hasilnya dilaporkan dengan angka"),
-    "replications": ("Sudah direplikasi", "daerah lain sudah berhasil menirunya"),
-    "status": ("Sudah berhenti", "diturunkan; pelajari penyebabnya sebelum meniru"),
-    "recency": ("Inovasi lima tahun terakhir", "masih baru, konteksnya mirip keadaan sekarang"),
-    "same_level": ("Sama tingkat pemerintahan", "setingkat dengan pemerintahan Anda"),
-    "same_province": ("Sama provinsi", "berasal dari provinsi Anda"),
-    "adopter_level": ("Ditiru pemerintahan setingkat", "pemerintahan setingkat dengan Anda sudah menirunya"),
-}
-# A replication's status as the card lists it beside the adopter (None: not in the registry).
-ADOPTER_STATUS = {"direncanakan": "direncanakan", "berjalan": "berjalan", "berhenti": "sudah berhenti"}
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 
 
 @dataclass
@@ -346,208 +201,6 @@ def distinctive_words(match: Match, common: frozenset[str], recommender: Recomme
     return [w for w in match.matched_terms if recommender.analyzer.term_of(w) not in common]
 
 
-def highlight(passage: Passage | None, width: int = 600) -> Markup:
-    """Escape a passage and wrap its highlight spans in <mark>, clipped around the first one."""
-    if passage is None:
-        return Markup("")
-    text = passage.text
-    clamped = ((max(0, s), min(len(text), e)) for s, e in passage.highlights)
-    spans = sorted((s, e) for s, e in clamped if s < e)
-    start, end = 0, len(text)
-    if len(text) > width:
-        # Start a little before the first highlight so the reason is visible without scrolling.
-        first = spans[0][0] if spans else 0
-        start = max(0, first - width // 5)
-        start = text.rfind(" ", 0, start) + 1 if start else 0
-        end = min(len(text), start + width)
-    parts: list[str] = ["… " if start else ""]
-    cursor = start
-    for s, e in spans:
-        if s < cursor or e > end:  # overlapping or outside the window: keep the text plain
-            continue
-        parts += [escape(text[cursor:s]), Markup("<mark>%s</mark>") % text[s:e]]
-        cursor = e
-    parts += [escape(text[cursor:end]), " …" if end < len(text) else ""]
-    return Markup("").join(parts)
-
-
-def field_label(name: str) -> str:
-    """Passage fields may be joined ("problem+solution"); name each part in Indonesian."""
-    return " + ".join(FIELD_LABELS.get(part, part) for part in name.split("+"))
-
-
-def web_link(url: str | None) -> str | None:
-    """Only http(s) links become hrefs: a javascript: URL in the catalogue must not run."""
-    return url if url and url.lower().startswith(("http://", "https://")) else None
-
-
-def shorten(text: str | None, width: int = 240) -> str:
-    """At most ``width`` characters, cut at a word boundary and marked with an ellipsis."""
-    text = " ".join((text or "").split())
-    if len(text) <= width:
-        return text
-    cut = text.rfind(" ", 0, width)
-    return text[: cut if cut > width // 2 else width].rstrip(" ,;:.") + " …"
-
-
-def points(text: str | None) -> list[str]:
-    """A kit field's points: the catalogue separates them with "; "."""
-    return [p.strip() for p in re.split(r";\s*", text or "") if p.strip()]
-
-
-def kit_of(item: Innovation) -> list[tuple[str, str, list[str]]]:
-    """(field, Indonesian heading, points) of each kit part the innovation records."""
-    return [
-        (name, label, points(getattr(item, name)))
-        for name, label in KIT_SECTIONS
-        if points(getattr(item, name))
-    ]
-
-
-_CONTACT = re.compile(
-    r"(?:mailto:)?(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
-    r"|(?P<url>(?:https?://|www\.)[^\s,;()<>\"']+[^\s,;()<>\"'.])"
-    r"|(?:tel:)?(?P<phone>(?:\+62[\s-]?|\(0\d{1,4}\)\s?|0\d{1,4}[\s-]?)\d[\d\s-]{3,}\d)",
-    re.IGNORECASE,
-)
-
-
-def _tel(number: str) -> str:
-    digits = re.sub(r"\D", "", number)
-    return "+62" + digits[1:] if digits.startswith("0") else "+" + digits
-
-
-def contact_html(text: str | None) -> Markup:
-    """A free-text contact with its e-mail addresses, web addresses and phone numbers linked.
-
-    Only mailto:, tel: and http(s) hrefs are made, from the matched address alone, so nothing
-    else in the text can become a link; a number labelled only "faks" stays plain.
-    """
-    text = text or ""
-    parts: list[Markup | str] = []
-    cursor = 0
-    for found in _CONTACT.finditer(text):
-        before = text[cursor : found.start()]
-        parts.append(escape(before))
-        shown = found.group("email") or found.group("url") or found.group("phone")
-        if found.group("email"):
-            href = f"mailto:{shown}"
-        elif found.group("url"):
-            href = shown if shown.lower().startswith("http") else f"https://{shown}"
-        elif re.search(r"faks", before, re.I) and not re.search(r"tel", before, re.I):
-            href = ""
-        else:
-            href = f"tel:{_tel(shown)}"
-        parts.append(Markup('<a href="%s">%s</a>') % (href, shown) if href else escape(shown))
-        cursor = found.end()
-    parts.append(escape(text[cursor:]))
-    return Markup("").join(parts)
-
-
-def source_items(sources: list[str]) -> list[tuple[str | None, str]]:
-    """(href or None, text) per source: web addresses link, citations stay text, and any
-    other scheme (javascript:, data:) is left out."""
-    items: list[tuple[str | None, str]] = []
-    for source in sources:
-        if web_link(source):
-            items.append((source, source))
-        elif not re.match(r"[a-z][a-z0-9+.-]*:\S", source, re.I):
-            items.append((None, source))
-    return items
-
-
-def tanggal(iso: str | None) -> str:
-    """An ISO date as Indonesians write it: "5 Maret 2024"."""
-    try:
-        day = dt.date.fromisoformat(iso or "")
-    except ValueError:
-        return iso or ""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def angka(value: float, signed: bool = False) -> str:
-    """A score as Indonesians write decimals: 0,542 (and +0,060 for an adjustment)."""
-    return (f"{value:+.3f}" if signed else f"{value:.3f}").replace(".", ",")
-
-
-def replication_count(match: Match) -> int:
-    # Counted as the ranking counts it (recommender/ranking.py replication_count).
-    item = match.innovation
-    return len(active_governments(match.adopter_list())) + sum("replikasi" in a.lower() for a in item.awards)
-
-
-def score_rows(match: Match) -> list[dict[str, Any]]:
-    """The score components in words: relevance, its parts, then each adjustment that applied."""
-    item, parts = match.innovation, match.components
-    dense = [name for name in parts if name.startswith("dense_")]
-    rows = []
-    for name, value in sorted(parts.items(), key=lambda kv: kv[0] != "relevance"):
-        kind = "dense" if name in dense else name
-        label, meaning = COMPONENT_WORDS.get(kind, (name.replace("_", " "), ""))
-        if kind == "dense" and len(dense) > 1:
-            label += f" ({name.removeprefix('dense_')})"
-        elif kind == "award" and item.award_tier:
-            label += f" {TIER_BADGES.get(item.award_tier, item.award_tier)}"
-        elif kind == "replications":
-            label += f" {replication_count(match)} daerah"
-        # The learned fusion's parts (if one is shipped) explain relevance too.
-        part = (
-            "relevance"
-            if kind in ("relevance", "dense", "bm25", "chars", "fused") or kind.startswith("learned_")
-            else "bonus"
-            if value > 0
-            else "penalty"
-        )
-        if part == "relevance" or value:
-            rows.append({"name": name, "label": label, "meaning": meaning, "value": value, "part": part})
-    return rows
-
-
-_SECTOR_GUESS = re.compile(r"sector guessed with confidence ([0-9.]+)")
-
-
-def review_reason(reason: str) -> str:
-    """An import adapter's review reason, for a planner."""
-    guess = _SECTOR_GUESS.match(reason)
-    if guess:
-        return f"sektornya ditebak otomatis (keyakinan {float(guess.group(1)):.0%})"
-    if reason == "province not found":
-        return "provinsinya tidak ditemukan"
-    if reason.startswith("LAN says province"):
-        return "provinsi di sumber tidak cocok dengan kabupaten/kotanya"
-    return reason
-
-
-# Trimmed blocks keep the served HTML readable for anyone who views the source.
-templates.env.trim_blocks = templates.env.lstrip_blocks = True
-templates.env.filters.update(
-    highlight=highlight,
-    field_label=field_label,
-    web_link=web_link,
-    shorten=shorten,
-    contact_html=contact_html,
-    tanggal=tanggal,
-    angka=angka,
-    review_reason=review_reason,
-)
-templates.env.globals.update(
-    LEVELS=LEVELS,
-    SECTORS=SECTORS,
-    AWARD_TIERS=AWARD_TIERS,
-    STATUSES=STATUS_FILTER_VALUES,
-    LEVEL_LABELS=LEVEL_LABELS,
-    SECTOR_LABELS=SECTOR_LABELS,
-    TIER_LABELS=TIER_LABELS,
-    TIER_BADGES=TIER_BADGES,
-    STATUS_LABELS=STATUS_LABELS,
-    LIMITS=LIMITS,
-    MAX_PROBLEM=MAX_PROBLEM,
-    ADOPTER_STATUS=ADOPTER_STATUS,
-    kit_of=kit_of,
-    score_rows=score_rows,
-)
-
-
 def _answer(request: Request, form: Form, facts: CatalogueFacts) -> dict[str, Any]:
     """Run the query the form asks for; domain errors propagate to the caller.
 
@@ -594,6 +247,7 @@ def page_error(exc: RecommenderError, form: Form) -> dict[str, str | None]:
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.templates
     response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers["Content-Security-Policy"] = CSP
     return response

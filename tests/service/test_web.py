@@ -17,7 +17,8 @@ from recommender.engine import Recommender
 from recommender.errors import IndexNotReady
 from recommender.explain import Passage
 from recommender.workspace import open_recommender
-from service.web import PROVINCES, contact_html, highlight, points, shorten, web_link
+from service.formatting import contact_html, highlight, points, shorten, web_link
+from service.labels import PROVINCES
 from tests.conftest import API_KEY, FIXTURES, AppPool
 
 BIRTH = "bayi lahir belum punya akta kelahiran"
