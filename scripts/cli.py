@@ -196,6 +196,9 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.rejected else 0
 
 
+WORKER_HEALTHCHECK_S = 60
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
@@ -219,6 +222,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             port=port,
             workers=workers,
             log_config=uvicorn_log_config(),
+            # The supervisor kills a worker that misses a 5 s health ping; a worker importing
+            # torch or loading a large snapshot on busy cores can hold the GIL that long, and
+            # was killed mid-start (seeding a fresh data directory once) at a load average of 8.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
         )
         return 0
     from service.app import create_app

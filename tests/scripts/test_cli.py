@@ -153,3 +153,17 @@ def test_an_index_that_could_not_be_saved_fails_the_command(env: Path, capsys, m
     assert main(["import", str(jsonl)]) == 1  # the append was served in memory, never written
     err = capsys.readouterr().err
     assert "could not be saved" in err and "No space left" in err
+
+
+def test_serve_with_workers_gives_each_worker_time_to_start(env: Path, monkeypatch) -> None:
+    """uvicorn kills a worker that misses its health ping (5 s by default); a worker busy
+    importing the model or loading a large snapshot must not be killed for it."""
+    import uvicorn
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(app=app, **options))
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "REPLIKASI_THREADS"):
+        monkeypatch.setenv(name, "1")  # _serve sets them for its workers; undone after the test
+    assert main(["serve", "--workers", "2", "--port", "8799"]) == 0
+    assert seen["app"] == "service.app:create_app" and seen["workers"] == 2
+    assert isinstance(seen["timeout_worker_healthcheck"], int) and seen["timeout_worker_healthcheck"] >= 30
