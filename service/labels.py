@@ -3,47 +3,10 @@ statuses, form fields and score components."""
 
 from __future__ import annotations
 
-# All 38 provinces (Papua split into six in 2022), spelled as the catalogue spells them.
-PROVINCES = (
-    "Aceh",
-    "Sumatera Utara",
-    "Sumatera Barat",
-    "Riau",
-    "Kepulauan Riau",
-    "Jambi",
-    "Sumatera Selatan",
-    "Kepulauan Bangka Belitung",
-    "Bengkulu",
-    "Lampung",
-    "DKI Jakarta",
-    "Jawa Barat",
-    "Banten",
-    "Jawa Tengah",
-    "DI Yogyakarta",
-    "Jawa Timur",
-    "Bali",
-    "Nusa Tenggara Barat",
-    "Nusa Tenggara Timur",
-    "Kalimantan Barat",
-    "Kalimantan Tengah",
-    "Kalimantan Selatan",
-    "Kalimantan Timur",
-    "Kalimantan Utara",
-    "Sulawesi Utara",
-    "Gorontalo",
-    "Sulawesi Tengah",
-    "Sulawesi Barat",
-    "Sulawesi Selatan",
-    "Sulawesi Tenggara",
-    "Maluku",
-    "Maluku Utara",
-    "Papua",
-    "Papua Barat",
-    "Papua Barat Daya",
-    "Papua Selatan",
-    "Papua Tengah",
-    "Papua Pegunungan",
-)
+from recommender.adapters.regions import PROVINCES as REGION_PROVINCES
+
+# The 38 provinces as the catalogue spells them, in alphabetical order for the forms.
+PROVINCES = tuple(sorted(REGION_PROVINCES, key=str.casefold))
 LEVEL_LABELS = {
     "kementerian/lembaga": "Kementerian/Lembaga",
     "provinsi": "Provinsi",
