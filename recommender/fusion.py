@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from recommender.modelfile import load_model, save_model
 
 MODEL_FILE = Path(__file__).with_name("fusion.json")
 # Per-candidate features (SearchState.features), in the model's order. "fused" is the z-score
@@ -63,19 +64,11 @@ class FusionModel:
         }
 
     def save(self, path: Path = MODEL_FILE) -> None:
-        data = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        save_model(self, path)
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> FusionModel:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        model = cls(
-            tuple(raw["features"]),
-            tuple(raw["mean"]),
-            tuple(raw["scale"]),
-            tuple(raw["coef"]),
-            str(raw.get("method", "")),
-        )
+        model = load_model(cls, path, optional=("method",))
         if model.features != FEATURES:
             raise ValueError(f"{path}: features {model.features} are not {FEATURES}")
         return model

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from recommender.modelfile import load_model, save_model
 
 MODEL_FILE = Path(__file__).with_name("no_match.json")
 # The model's inputs, in its order: signals the ranker reports (recommender/signals.py) or
@@ -59,20 +60,11 @@ class NoMatchModel:
         return probability < self.threshold
 
     def save(self, path: Path = MODEL_FILE) -> None:
-        data = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        save_model(self, path)
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> NoMatchModel:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls(
-            tuple(raw["features"]),
-            tuple(raw["mean"]),
-            tuple(raw["scale"]),
-            tuple(raw["coef"]),
-            float(raw["intercept"]),
-            float(raw["threshold"]),
-        )
+        return load_model(cls, path)
 
 
 @lru_cache(maxsize=1)

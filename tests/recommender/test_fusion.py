@@ -38,6 +38,13 @@ def test_the_model_is_saved_as_json_and_read_back(tmp_path: Path) -> None:
     assert FusionModel.load(path) == _model()
 
 
+def test_a_model_file_from_before_the_method_field_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "fusion.json"
+    _model().save(path)
+    path.write_text(path.read_text().replace('"method": "test"', '"unused": 0'))
+    assert FusionModel.load(path) == replace(_model(), method="")
+
+
 def test_a_model_over_other_features_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "fusion.json"
     replace(_model(), features=FEATURES[:-1]).save(path)

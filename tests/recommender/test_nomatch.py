@@ -80,6 +80,11 @@ def test_fit_saves_and_loads_the_same_model(tmp_path: Path) -> None:
     assert model.probability(signals[0]) > 0.5 > model.probability(signals[-1])
     model.save(tmp_path / "m.json")
     assert NoMatchModel.load(tmp_path / "m.json") == model
+    # A file without its threshold is refused rather than flagging at the default.
+    saved = (tmp_path / "m.json").read_text()
+    (tmp_path / "m.json").write_text(saved.replace('"threshold"', '"unused"'))
+    with pytest.raises(KeyError, match="threshold"):
+        NoMatchModel.load(tmp_path / "m.json")
 
 
 def test_cross_validation_scores_each_query_out_of_fold() -> None:
