@@ -25,6 +25,7 @@ import faiss
 import numpy as np
 
 from index.dense import DenseIndex
+from scripts import markdown
 
 CHUNK = 20_000
 SUBCLUSTERS = 16
@@ -292,15 +293,14 @@ def table(rows: list[Row], args: argparse.Namespace) -> str:
         f"{SUBCLUSTERS} sub-clusters), {args.queries} single "
         f"queries, k={args.k}, faiss {faiss.__version__}, {args.threads} threads",
         "",
-        f"| index | setting | build s | index MB | peak RSS MB | query p50 ms | query p95 ms "
-        f"| recall@{args.k} |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in rows:
-        lines.append(
-            f"| {r.index} | {r.setting} | {r.build_s:.1f} | {r.size_bytes / 2**20:,.0f} | "
-            f"{r.peak_rss_mb:,.0f} | {r.p50_ms:.2f} | {r.p95_ms:.2f} | {r.recall:.3f} |"
-        )
+    head = ["index", "setting", "build s", "index MB", "peak RSS MB", "query p50 ms", "query p95 ms"]
+    cells = (
+        [r.index, r.setting, f"{r.build_s:.1f}", f"{r.size_bytes / 2**20:,.0f}", f"{r.peak_rss_mb:,.0f}"]
+        + [f"{r.p50_ms:.2f}", f"{r.p95_ms:.2f}", f"{r.recall:.3f}"]
+        for r in rows
+    )
+    lines += markdown.table([*head, f"recall@{args.k}"], cells, right=range(2, 8))
     return "\n".join(lines)
 
 

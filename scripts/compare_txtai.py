@@ -30,6 +30,7 @@ import numpy as np
 from index.encoders import Encoder, load_encoders
 from index.threads import one_blas_thread
 from recommender.workspace import open_recommender
+from scripts import markdown
 from scripts.make_catalogue import make_catalogue
 
 DEV_QUERIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval" / "queries.jsonl"
@@ -139,14 +140,8 @@ def build_txtai(rows: list[dict[str, Any]], encoder: Encoder, scratch: Path) -> 
 
 
 def table(rows: list[list[str]], header: str) -> str:
-    lines = [
-        header,
-        "",
-        "| system | build | index on disk MB | query p50 ms | query p95 ms | notes |",
-        "|---|---|---:|---:|---:|---|",
-    ]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
+    head = ["system", "build", "index on disk MB", "query p50 ms", "query p95 ms", "notes"]
+    return "\n".join([header, "", *markdown.table(head, rows, right=(2, 3, 4))])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 from index.threads import one_blas_thread
 from recommender.evaluation import METRICS, SYSTEMS, load_qrels, load_queries, run_systems, summarise
 from recommender.workspace import BUNDLED_CATALOGUE, open_recommender
-from scripts import fit_fusion
+from scripts import fit_fusion, markdown
 from scripts.fit_no_match import NEGATIVES, cross_validated, labelled_rows
 from scripts.fit_no_match import report as no_match_report
 from scripts.lan_known_item import LAN, load_known_items
@@ -61,10 +61,8 @@ def write_markdown(path: Path, text: str, command: str) -> None:
 
 
 def _table(rows: dict[str, dict[str, Any]], title: str) -> list[str]:
-    lines = [f"\n{title}", f"| system | {' | '.join(METRICS)} |", "|---|" + "---|" * len(METRICS)]
-    for name, figures in rows.items():
-        lines.append(f"| {name} | " + " | ".join(f"{figures[m]:.3f}" for m in METRICS) + " |")
-    return lines
+    cells = ([name, *(f"{figures[m]:.3f}" for m in METRICS)] for name, figures in rows.items())
+    return [f"\n{title}", *markdown.table(["system", *METRICS], cells)]
 
 
 def report(summary: dict[str, Any]) -> str:
@@ -77,11 +75,13 @@ def report(summary: dict[str, Any]) -> str:
         count = next(iter(rows.values()))["queries"]
         lines += _table(rows, f"kind = {kind} ({count} queries)")
     lines.append("\nQueries with no relevant innovation (top score per system; flagged = no good match)")
-    lines.append(f"| query | {' | '.join(SYSTEMS)} | flagged |")
-    lines.append("|---|" + "---|" * (len(SYSTEMS) + 1))
-    for q in summary["no_relevant"]:
-        scores = " | ".join(f"{q['top_score'][n]:.3f}" for n in SYSTEMS)
-        lines.append(f"| {q['id']} | {scores} | {q['flagged_no_good_match']} |")
+    lines += markdown.table(
+        ["query", *SYSTEMS, "flagged"],
+        (
+            [q["id"], *(f"{q['top_score'][n]:.3f}" for n in SYSTEMS), q["flagged_no_good_match"]]
+            for q in summary["no_relevant"]
+        ),
+    )
     flagged = summary["flagged_judged"]
     lines.append(f"\nJudged queries wrongly flagged as no good match: {len(flagged)} {flagged}")
     lines.append("\nTen worst queries of the full ranker (returned id: grade)")
@@ -120,12 +120,12 @@ def known_item_report(figures: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
+SWEPT = ("ndcg@10", "mrr@10", "recall@10", "recall@50")
+
+
 def sweep(recommender: Any, queries: list[Any], qrels: dict[str, dict[str, int]], ks: list[int]) -> str:
     """The full ranker's figures for each candidates-per-leg K, side by side in one run."""
-    lines = [
-        "| candidates per leg (K) | ndcg@10 | mrr@10 | recall@10 | recall@50 | ms per query |",
-        "|---|---|---|---|---|---|",
-    ]
+    rows = []
     for k in ks:
         ranker = recommender.with_config(replace(recommender.config, candidates_per_leg=k))
         started = time.perf_counter()
@@ -133,11 +133,8 @@ def sweep(recommender: Any, queries: list[Any], qrels: dict[str, dict[str, int]]
         took = (time.perf_counter() - started) / max(len(queries), 1) * 1000
         full = summarise(run, queries, qrels)["systems"]["full"]
         label = f"{k} (whole catalogue)" if k >= len(recommender.items) * 4 else str(k)
-        lines.append(
-            f"| {label} | {full['ndcg@10']:.3f} | {full['mrr@10']:.3f} | "
-            f"{full['recall@10']:.3f} | {full['recall@50']:.3f} | {took:.0f} |"
-        )
-    return "\n".join(lines)
+        rows.append([label, *(f"{full[m]:.3f}" for m in SWEPT), f"{took:.0f}"])
+    return "\n".join(markdown.table(["candidates per leg (K)", *SWEPT, "ms per query"], rows))
 
 
 def main(argv: list[str] | None = None) -> int:

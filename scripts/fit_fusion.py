@@ -15,6 +15,7 @@ from recommender.evaluation import Query, load_qrels, load_queries, mean_metrics
 from recommender.filters import Filters
 from recommender.fusion import FEATURES, MODEL_FILE, FusionModel, from_linear
 from recommender.workspace import BUNDLED_CATALOGUE, open_recommender
+from scripts import markdown
 from scripts.query_set import add_query_set, missing_file
 from service.settings import Settings
 
@@ -214,21 +215,21 @@ def _mean_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def report(figures: dict[str, Any]) -> str:
     systems = [n for n in ("z-score", *METHODS) if n in figures]
     kinds = list(figures["z-score"]["by_kind"])
-    lines = [
+    title = (
         f"\nLearned fusion, cross-validated ({figures['folds']}-fold grouped by query, mean "
         f"of {figures['repeats']} splits, {figures['queries']} judged queries; full ranker "
-        f"nDCG@10)",
-        "| fusion | all | " + " | ".join(kinds) + " | mrr@10 |",
-        "|---|" + "---|" * (len(kinds) + 2),
-    ]
-    for name in systems:
-        f = figures[name]
-        lines.append(
-            f"| {name} | {f['ndcg@10']:.3f} | "
-            + " | ".join(f"{f['by_kind'][k]['ndcg@10']:.3f}" for k in kinds)
-            + f" | {f['mrr@10']:.3f} |"
-        )
-    return "\n".join(lines)
+        f"nDCG@10)"
+    )
+    rows = (
+        [
+            name,
+            f"{f['ndcg@10']:.3f}",
+            *(f"{f['by_kind'][k]['ndcg@10']:.3f}" for k in kinds),
+            f"{f['mrr@10']:.3f}",
+        ]
+        for name, f in ((n, figures[n]) for n in systems)
+    )
+    return "\n".join([title, *markdown.table(["fusion", "all", *kinds, "mrr@10"], rows)])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from recommender.evaluation import Query, load_qrels, load_queries
 from recommender.filters import Filters
 from recommender.nomatch import FEATURES, MODEL_FILE, THRESHOLD, cross_validate, fit, flag_figures
 from recommender.workspace import BUNDLED_CATALOGUE, open_recommender
+from scripts import markdown
 from scripts.query_set import add_query_set, missing_file
 from service.settings import Settings
 
@@ -140,22 +141,26 @@ def cross_validated(
 
 def report(figures: dict[str, Any]) -> str:
     q = figures["queries"]
+    head = [
+        "flag below",
+        "precision",
+        "recall",
+        f"judged flagged (of {q['judged']})",
+        f"dev gaps (of {q['gap']})",
+        f"our negatives (of {q['negative']})",
+        f"nonsense (of {q['nonsense']})",
+    ]
+    rows = (
+        [p["threshold"], f"{p['precision']:.3f}", f"{p['recall']:.3f}"]
+        + [f"{p['flagged'][g]:.1f}" for g in ("judged", "gap", "negative", "nonsense")]
+        for p in figures["curve"]
+    )
     lines = [
         f"\nNo good match, cross-validated ({figures['folds']}-fold, mean of "
         f"{figures['repeats']} splits; positive class: the best result is not relevant; "
         f"shipped threshold {figures['threshold']})",
-        f"| flag below | precision | recall | judged flagged (of {q['judged']}) | "
-        f"dev gaps (of {q['gap']}) | our negatives (of {q['negative']}) | "
-        f"nonsense (of {q['nonsense']}) |",
-        "|---|---|---|---|---|---|---|",
+        *markdown.table(head, rows),
     ]
-    for p in figures["curve"]:
-        f = p["flagged"]
-        lines.append(
-            f"| {p['threshold']} | {p['precision']:.3f} | {p['recall']:.3f} | "
-            f"{f['judged']:.1f} | {f['gap']:.1f} | {f['negative']:.1f} | "
-            f"{f['nonsense']:.1f} |"
-        )
     lines.append(f"(judged queries whose best result is irrelevant: {figures['judged_best_irrelevant']})")
     return "\n".join(lines)
 
@@ -177,19 +182,16 @@ def choose_threshold(rows: list[Row], features: tuple[str, ...] = FEATURES) -> f
 
 def comparison(rows: list[Row]) -> str:
     """The CANDIDATES table: each feature set at its own operating point."""
-    lines = [
-        "\nFeature sets, cross-validated, each at the highest threshold flagging <= 1 judged query in 10",
-        "| features | threshold | precision | recall | dev gaps | our negatives | judged flagged |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    head = ["features", "threshold", "precision", "recall", "dev gaps", "our negatives", "judged flagged"]
+    cells = []
     for name, features in CANDIDATES.items():
         p = operating_point(rows, features)
-        f = p["flagged"]
-        lines.append(
-            f"| {name} | {p['threshold']} | {p['precision']:.3f} | {p['recall']:.3f} | "
-            f"{f['gap']:.1f} | {f['negative']:.1f} | {f['judged']:.1f} |"
+        cells.append(
+            [name, p["threshold"], f"{p['precision']:.3f}", f"{p['recall']:.3f}"]
+            + [f"{p['flagged'][g]:.1f}" for g in ("gap", "negative", "judged")]
         )
-    return "\n".join(lines)
+    title = "\nFeature sets, cross-validated, each at the highest threshold flagging <= 1 judged query in 10"
+    return "\n".join([title, *markdown.table(head, cells)])
 
 
 def main(argv: list[str] | None = None) -> int:

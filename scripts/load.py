@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 import httpx
 import numpy as np
 
+from scripts import markdown
+
 DEV_QUERIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval" / "queries.jsonl"
 FALLBACK = (
     "Ambulans sering terlambat datang ketika warga desa mengalami keadaan gawat darurat.",
@@ -157,21 +159,17 @@ def run_load(
 
 
 def table(results: list[Result], with_rss: bool) -> str:
-    head = "| concurrency | requests | requests/s | p50 ms | p95 ms | p99 ms | errors |"
-    rule = "|---:|---:|---:|---:|---:|---:|---:|"
+    head = ["concurrency", "requests", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors"]
     if with_rss:
-        head += " server RSS start MB | server RSS end MB |"
-        rule += "---:|---:|"
-    lines = [head, rule]
+        head += ["server RSS start MB", "server RSS end MB"]
+    rows = []
     for r in results:
-        line = (
-            f"| {r.concurrency} | {r.requests} | {r.rate:.1f} | {r.percentile(50):.1f} | "
-            f"{r.percentile(95):.1f} | {r.percentile(99):.1f} | {r.errors} |"
-        )
+        cells: list[object] = [r.concurrency, r.requests, f"{r.rate:.1f}"]
+        cells += [f"{r.percentile(p):.1f}" for p in (50, 95, 99)] + [r.errors]
         if with_rss:
-            line += "".join(f" {'-' if kb is None else f'{kb / 1024:.0f}'} |" for kb in r.rss_kb)
-        lines.append(line)
-    return "\n".join(lines)
+            cells += ["-" if kb is None else f"{kb / 1024:.0f}" for kb in r.rss_kb]
+        rows.append(cells)
+    return "\n".join(markdown.table(head, rows, right=range(len(head))))
 
 
 def _loopback(url: str) -> bool:

@@ -16,6 +16,7 @@ from recommender.evaluation import load_qrels, load_queries, run_systems, summar
 from recommender.ranking import RankingConfig
 from recommender.record import Innovation
 from recommender.workspace import BUNDLED_CATALOGUE, open_recommender
+from scripts import markdown
 from scripts.evaluate import known_item
 from scripts.lan_known_item import LAN
 from scripts.query_set import add_query_set, missing_file
@@ -90,19 +91,21 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     first = next(iter(results.values()))
     kinds = sorted(first["systems"]["full"]["by_kind"])
     head = ["variant", "full", *kinds, "bm25 " + "/".join(kinds), "LAN MRR@10 full", "LAN bm25"]
-    lines = [f"| {' | '.join(head)} |", "|---|" + "---|" * (len(head) - 1)]
+    rows = []
     for name, figures in results.items():
         full, bm25 = figures["systems"]["full"], figures["systems"]["bm25"]
         lan = figures["lan_known_item"]
-        cells = [
-            name,
-            f"{full['ndcg@10']:.3f}",
-            *(f"{full['by_kind'][k]['ndcg@10']:.3f}" for k in kinds),
-            " / ".join(f"{bm25['by_kind'][k]['ndcg@10']:.3f}" for k in kinds),
-            f"{lan['systems']['full']['mrr@10']:.3f}" if lan else "-",
-            f"{lan['systems']['bm25']['mrr@10']:.3f}" if lan else "-",
-        ]
-        lines.append(f"| {' | '.join(cells)} |")
+        rows.append(
+            [
+                name,
+                f"{full['ndcg@10']:.3f}",
+                *(f"{full['by_kind'][k]['ndcg@10']:.3f}" for k in kinds),
+                " / ".join(f"{bm25['by_kind'][k]['ndcg@10']:.3f}" for k in kinds),
+                f"{lan['systems']['full']['mrr@10']:.3f}" if lan else "-",
+                f"{lan['systems']['bm25']['mrr@10']:.3f}" if lan else "-",
+            ]
+        )
+    lines = markdown.table(head, rows)
     lines.append(f"({first['kit_holders']} of {first['innovations']} innovations have a kit field)")
     return "\n".join(lines)
 
