@@ -16,7 +16,7 @@ from recommender.csvtext import neutralise, restore, unterminated_quote_line
 from recommender.errors import InvalidRecord
 from recommender.merging import Duplicate, duplicates_of, merge_into
 from recommender.record import FIELDS, LIST_FIELDS, Innovation, validate_record
-from recommender.twins import TextIndex, check_near_duplicate
+from recommender.twins import TextIndex, check_near_duplicate, twin_error
 
 __all__ = [
     "FORMATS",
@@ -325,7 +325,7 @@ def _check_rows(
                     _line_of(fmt, options, number),
                 )
             elif twin is not None:
-                raise InvalidRecord("problem", f"(nearly) the same problem and solution text as {twin!r}")
+                raise twin_error(twin)
         except InvalidRecord as exc:
             ident = raw_id.strip() if isinstance(raw_id, str) and len(raw_id) <= 200 else None
             checked.report.rejected.append(

@@ -129,6 +129,12 @@ class TextIndex:
                 found.append((-common, other))
         return min(found)[1] if found else None
 
+    def check(self, item: Innovation) -> None:
+        """Raise InvalidRecord when another indexed innovation has (nearly) the same text."""
+        twin = self.twin_of(item)
+        if twin is not None:
+            raise twin_error(twin)
+
     def similarity(self, item: Innovation, other_id: str) -> float:
         """Word 3-gram Jaccard of ``item`` and the indexed ``other_id`` (0 when not indexed)."""
         mine, theirs = self._words.shingles(item, learn=False), self._shingles_of(other_id)
@@ -197,6 +203,9 @@ class TextOverlay(TextIndex):
 
 def check_near_duplicate(catalogue: Catalogue, item: Innovation) -> None:
     """Raise InvalidRecord when another stored innovation has (nearly) the same text."""
-    twin = TextIndex(catalogue.all()).twin_of(item)
-    if twin is not None:
-        raise InvalidRecord("problem", f"(nearly) the same problem and solution text as {twin!r}")
+    TextIndex(catalogue.all()).check(item)
+
+
+def twin_error(twin: str) -> InvalidRecord:
+    """Why a record is refused whose text (nearly) repeats the innovation ``twin``."""
+    return InvalidRecord("problem", f"(nearly) the same problem and solution text as {twin!r}")

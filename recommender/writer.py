@@ -19,7 +19,7 @@ from typing import Any
 from index.snapshot import SnapshotError
 from recommender.catalogue import Catalogue, content_hash
 from recommender.engine import Recommender
-from recommender.errors import DuplicateInnovation, InvalidRecord, RecommenderError
+from recommender.errors import DuplicateInnovation, RecommenderError
 from recommender.importing import ImportOptions, ImportReport, Rejection, TextIndex, validate_rows
 from recommender.record import Innovation
 from recommender.reviews import ReviewQueue
@@ -100,11 +100,6 @@ class CatalogueWriter:
         self.recommender.invalidate_pending()
         self.on_change()
 
-    def _check_twin(self, item: Innovation) -> None:
-        twin = self._text_index().twin_of(item)
-        if twin is not None:
-            raise InvalidRecord("problem", f"(nearly) the same problem and solution text as {twin!r}")
-
     # -- single records --------------------------------------------------------------------
     def create(self, item: Innovation) -> Outcome:
         """Add one innovation; repeating an identical create returns the stored record."""
@@ -115,7 +110,7 @@ class CatalogueWriter:
                 if stored is not None and content_hash(stored) == content_hash(item):
                     return Outcome(stored, created=False)
                 raise DuplicateInnovation(item.id)
-            self._check_twin(item)
+            self._text_index().check(item)
             self.catalogue.create(item)
             self._committed([item], [])
         finally:
@@ -126,7 +121,7 @@ class CatalogueWriter:
         lock = self._locked()
         try:
             self.catalogue.get(item.id)  # 404 before anything else
-            self._check_twin(item)
+            self._text_index().check(item)
             self.catalogue.replace(item)
             self.reviews.close([item.id])  # a person wrote it: what was guessed is checked
             self._committed([item], [item.id])

@@ -7,10 +7,13 @@ import dataclasses
 import json
 import random
 
+import pytest
+
 from index.analysis import raw_tokens
 from recommender import twins
 from recommender.catalogue import Catalogue
 from recommender.engine import Recommender
+from recommender.errors import InvalidRecord
 from recommender.record import Innovation
 from recommender.twins import NEAR_DUPLICATE_JACCARD, SHINGLE, TextIndex
 from recommender.writer import CatalogueWriter
@@ -149,3 +152,19 @@ def test_a_record_another_process_commits_right_after_ours_is_still_a_near_dupli
     row = json.dumps(dataclasses.replace(theirs, id="kembaran").to_dict()).encode()
     report = writer.import_rows(row, "jsonl")
     assert report.accepted == [] and "dari-proses-lain" in report.rejected[0].reason
+
+
+def test_a_create_or_replace_repeating_a_stored_text_is_refused_naming_its_twin(
+    recommender: Recommender,
+) -> None:
+    writer = CatalogueWriter(recommender)
+    stored = recommender.catalogue.get("bank-sampah-delta")
+    other = recommender.catalogue.get("psc-119-alpha")
+    for write, item in (
+        (writer.create, dataclasses.replace(stored, id="bank-sampah-kembar")),
+        (writer.replace, dataclasses.replace(other, problem=stored.problem, solution=stored.solution)),
+    ):
+        with pytest.raises(InvalidRecord) as refused:
+            write(item)
+        assert refused.value.field == "problem" and repr(stored.id) in refused.value.reason
+    assert recommender.catalogue.get(other.id) == other
