@@ -1,8 +1,13 @@
-"""CSV cell safety: formula neutralising for spreadsheets, and unterminated-quote detection."""
+"""CSV cell safety: formula neutralising for spreadsheets, safe export lines, and
+unterminated-quote detection."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 # A spreadsheet evaluates a cell starting with one of these as a formula (OWASP, "CSV
 # Injection"); the export prefixes a quote. A cell starting with a quote gets one more, so the
@@ -21,6 +26,23 @@ def neutralise(cell: str) -> str:
 def restore(cell: str) -> str:
     """Undo `neutralise`: one leading quote before a formula start or a quote is dropped."""
     return cell[1:] if cell.startswith("'") and cell[1:].startswith(ESCAPED_STARTS) else cell
+
+
+def csv_lines(rows: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> Iterator[str]:
+    """A CSV export, one chunk a row after the header: ``fields`` in order, None as an empty
+    cell, text cells neutralised, so the file imports back unchanged."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(fields), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {k: "" if v is None else neutralise(v) if isinstance(v, str) else v for k, v in row.items()}
+        )
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.getvalue():  # the header of an empty export
+        yield buffer.getvalue()
 
 
 def unterminated_quote_line(text: str, delimiter: str = ",") -> int | None:

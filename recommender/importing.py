@@ -8,11 +8,11 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from recommender.adapters import Adapter, get_adapter
 from recommender.catalogue import Catalogue, content_hash
-from recommender.csvtext import neutralise, restore, unterminated_quote_line
+from recommender.csvtext import csv_lines, restore, unterminated_quote_line
 from recommender.errors import InvalidRecord
 from recommender.merging import Duplicate, duplicates_of, merge_into
 from recommender.record import FIELDS, LIST_FIELDS, Innovation, validate_record
@@ -422,7 +422,12 @@ def import_rows(
 
 
 # -- export ---------------------------------------------------------------------------------
-def export_jsonl(items: Iterable[Innovation]) -> Iterator[str]:
+class Exportable(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def export_jsonl(items: Iterable[Exportable]) -> Iterator[str]:
+    """One JSON object a line (innovations, replication records)."""
     for item in items:
         yield json.dumps(item.to_dict(), ensure_ascii=False) + "\n"
 
@@ -432,18 +437,8 @@ def export_csv(items: Iterable[Innovation]) -> Iterator[str]:
 
     Cells that a spreadsheet would run as formulas get a leading quote (see csvtext).
     """
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(FIELDS), lineterminator="\n")
-    writer.writeheader()
-    for item in items:
-        row = item.to_dict()
-        for name in LIST_FIELDS:
-            row[name] = json.dumps(row[name], ensure_ascii=False)
-        writer.writerow(
-            {k: "" if v is None else neutralise(v) if isinstance(v, str) else v for k, v in row.items()}
-        )
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.getvalue():
-        yield buffer.getvalue()
+    for_csv = (
+        {**row, **{name: json.dumps(row[name], ensure_ascii=False) for name in LIST_FIELDS}}
+        for row in (item.to_dict() for item in items)
+    )
+    return csv_lines(for_csv, FIELDS)

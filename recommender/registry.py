@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import csv
-import io
 import json
 import sqlite3
 import time
@@ -13,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recommender.catalogue import Catalogue
-from recommender.csvtext import neutralise
+from recommender.csvtext import csv_lines
 from recommender.errors import DuplicateReplication, InvalidRecord, UnknownReplication
 from recommender.importing import ImportReport, Rejection, read_rows
 from recommender.replication import (
@@ -339,25 +337,6 @@ def _chunks(
         yield f" WHERE {column} IN ({','.join('?' * len(chunk))})", chunk
 
 
-def export_jsonl(items: Iterable[Replication]) -> Iterator[str]:
-    for item in items:
-        yield json.dumps(item.to_dict(), ensure_ascii=False) + "\n"
-
-
 def export_csv(items: Iterable[Replication]) -> Iterator[str]:
     """CSV in FIELDS order; formula-like cells are neutralised (csvtext), so it imports back."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(FIELDS), lineterminator="\n")
-    writer.writeheader()
-    for item in items:
-        writer.writerow(
-            {
-                k: "" if v is None else neutralise(v) if isinstance(v, str) else v
-                for k, v in item.to_dict().items()
-            }
-        )
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.getvalue():  # the header of an empty export
-        yield buffer.getvalue()
+    return csv_lines((item.to_dict() for item in items), FIELDS)

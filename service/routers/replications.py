@@ -10,9 +10,9 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from recommender.errors import InvalidRecord
-from recommender.importing import detect_format
+from recommender.importing import detect_format, export_jsonl
 from recommender.record import ID_PATTERN
-from recommender.registry import RegistryFilters, export_csv, export_jsonl
+from recommender.registry import RegistryFilters, export_csv
 from recommender.replication import Replication as Record
 from recommender.replication import active_governments, adopters_of, validate_replication
 from service.auth import require_scope

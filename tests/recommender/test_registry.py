@@ -14,10 +14,10 @@ from recommender.catalogue import Catalogue
 from recommender.engine import Recommender
 from recommender.errors import DuplicateReplication, InvalidRecord, UnknownReplication
 from recommender.filters import Asker
-from recommender.importing import import_rows
+from recommender.importing import export_jsonl, import_rows
 from recommender.ranking import RankingConfig, context_components, replication_count, value_components
 from recommender.record import Innovation
-from recommender.registry import LEGACY_IMPORTED, Registry, RegistryFilters, export_csv, export_jsonl
+from recommender.registry import LEGACY_IMPORTED, Registry, RegistryFilters, export_csv
 from recommender.replication import (
     Ledger,
     Replication,
