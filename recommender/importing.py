@@ -6,9 +6,9 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from recommender.adapters import Adapter, get_adapter
 from recommender.catalogue import Catalogue, content_hash
@@ -292,6 +292,44 @@ class _Checked:
     twins: dict[int, Duplicate]
 
 
+class _Keyed(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Keyed)
+
+
+def check_rows(
+    rows: Iterable[tuple[int, Any, InvalidRecord | None]],
+    report: ImportReport,
+    validate: Callable[[Any], R],
+    accept: Callable[[int, R], None] = lambda number, item: None,
+    line_of: Callable[[int], int | None] = lambda number: None,
+) -> list[tuple[int, R]]:
+    """The rows ``read_rows`` read that ``validate`` takes, each id in its first row only;
+    every other row is a rejection in ``report``. ``accept`` may still refuse a valid row
+    (InvalidRecord) before its id counts as taken."""
+    good: list[tuple[int, R]] = []
+    seen: dict[str, int] = {}
+    for number, raw, error in rows:
+        try:
+            if error is not None:
+                raise error
+            item = validate(raw)
+            if item.id in seen:
+                raise InvalidRecord("id", f"duplicate of row {seen[item.id]} in this file")
+            accept(number, item)
+        except InvalidRecord as exc:
+            raw_id = raw.get("id") if isinstance(raw, dict) else None
+            ident = raw_id.strip() if isinstance(raw_id, str) and len(raw_id) <= 200 else None
+            report.rejected.append(Rejection(number, ident, exc.field, exc.reason, line_of(number)))
+            continue
+        seen[item.id] = number
+        good.append((number, item))
+    return good
+
+
 def _line_of(fmt: str, options: ImportOptions, row: int) -> int:
     if options.adapter is not None:
         return options.adapter.line_of(row)
@@ -304,38 +342,25 @@ def _check_rows(
     adapter = options.adapter
     rows = adapter.rows(data) if adapter is not None else read_rows(data, fmt)
     checked = _Checked(ImportReport(), [], {})
-    seen: dict[str, int] = {}
-    for number, raw, error in rows:
-        raw_id = raw.get("id") if isinstance(raw, dict) else None
-        try:
-            if error is not None:
-                raise error
-            item = validate_record(raw)
-            _check_encodable(item.to_dict())  # an adapter's rows come from JSON too
-            if item.id in seen:
-                raise InvalidRecord("id", f"duplicate of row {seen[item.id]} in this file")
-            twin = texts.twin_of(item)
-            if twin is not None and options.compares and twin in stored and item.id not in stored:
-                # The same text as a stored innovation: the plainest duplicate, reported as one.
-                checked.twins[number] = Duplicate(
-                    number,
-                    item.id,
-                    twin,
-                    round(texts.similarity(item, twin), 4),
-                    _line_of(fmt, options, number),
-                )
-            elif twin is not None:
-                raise twin_error(twin)
-        except InvalidRecord as exc:
-            ident = raw_id.strip() if isinstance(raw_id, str) and len(raw_id) <= 200 else None
-            checked.report.rejected.append(
-                Rejection(number, ident, exc.field, exc.reason, _line_of(fmt, options, number))
+
+    def validate(raw: Any) -> Innovation:
+        item = validate_record(raw)
+        _check_encodable(item.to_dict())  # an adapter's rows come from JSON too
+        return item
+
+    def accept(number: int, item: Innovation) -> None:
+        twin = texts.twin_of(item)
+        if twin is not None and options.compares and twin in stored and item.id not in stored:
+            # The same text as a stored innovation: the plainest duplicate, reported as one.
+            checked.twins[number] = Duplicate(
+                number, item.id, twin, round(texts.similarity(item, twin), 4), _line_of(fmt, options, number)
             )
-            continue
-        seen[item.id] = number
-        if number not in checked.twins:
+        elif twin is not None:
+            raise twin_error(twin)
+        else:
             texts.add(item)
-        checked.good.append((number, item))
+
+    checked.good = check_rows(rows, checked.report, validate, accept, lambda n: _line_of(fmt, options, n))
     return checked
 
 

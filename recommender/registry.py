@@ -13,7 +13,7 @@ from typing import Any
 from recommender.catalogue import Catalogue
 from recommender.csvtext import csv_lines
 from recommender.errors import DuplicateReplication, InvalidRecord, UnknownReplication
-from recommender.importing import ImportReport, Rejection, read_rows
+from recommender.importing import ImportReport, check_rows, read_rows
 from recommender.replication import (
     FIELDS,
     Ledger,
@@ -240,25 +240,17 @@ class Registry:
         A row without an id gets the id its innovation and adopter propose, so importing the
         same file twice changes nothing the second time. Rejected rows change nothing.
         """
-        report, good = ImportReport(), []
-        seen: dict[str, int] = {}
+        report = ImportReport()
         known = set(self.catalogue.content_hashes())
-        for number, raw, error in read_rows(data, fmt, FIELDS, "replication"):
-            raw_id = raw.get("id") if isinstance(raw, dict) else None
-            try:
-                if error is not None:
-                    raise error
-                item = validate_replication(_with_id(raw))
-                if item.innovation_id not in known:
-                    raise InvalidRecord("innovation_id", f"no innovation with id {item.innovation_id!r}")
-                if item.id in seen:
-                    raise InvalidRecord("id", f"duplicate of row {seen[item.id]} in this file")
-            except InvalidRecord as exc:
-                ident = raw_id if isinstance(raw_id, str) and len(raw_id) <= 200 else None
-                report.rejected.append(Rejection(number, ident, exc.field, exc.reason))
-                continue
-            seen[item.id] = number
-            good.append(item)
+
+        def validate(raw: Any) -> Replication:
+            item = validate_replication(_with_id(raw))
+            if item.innovation_id not in known:
+                raise InvalidRecord("innovation_id", f"no innovation with id {item.innovation_id!r}")
+            return item
+
+        rows = check_rows(read_rows(data, fmt, FIELDS, "replication"), report, validate)
+        good = [item for _, item in rows]
         self._upsert(good, "import")
         report.accepted = [i.id for i in good]
         return report

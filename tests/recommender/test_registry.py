@@ -270,6 +270,11 @@ def test_bad_rows_are_rejected_with_their_field(registry: Registry) -> None:
     ]
     unknown = registry.import_rows(b"id,warna\nx,merah\n", "csv")
     assert unknown.rejected[0].field == "warna" and "replication" in unknown.rejected[0].reason
+    # A rejected row names its id as an innovation import does: trimmed, as it would be stored.
+    padded = registry.import_rows(
+        b'{"id": " ganda ", "innovation_id": "tidak-ada", "government": "Kota Rho"}\n', "jsonl"
+    )
+    assert [(r.id, r.field) for r in padded.rejected] == [("ganda", "id")]
 
 
 # --- adopters -----------------------------------------------------------------------------------
