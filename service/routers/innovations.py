@@ -13,11 +13,12 @@ from starlette.exceptions import HTTPException
 
 from recommender.errors import InvalidRecord
 from recommender.filters import Filters
-from recommender.importing import ImportOptions, detect_format, export_csv, export_jsonl
+from recommender.importing import ImportOptions, export_csv, export_jsonl
 from recommender.record import Innovation as Record
 from recommender.record import validate_record
 from recommender.replication import Ledger, active_governments, adopters_of
 from service.auth import require_key
+from service.bulk import EXPORT_CONTENT, IMPORT_MEDIA, export_response, import_body, page
 from service.deps import recommender_of, writer_of
 from service.errors import responses
 from service.schemas import (
@@ -40,8 +41,6 @@ router = APIRouter(prefix="/v1", tags=["innovations"])
 READ_ERRORS = responses(422, 503)
 ONE_ERRORS = responses(404, 422, 503)
 WRITE_ERRORS = responses(401, 403, 404, 409, 413, 422, 503)
-NOT_BLANK = {"type": "string", "pattern": r"\S"}
-IMPORT_MEDIA = {"application/x-ndjson": {"schema": NOT_BLANK}, "text/csv": {"schema": NOT_BLANK}}
 
 
 def filter_params(
@@ -113,27 +112,12 @@ def list_innovations(
 ) -> dict[str, Any]:
     """Innovations in stable id order, filtered, paginated by offset."""
     items, total = recommender_of(request).catalogue.list(filters, q, limit=limit, offset=offset)
-    following = offset + len(items)
-    return {
-        "items": _outs(request, items),
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "next_offset": following if following < total else None,
-    }
+    return page(_outs(request, items), total, limit, offset)
 
 
 @router.get(
     "/innovations:export",
-    responses={
-        200: {
-            "content": {
-                "application/x-ndjson": {"schema": {"type": "string"}},
-                "text/csv": {"schema": {"type": "string"}},
-            }
-        },
-        **READ_ERRORS,
-    },
+    responses={**EXPORT_CONTENT, **READ_ERRORS},
 )
 def export(
     request: Request,
@@ -143,11 +127,7 @@ def export(
     """The whole (filtered) catalogue as JSONL or CSV; either imports back unchanged."""
     items = filters.select(recommender_of(request).catalogue.all())
     stream: Iterator[str] = export_jsonl(items) if format == "jsonl" else export_csv(items)
-    media = "application/x-ndjson" if format == "jsonl" else "text/csv"
-    disposition = f'attachment; filename="replikasi-innovations.{format}"'
-    return StreamingResponse(
-        stream, media_type=f"{media}; charset=utf-8", headers={"Content-Disposition": disposition}
-    )
+    return export_response(stream, format, "innovations")
 
 
 def _import(
@@ -201,13 +181,7 @@ async def import_innovations(
     Accepted rows are stored when this returns; they become searchable moments later
     (``wait=true`` waits).
     """
-    data = await request.body()
-    if not data.strip():
-        raise InvalidRecord("body", "is empty; send JSONL lines or CSV rows")
-    content_type = request.headers.get("content-type", "").lower()
-    fmt = format or (
-        "csv" if "csv" in content_type else "jsonl" if "json" in content_type else detect_format(None, data)
-    )
+    data, fmt = await import_body(request, format)
     options = ImportOptions.named(fmt, merge=merge, keep_duplicates=keep_duplicates)
     if background:
         writer = writer_of(request)

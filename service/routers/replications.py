@@ -10,12 +10,13 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from recommender.errors import InvalidRecord
-from recommender.importing import detect_format, export_jsonl
+from recommender.importing import export_jsonl
 from recommender.record import ID_PATTERN
 from recommender.registry import RegistryFilters, export_csv
 from recommender.replication import Replication as Record
 from recommender.replication import active_governments, adopters_of, validate_replication
 from service.auth import require_scope
+from service.bulk import EXPORT_CONTENT, IMPORT_MEDIA, export_response, import_body, page
 from service.deps import recommender_of
 from service.errors import responses
 from service.schemas import (
@@ -34,8 +35,6 @@ require_registry = require_scope("registry")
 READ_ERRORS = responses(422, 503)
 ONE_ERRORS = responses(404, 422, 503)
 WRITE_ERRORS = responses(401, 403, 404, 409, 413, 422, 503)
-NOT_BLANK = {"type": "string", "pattern": r"\S"}
-IMPORT_MEDIA = {"application/x-ndjson": {"schema": NOT_BLANK}, "text/csv": {"schema": NOT_BLANK}}
 
 
 def registry_filters(
@@ -77,27 +76,12 @@ def list_replications(
 ) -> dict[str, Any]:
     """Replication records in stable id order, filtered, paginated by offset."""
     items, total = recommender_of(request).registry.list(filters, limit=limit, offset=offset)
-    following = offset + len(items)
-    return {
-        "items": [i.to_dict() for i in items],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "next_offset": following if following < total else None,
-    }
+    return page([i.to_dict() for i in items], total, limit, offset)
 
 
 @router.get(
     "/replications:export",
-    responses={
-        200: {
-            "content": {
-                "application/x-ndjson": {"schema": {"type": "string"}},
-                "text/csv": {"schema": {"type": "string"}},
-            }
-        },
-        **READ_ERRORS,
-    },
+    responses={**EXPORT_CONTENT, **READ_ERRORS},
 )
 def export(
     request: Request,
@@ -107,12 +91,7 @@ def export(
     """The (filtered) registry as JSONL or CSV; either imports back unchanged."""
     items = recommender_of(request).registry.select(filters)
     stream: Iterator[str] = export_jsonl(items) if format == "jsonl" else export_csv(items)
-    media = "application/x-ndjson" if format == "jsonl" else "text/csv"
-    return StreamingResponse(
-        stream,
-        media_type=f"{media}; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="replikasi-replications.{format}"'},
-    )
+    return export_response(stream, format, "replications")
 
 
 def _import(request: Request, data: bytes, fmt: str) -> dict[str, Any]:
@@ -140,13 +119,7 @@ async def import_replications(
     """Validate every row; store the good ones (upsert by id; a row without an id gets the one
     its innovation and government make), report each rejected row with its field. Every
     changed record's previous version stays in its history."""
-    data = await request.body()
-    if not data.strip():
-        raise InvalidRecord("body", "is empty; send JSONL lines or CSV rows")
-    content_type = request.headers.get("content-type", "").lower()
-    fmt = format or (
-        "csv" if "csv" in content_type else "jsonl" if "json" in content_type else detect_format(None, data)
-    )
+    data, fmt = await import_body(request, format)
     return await run_in_threadpool(_import, request, data, fmt)
 
 

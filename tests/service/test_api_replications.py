@@ -279,3 +279,14 @@ def test_deleting_an_innovation_removes_its_replications_and_keeps_their_history
     history = api.get("/v1/replications/r-hapus/history").json()
     ops = [v["op"] for v in (history["versions"] if isinstance(history, dict) else history)]
     assert ops[-1] == "delete"
+
+
+def test_the_content_type_names_the_import_format_before_the_body_does(api: TestClient) -> None:
+    line = b'{"innovation_id": "psc-119-beta", "government": "Kota Rho", "status": "berjalan"}\n'
+    as_csv = api.post(
+        "/v1/replications:import", content=line, headers={**REGISTRY, "content-type": "text/csv"}
+    )
+    assert as_csv.status_code == 200 and as_csv.json()["accepted"] == []  # read as a header line
+    sniffed = api.post("/v1/replications:import", content=line, headers=REGISTRY)
+    assert sniffed.json()["accepted"] == ["psc-119-beta--kota-rho"], sniffed.text
+    assert_error(api.post("/v1/replications:import", content=b" \n", headers=REGISTRY), 422, "body")
