@@ -172,7 +172,7 @@ def _row(item: Innovation) -> tuple[Any, ...]:
         search,
         content_hash(item),
         record,
-        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        utc_now(),
     )
 
 
@@ -180,13 +180,14 @@ def _load(record: str) -> Innovation:
     return Innovation(**json.loads(record))
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+def utc_now(ago: float = 0.0) -> str:
+    """The time ``ago`` seconds back as the database stores times: ISO 8601 UTC, to the second."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - ago))
 
 
 def _note(db: sqlite3.Connection, ids: Iterable[str], op: str) -> None:
     """Record changed ids in the same transaction: the index catches up from this sequence."""
-    at = _now()
+    at = utc_now()
     db.executemany(
         "INSERT INTO changes (innovation_id, op, at) VALUES (?,?,?)", [(key, op, at) for key in ids]
     )
@@ -420,7 +421,7 @@ class Catalogue:
         report: str | None = None,
         error: str | None = None,
     ) -> None:
-        now = _now()
+        now = utc_now()
         with self._connect() as db:
             db.execute(
                 "INSERT INTO jobs VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
@@ -564,7 +565,7 @@ class Catalogue:
                     "asker_level, asker_province, result_count, top_score, no_good_match, results,"
                     " index_version, request_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
-                        entry.get("created_at") or _now(),
+                        entry.get("created_at") or utc_now(),
                         entry["kind"],
                         scrub(entry["problem"]),
                         json.dumps(entry["filters"], ensure_ascii=False),
@@ -617,7 +618,7 @@ class Catalogue:
         demand analytics. Returns how many rows lost their text."""
         if older_than_days < 0:
             raise ValueError(f"older_than_days must be >= 0, got {older_than_days}")
-        cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - older_than_days * 86400))
+        cutoff = utc_now(older_than_days * 86400)
         with self._connect() as db:
             cursor = db.execute(
                 "UPDATE recommendation_log SET problem = '' WHERE created_at <= ? AND problem != ''",

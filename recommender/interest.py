@@ -6,14 +6,13 @@ address or a name. A note is scrubbed of NIKs, phone numbers and e-mail addresse
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from index.analysis import normalise
 from recommender.adapters.regions import PROVINCE_ALIASES, PROVINCES
-from recommender.catalogue import Catalogue
+from recommender.catalogue import Catalogue, utc_now
 from recommender.errors import InvalidRecord, UnknownInnovation
 from recommender.privacy import scrub
 from recommender.record import LEVELS
@@ -67,7 +66,9 @@ def validate_interest(
         province = known
     if note is not None and len(note) > MAX_NOTE:
         raise InvalidRecord("note", f"at most {MAX_NOTE} characters")
-    return InterestMark(innovation_id, created_at or _now(), level, province, scrub(note) if note else None)
+    return InterestMark(
+        innovation_id, created_at or utc_now(), level, province, scrub(note) if note else None
+    )
 
 
 def _text(name: str, value: Any) -> str | None:
@@ -76,10 +77,6 @@ def _text(name: str, value: Any) -> str | None:
     if not isinstance(value, str):
         raise InvalidRecord(name, "must be a string")
     return value.strip() or None
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 class InterestStore:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import builtins
 import json
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from recommender.catalogue import Catalogue
+from recommender.catalogue import Catalogue, utc_now
 from recommender.csvtext import csv_lines
 from recommender.errors import DuplicateReplication, InvalidRecord, UnknownReplication
 from recommender.importing import ImportReport, check_rows, read_rows
@@ -56,17 +55,13 @@ class RegistryFilters:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
 def _load(record: str) -> Replication:
     return Replication(**json.loads(record))
 
 
 def _put(db: sqlite3.Connection, item: Replication, op: str) -> None:
     """Store the record and append it to its history, in the caller's transaction."""
-    record, now = json.dumps(item.to_dict(), ensure_ascii=False), _now()
+    record, now = json.dumps(item.to_dict(), ensure_ascii=False), utc_now()
     db.execute(
         "INSERT OR REPLACE INTO replications VALUES (?,?,?,?,?,?,?,?,?)",
         (
@@ -155,7 +150,7 @@ class Registry:
             db.execute(
                 "INSERT INTO replication_history (replication_id, innovation_id, "
                 "government, op, record, at) VALUES (?,?,?,?,?,?)",
-                (item.id, item.innovation_id, item.government, "delete", row[0], _now()),
+                (item.id, item.innovation_id, item.government, "delete", row[0], utc_now()),
             )
 
     def delete_of(self, innovation_id: str) -> int:
@@ -166,7 +161,7 @@ class Registry:
                 "SELECT id, government, record FROM replications WHERE innovation_id = ?", (innovation_id,)
             ).fetchall()
             db.execute("DELETE FROM replications WHERE innovation_id = ?", (innovation_id,))
-            now = _now()
+            now = utc_now()
             db.executemany(
                 "INSERT INTO replication_history (replication_id, innovation_id, "
                 "government, op, record, at) VALUES (?,?,?,?,?,?)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import sqlite3
 from dataclasses import replace
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from recommender.catalogue import Catalogue
+from recommender.catalogue import Catalogue, utc_now
 from recommender.errors import DuplicateInnovation, InvalidRecord, UnknownInnovation
 from recommender.filters import Filters
 from recommender.importing import import_rows
@@ -168,3 +169,10 @@ def test_the_log_is_read_by_period_oldest_first(catalogue: Catalogue) -> None:
     rows = catalogue.log_between("2025-03-01T00:00:00Z", "2025-03-04T00:00:00Z")
     assert [r["problem"] for r in rows] == ["a", "b", "c"]
     assert rows[1]["no_good_match"] is True and rows[0]["results"][0]["id"] == "psc-119-alpha"
+
+
+def test_stored_times_are_utc_seconds_and_can_look_back() -> None:
+    now = dt.datetime.strptime(utc_now(), "%Y-%m-%dT%H:%M:%SZ")
+    before = dt.datetime.strptime(utc_now(ago=86400), "%Y-%m-%dT%H:%M:%SZ")
+    assert abs((dt.datetime.now(dt.UTC).replace(tzinfo=None) - now).total_seconds()) < 5
+    assert (now - before).total_seconds() == pytest.approx(86400, abs=2)

@@ -243,7 +243,7 @@ def test_csv_cells_never_start_a_formula(team: TestClient, recommender: Recommen
 def test_the_registry_lists_the_latest_written_first(
     team: TestClient, recommender: Recommender, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("recommender.registry._now", lambda: "2999-01-01T00:00:00Z")
+    monkeypatch.setattr("recommender.registry.utc_now", lambda: "2999-01-01T00:00:00Z")
     recommender.registry.create(
         Replication(
             id="aaa-baru",
