@@ -244,7 +244,12 @@ def gaps(
     recommender: Recommender, period: Period, vectors: QueryVectors | None = None
 ) -> list[dict[str, Any]]:
     """Themes whose queries mostly (>= half) got "no good match": where a call should go."""
-    return [t for t in themes(recommender, period, vectors) if t["no_good_match_share"] >= GAP_SHARE]
+    return gaps_among(themes(recommender, period, vectors))
+
+
+def gaps_among(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The gaps among themes already found (see `gaps`), in their order."""
+    return [t for t in found if t["no_good_match_share"] >= GAP_SHARE]
 
 
 def innovations(

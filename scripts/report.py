@@ -182,7 +182,7 @@ def build(recommender: Recommender, period: Period, *, today: dt.date | None = N
     """The whole report for the period (and its province and level) as one HTML page."""
     vectors = QueryVectors(recommender.encoders[0])
     themes = analytics.themes(recommender, period, vectors)
-    gaps = [t for t in themes if t["no_good_match_share"] >= analytics.GAP_SHARE]
+    gaps = analytics.gaps_among(themes)
     items = analytics.innovations(recommender, period)
     clusters = analytics.duplicates(recommender, period)
     scope = ", ".join(x for x in (period.province, period.level) if x) or "seluruh daerah"

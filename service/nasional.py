@@ -148,7 +148,7 @@ def workspace(request: Request, period: Period) -> dict[str, Any]:
     names = {k: v.name for k, v in rec.catalogue.records({r.innovation_id for r in replications}).items()}
     return {
         "themes": themes,
-        "gaps": [t for t in themes if t["no_good_match_share"] >= analytics.GAP_SHARE],
+        "gaps": analytics.gaps_among(themes),
         "innovations": analytics.innovations(rec, period),
         "clusters": analytics.duplicates(rec, period),
         "replications": replications,
@@ -251,7 +251,7 @@ def _table(request: Request, table: str, period: Period) -> tables.Table:
     if table in ("tema", "celah"):
         themes = analytics.themes(rec, period, query_vectors(request))
         if table == "celah":
-            themes = [t for t in themes if t["no_good_match_share"] >= analytics.GAP_SHARE]
+            themes = analytics.gaps_among(themes)
         return tables.themes_table(themes)
     if table == "inovasi":
         return tables.innovations_table(analytics.innovations(rec, period))
