@@ -85,10 +85,16 @@ class Period:
             f"{(self.end + dt.timedelta(days=1)).isoformat()}T00:00:00Z",
         )
 
-    def admits(self, row: Mapping[str, Any]) -> bool:
-        if self.level is not None and row["asker_level"] != self.level:
+    def covers(self, level: str | None, province: str | None) -> bool:
+        """Whether this level and province are the period's place (any, where it names none);
+        provinces compare case-insensitively."""
+        if self.level is not None and level != self.level:
             return False
-        return self.province is None or (row["asker_province"] or "").casefold() == self.province.casefold()
+        return self.province is None or (province or "").casefold() == self.province.casefold()
+
+    def admits(self, row: Mapping[str, Any]) -> bool:
+        """Whether a logged query's asker is in the period's place."""
+        return self.covers(row["asker_level"], row["asker_province"])
 
     def weeks(self) -> list[dt.date]:
         """The Monday of every ISO week the period touches."""
@@ -309,7 +315,7 @@ def duplicates(
     found = []
     for group in components(sims, limit):
         members = [items[i] for i in group]
-        if period is not None and not any(_in_place(m, period) for m in members):
+        if period is not None and not any(period.covers(m.level, m.province) for m in members):
             continue
         block = sims[np.ix_(group, group)]
         pairs = len(group) * (len(group) - 1)
@@ -324,12 +330,6 @@ def duplicates(
             }
         )
     return found
-
-
-def _in_place(item: Innovation, period: Period) -> bool:
-    if period.level is not None and item.level != period.level:
-        return False
-    return period.province is None or (item.province or "").casefold() == period.province.casefold()
 
 
 def representative(members: list[Innovation]) -> Innovation:

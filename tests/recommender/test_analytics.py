@@ -217,3 +217,12 @@ def test_periods_out_of_range_are_refused_naming_the_field(start: str | None, en
     with pytest.raises(InvalidRecord) as err:
         Period.parse(start, end, today=dt.date(2026, 12, 3))
     assert err.value.field == field
+
+
+def test_a_period_covers_its_place_whatever_the_province_case() -> None:
+    aceh = Period(MARCH.start, MARCH.end, province="Aceh", level="kabupaten")
+    assert aceh.covers("kabupaten", "ACEH") and aceh.admits(
+        {"asker_level": "kabupaten", "asker_province": "aceh"}
+    )
+    assert not aceh.covers("kota", "Aceh") and not aceh.covers("kabupaten", None)
+    assert MARCH.covers(None, None) and MARCH.covers("kota", "Bali")
