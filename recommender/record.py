@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 from recommender.errors import InvalidRecord
 
-LEVELS = ("kementerian/lembaga", "provinsi", "kabupaten", "kota", "bumn", "bumd")
-SECTORS = (
+# Each vocabulary is a Literal (the API's schemas use it) and the tuple of its values.
+Level = Literal["kementerian/lembaga", "provinsi", "kabupaten", "kota", "bumn", "bumd"]
+Sector = Literal[
     "kesehatan",
     "kesehatan-ibu-anak",
     "gizi-anak",
@@ -30,10 +31,14 @@ SECTORS = (
     "tata-kelola-digital",
     "pariwisata",
     "lainnya",
-)
-STATUSES = ("berjalan", "berhenti")
+]
+Status = Literal["berjalan", "berhenti"]
 # Award tiers, lowest first; an innovation's tier is the highest its awards reach.
-AWARD_TIERS = ("penghargaan-lain", "top-99", "top-40", "unpsa")
+AwardTier = Literal["penghargaan-lain", "top-99", "top-40", "unpsa"]
+LEVELS: tuple[str, ...] = get_args(Level)
+SECTORS: tuple[str, ...] = get_args(Sector)
+STATUSES: tuple[str, ...] = get_args(Status)
+AWARD_TIERS: tuple[str, ...] = get_args(AwardTier)
 
 # Anchored for JSON Schema (the API's pattern); Python code must use ID_PATTERN.fullmatch, since
 # `$` also matches before a trailing newline.

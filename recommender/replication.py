@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from recommender.errors import InvalidRecord
 from recommender.record import ID_PATTERN, LEVELS, Innovation, _choice, _slug, _text, _year
 
-STATUSES = ("direncanakan", "berjalan", "berhenti")
+ReplicationStatus = Literal["direncanakan", "berjalan", "berhenti"]
+STATUSES: tuple[str, ...] = get_args(ReplicationStatus)
 TEXT_LIMITS = {"government": 300, "agency": 300, "province": 100, "evidence": 1000, "note": 2000}
 FIELDS = (
     "id",

@@ -6,35 +6,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from recommender.record import ID_PATTERN, LIST_FIELDS, MAX_LIST, TEXT_FIELDS
+from recommender.record import (
+    ID_PATTERN,
+    LIST_FIELDS,
+    MAX_LIST,
+    TEXT_FIELDS,
+    AwardTier,
+    Level,
+    Sector,
+    Status,
+)
 from recommender.replication import TEXT_LIMITS as REPLICATION_TEXT
+from recommender.replication import ReplicationStatus
 
-Level = Literal["kementerian/lembaga", "provinsi", "kabupaten", "kota", "bumn", "bumd"]
-Sector = Literal[
-    "kesehatan",
-    "kesehatan-ibu-anak",
-    "gizi-anak",
-    "kependudukan",
-    "perizinan",
-    "kebencanaan",
-    "lingkungan",
-    "air-sanitasi",
-    "pendidikan",
-    "ekonomi-umkm",
-    "pertanian-pangan",
-    "sosial-perlindungan",
-    "keamanan-ketertiban",
-    "transportasi",
-    "keuangan-pajak",
-    "pengaduan-partisipasi",
-    "tata-kelola-digital",
-    "pariwisata",
-    "lainnya",
-]
-Status = Literal["berjalan", "berhenti"]
-ReplicationStatus = Literal["direncanakan", "berjalan", "berhenti"]
 StatusFilter = Literal["berjalan", "berhenti", "tidak-diketahui"]
-AwardTier = Literal["penghargaan-lain", "top-99", "top-40", "unpsa"]
 Province = Annotated[str, Field(min_length=1, max_length=100)]
 
 # Texts may not hold control characters (tab and line breaks aside) or U+FFFD.
