@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, get_args
 
@@ -183,13 +184,19 @@ def _date(value: Any) -> str | None:
         raise InvalidRecord("last_verified", f"{value!r} is not an ISO date (YYYY-MM-DD)") from exc
 
 
-def validate_record(raw: Any) -> Innovation:
-    """Check a decoded row against the data model; raise InvalidRecord naming the field."""
+def check_fields(raw: Any, fields: Iterable[str], kind: str) -> dict[str, Any]:
+    """A decoded row as a JSON object of ``fields`` only (InvalidRecord naming the first other)."""
     if not isinstance(raw, dict):
         raise InvalidRecord("record", "must be a JSON object")
-    unknown = sorted(set(raw) - set(FIELDS))
+    unknown = sorted(set(raw) - set(fields))
     if unknown:
-        raise InvalidRecord(unknown[0], "is not a field of the innovation record")
+        raise InvalidRecord(unknown[0], f"is not a field of the {kind} record")
+    return raw
+
+
+def validate_record(raw: Any) -> Innovation:
+    """Check a decoded row against the data model; raise InvalidRecord naming the field."""
+    raw = check_fields(raw, FIELDS, "innovation")
     texts = {name: _text(name, raw.get(name), limit) for name, limit in TEXT_FIELDS.items()}
     if not texts["name"]:
         raise InvalidRecord("name", "is required")

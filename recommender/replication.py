@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
 from recommender.errors import InvalidRecord
-from recommender.record import ID_PATTERN, LEVELS, Innovation, _choice, _slug, _text, _year
+from recommender.record import ID_PATTERN, LEVELS, Innovation, _choice, _slug, _text, _year, check_fields
 
 ReplicationStatus = Literal["direncanakan", "berjalan", "berhenti"]
 STATUSES: tuple[str, ...] = get_args(ReplicationStatus)
@@ -55,11 +55,7 @@ class Replication:
 
 def validate_replication(raw: Any) -> Replication:
     """Check a decoded row against the data model; raise InvalidRecord naming the field."""
-    if not isinstance(raw, dict):
-        raise InvalidRecord("record", "must be a JSON object")
-    unknown = sorted(set(raw) - set(FIELDS))
-    if unknown:
-        raise InvalidRecord(unknown[0], "is not a field of the replication record")
+    raw = check_fields(raw, FIELDS, "replication")
     texts = {name: _text(name, raw.get(name), limit) for name, limit in TEXT_LIMITS.items()}
     if not texts["government"]:
         raise InvalidRecord("government", "is required (the adopting government)")
