@@ -451,12 +451,8 @@ class Catalogue:
         """A page of innovations in id order, and the total that match."""
         where, args = _where(filters, q)
         with self._connect() as db:
-            db.execute("BEGIN")  # one read snapshot for the count and the page
-            total = int(db.execute(f"SELECT count(*) FROM innovations{where}", args).fetchone()[0])
-            rows = db.execute(
-                f"SELECT record FROM innovations{where} ORDER BY id LIMIT ? OFFSET ?", [*args, limit, offset]
-            ).fetchall()
-        return [_load(r[0]) for r in rows], total
+            records, total = read_page(db, "innovations", where, args, limit, offset)
+        return [_load(r) for r in records], total
 
     def upsert(self, items: Iterable[Innovation]) -> None:
         rows = [_row(i) for i in items]
@@ -625,6 +621,19 @@ class Catalogue:
                 (cutoff,),
             )
         return cursor.rowcount
+
+
+def read_page(
+    db: sqlite3.Connection, table: str, where: str, args: list[Any], limit: int, offset: int
+) -> tuple[list[str], int]:
+    """The stored records of one page of ``table`` in id order, and how many match ``where``
+    in all, read in one snapshot."""
+    db.execute("BEGIN")
+    total = int(db.execute(f"SELECT count(*) FROM {table}{where}", args).fetchone()[0])
+    rows = db.execute(
+        f"SELECT record FROM {table}{where} ORDER BY id LIMIT ? OFFSET ?", [*args, limit, offset]
+    ).fetchall()
+    return [r[0] for r in rows], total
 
 
 def _rows_by_id(db: sqlite3.Connection, ids: list[str]) -> list[tuple[str, str, str]]:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from recommender.catalogue import Catalogue, utc_now
+from recommender.catalogue import Catalogue, read_page, utc_now
 from recommender.csvtext import csv_lines
 from recommender.errors import DuplicateReplication, InvalidRecord, UnknownReplication
 from recommender.importing import ImportReport, check_rows, read_rows
@@ -186,12 +186,8 @@ class Registry:
         """A page of records in id order, and the total that match."""
         where, args = filters.where()
         with self.catalogue.transaction() as db:
-            db.execute("BEGIN")  # one read snapshot for the count and the page
-            total = int(db.execute(f"SELECT count(*) FROM replications{where}", args).fetchone()[0])
-            rows = db.execute(
-                f"SELECT record FROM replications{where} ORDER BY id LIMIT ? OFFSET ?", [*args, limit, offset]
-            ).fetchall()
-        return [_load(r[0]) for r in rows], total
+            records, total = read_page(db, "replications", where, args, limit, offset)
+        return [_load(r) for r in records], total
 
     def select(self, filters: RegistryFilters) -> builtins.list[Replication]:
         where, args = filters.where()
