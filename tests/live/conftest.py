@@ -13,7 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Route, sync_playwright
+from playwright.sync_api import Request as BrowserRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 LIVE_KEY = "live-test-key"
@@ -121,3 +122,18 @@ def browser() -> Iterator[Browser]:
         launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield launched
         launched.close()
+
+
+def cut_network(context: BrowserContext, server: str) -> list[str]:
+    """Let the context reach only ``server``; returns the list every refused URL is added to."""
+    blocked: list[str] = []
+
+    def only_the_server(route: Route, request: BrowserRequest) -> None:
+        if request.url.startswith(server):
+            route.continue_()
+        else:
+            blocked.append(request.url)
+            route.abort()
+
+    context.route("**/*", only_the_server)
+    return blocked

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.live.conftest import ARTIFACTS
+from tests.live.conftest import ARTIFACTS, cut_network
 
 PROBLEM = "Ambulans sering terlambat datang saat ada warga gawat darurat di desa"
 CATALOGUE = Path(__file__).resolve().parents[2] / "data" / "innovations.jsonl"
@@ -186,16 +186,7 @@ def test_the_api_docs_render_with_the_network_cut(
     browser: Browser, live_server: str, path: str, rendered: str
 ) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    blocked: list[str] = []
-
-    def only_the_server(route, request) -> None:  # noqa: ANN001 - playwright's callback types
-        if request.url.startswith(live_server):
-            route.continue_()
-        else:
-            blocked.append(request.url)
-            route.abort()
-
-    context.route("**/*", only_the_server)
+    blocked = cut_network(context, live_server)
     page = context.new_page()
     page.goto(live_server + path)
     page.wait_for_selector(rendered, timeout=30_000)

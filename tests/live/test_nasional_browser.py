@@ -6,12 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Route
-from playwright.sync_api import Request as BrowserRequest
+from playwright.sync_api import Browser
 
 from recommender.workspace import open_catalogue
 from tests.conftest import TINY
-from tests.live.conftest import ARTIFACTS, serve
+from tests.live.conftest import ARTIFACTS, cut_network, serve
 from tests.recommender.demand import build_log
 
 KEY = "kunci-tim-nasional"
@@ -40,16 +39,7 @@ def test_the_team_logs_in_once_and_sees_the_charts_with_no_network(
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, locale="id-ID", accept_downloads=True
     )
-    blocked: list[str] = []
-
-    def only_the_server(route: Route, request: BrowserRequest) -> None:
-        if request.url.startswith(nasional_server):
-            route.continue_()
-        else:
-            blocked.append(request.url)
-            route.abort()
-
-    context.route("**/*", only_the_server)
+    blocked = cut_network(context, nasional_server)
     page = context.new_page()
     try:
         page.goto(f"{nasional_server}/nasional?{MARCH}")
