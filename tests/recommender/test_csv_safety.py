@@ -12,18 +12,7 @@ import pytest
 from recommender.catalogue import Catalogue
 from recommender.importing import export_csv, import_rows, read_rows
 from recommender.record import validate_record
-
-
-def row(innovation_id: str, **changes: object) -> dict:
-    base = {
-        "id": innovation_id,
-        "name": f"Inovasi {innovation_id}",
-        "level": "kota",
-        "sector": "lainnya",
-        "problem": f"Masalah khas {innovation_id} yang unik",
-        "solution": f"Solusi khas {innovation_id}",
-    }
-    return {**base, **changes}
+from tests.recommender.test_importing import row
 
 
 def cells(data: str) -> list[dict[str, str]]:
