@@ -28,6 +28,11 @@ def restore(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and cell[1:].startswith(ESCAPED_STARTS) else cell
 
 
+def export_cell(value: Any) -> Any:
+    """A cell as an export writes it: None empty, text neutralised, numbers as they are."""
+    return "" if value is None else neutralise(value) if isinstance(value, str) else value
+
+
 def csv_lines(rows: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> Iterator[str]:
     """A CSV export, one chunk a row after the header: ``fields`` in order, None as an empty
     cell, text cells neutralised, so the file imports back unchanged."""
@@ -35,9 +40,7 @@ def csv_lines(rows: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> Itera
     writer = csv.DictWriter(buffer, fieldnames=list(fields), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(
-            {k: "" if v is None else neutralise(v) if isinstance(v, str) else v for k, v in row.items()}
-        )
+        writer.writerow({k: export_cell(v) for k, v in row.items()})
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from recommender.csvtext import neutralise
+from recommender.csvtext import export_cell
 from recommender.replication import Replication
 
 Table = tuple[list[str], list[list[Any]]]
@@ -161,5 +161,5 @@ def to_csv(table: Table) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(headers)
     for row in rows:
-        writer.writerow(["" if v is None else neutralise(v) if isinstance(v, str) else v for v in row])
+        writer.writerow([export_cell(v) for v in row])
     return buffer.getvalue()
