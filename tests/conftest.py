@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import shutil
 import tempfile
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +22,7 @@ from recommender.catalogue import Catalogue
 from recommender.engine import Recommender
 from recommender.workspace import DATABASE, open_recommender
 from service import app as app_module
-from service.app import create_app, reset_state
+from service.app import create_app, reset_state, set_middleware
 from service.settings import Settings
 from tests.recommender.demand import build_log
 
@@ -28,7 +30,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 TINY = FIXTURES / "tiny.jsonl"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 API_KEY = "test-key-123"
-# What create_app hands the middleware; reset_state cannot change these.
+# What create_app hands the middleware (set_middleware); reset_state does not change these.
 MIDDLEWARE_SETTINGS = ("max_body_bytes", "max_query_body_bytes", "body_timeout_seconds", "cors_origins")
 # Memory-backed: the tests' data directories commit to SQLite and seal snapshots, each an fsync
 # that a disk makes the run wait for (a third of the fast layer's wall time on a busy disk).
@@ -101,9 +103,17 @@ def logged_recommender(tmp_path: Path, encoder: HashingEncoder, logged_data_dir:
     return _open_copy(logged_data_dir, tmp_path, encoder)
 
 
+@functools.cache
+def _tiny_base() -> Settings:
+    return Settings(encoder="hashing-256", api_keys=API_KEY)
+
+
 def tiny_settings(data_dir: Path) -> Settings:
-    """The settings ``client`` serves with: the test encoder and one key with every scope."""
-    return Settings(data_dir=data_dir, encoder="hashing-256", api_keys=API_KEY)
+    """The settings ``client`` serves with: the test encoder and one key with every scope.
+
+    Read from the environment once a session (a few ms each time), then copied per data
+    directory."""
+    return _tiny_base().model_copy(update={"data_dir": data_dir})
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -119,31 +129,61 @@ def _blas_limited_once() -> Iterator[None]:
 
 
 def limits_of(settings: Settings) -> tuple[object, ...]:
-    """The settings an app's middleware keeps from create_app (MIDDLEWARE_SETTINGS)."""
+    """The settings an app keeps in its middleware (MIDDLEWARE_SETTINGS), not in its state."""
     return tuple(getattr(settings, limit) for limit in MIDDLEWARE_SETTINGS)
 
 
-class AppPool:
-    """The session's apps by the middleware limits they were created with, lent one at a time.
+# The limits each app's middleware was last given (set_middleware), and the apps now serving.
+_LIMITS: weakref.WeakKeyDictionary[FastAPI, tuple[object, ...]] = weakref.WeakKeyDictionary()
+_SERVING: weakref.WeakSet[FastAPI] = weakref.WeakSet()
 
-    A new app costs about 0.4 s of CPU on its first requests: FastAPI prepares each route, and
+
+@contextmanager
+def serving(
+    app: FastAPI, settings: Settings, recommender: Recommender | None, **client: Any
+) -> Iterator[TestClient]:
+    """``app`` over HTTP with a fresh state: these settings (their limits included), this
+    recommender; the middleware is rebuilt only when the limits differ from its last ones."""
+    if app in _SERVING:
+        raise RuntimeError("this app already serves a client: borrow another from app_pool")
+    limits = limits_of(settings)
+    if _LIMITS.get(app) != limits:
+        set_middleware(app, settings)
+        _LIMITS[app] = limits
+    reset_state(app, settings, recommender)
+    _SERVING.add(app)
+    try:
+        with TestClient(app, **client) as test_client:
+            yield test_client
+    finally:
+        _SERVING.discard(app)
+
+
+class AppPool:
+    """The session's apps, each lent while it serves no other client, with the limits and the
+    state the borrowing test needs.
+
+    A new app costs about 0.3 s of CPU on its first requests: FastAPI prepares each route, and
     the first write builds the OpenAPI document (RequestGuard reads the secured routes from
-    it). A test that needs settings of its own borrows an app with its limits and gives it
-    this test's state (reset_state, as create_app does), instead of creating one. The apps
-    share one OpenAPI document: it depends on the routes alone, which create_app always adds
-    alike (test_api_analytics.py reads it over HTTP).
+    it). A test that needs settings of its own borrows a free app and gives it this test's
+    state and limits (reset_state and set_middleware, as create_app does), instead of creating
+    one; a second app is created only for a test that serves two at once. The apps share one
+    OpenAPI document: it depends on the routes alone, which create_app always adds alike
+    (test_api_analytics.py reads it over HTTP).
     """
 
     def __init__(self) -> None:
-        self._free: dict[tuple[object, ...], list[FastAPI]] = {}
+        self._apps: list[FastAPI] = []
         self._openapi: dict[str, Any] | None = None
 
     def create(self, settings: Settings) -> FastAPI:
-        """A new app (create_app) with the session's OpenAPI document."""
+        """A new app (create_app) with the session's OpenAPI document, lent from now on."""
         app = create_app(settings)
+        _LIMITS[app] = limits_of(settings)
         if self._openapi is None:
             self._openapi = app.openapi()
         app.openapi_schema = self._openapi
+        self._apps.append(app)
         return app
 
     @contextmanager
@@ -151,14 +191,10 @@ class AppPool:
         self, settings: Settings, recommender: Recommender | None, **client: Any
     ) -> Iterator[TestClient]:
         """An app with these settings serving ``recommender`` over HTTP (its lifespan included)."""
-        free = self._free.setdefault(limits_of(settings), [])
-        app = free.pop() if free else self.create(settings)
-        try:
-            reset_state(app, settings, recommender)
-            with TestClient(app, **client) as test_client:
-                yield test_client
-        finally:
-            free.append(app)
+        free = [app for app in self._apps if app not in _SERVING]
+        app = free[0] if free else self.create(settings)
+        with serving(app, settings, recommender, **client) as test_client:
+            yield test_client
 
 
 @pytest.fixture(scope="session")
@@ -166,33 +202,10 @@ def app_pool() -> AppPool:
     return AppPool()
 
 
-@pytest.fixture(scope="session")
-def tiny_app(tiny_data_dir: Path, app_pool: AppPool) -> FastAPI:
-    """One app for every ``client``: FastAPI prepares a route on an app's first request to it
-    (about 0.25 s an app), so tests share the routes and ``client`` replaces the state."""
-    return app_pool.create(tiny_settings(tiny_data_dir))
-
-
-@contextmanager
-def serving(
-    app: FastAPI, settings: Settings, recommender: Recommender, **client: Any
-) -> Iterator[TestClient]:
-    """``app`` (``tiny_app``) over HTTP with a fresh state: these settings, this recommender.
-
-    Only the middleware keeps what the app was created with, so settings that change it need
-    an app with those limits (app_pool).
-    """
-    if limits_of(settings) != limits_of(tiny_settings(settings.data_dir)):
-        raise ValueError(f"{MIDDLEWARE_SETTINGS} are read by the middleware: use app_pool for this test")
-    reset_state(app, settings, recommender)
-    with TestClient(app, **client) as test_client:
-        yield test_client
-
-
 @pytest.fixture
-def client(tmp_path: Path, recommender: Recommender, tiny_app: FastAPI) -> Iterator[TestClient]:
-    """The tiny app over HTTP, serving this test's own ``recommender``."""
-    with serving(tiny_app, tiny_settings(tmp_path / "data"), recommender) as test_client:
+def client(tmp_path: Path, recommender: Recommender, app_pool: AppPool) -> Iterator[TestClient]:
+    """An app of the pool over HTTP, serving this test's own ``recommender``."""
+    with app_pool.serve(tiny_settings(tmp_path / "data"), recommender) as test_client:
         yield test_client
 
 

@@ -6,12 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from recommender.engine import Recommender
 from service.settings import Settings
-from tests.conftest import serving
+from tests.conftest import AppPool
 from tests.recommender.demand import GAP
 
 ANALYST, WRITER = "kunci-analis", "kunci-penulis"
@@ -26,14 +25,14 @@ def recommender(logged_recommender: Recommender) -> Recommender:
 
 
 @pytest.fixture
-def api(tmp_path: Path, recommender: Recommender, tiny_app: FastAPI) -> Iterator[TestClient]:
+def api(tmp_path: Path, recommender: Recommender, app_pool: AppPool) -> Iterator[TestClient]:
     settings = Settings(
         data_dir=tmp_path / "data",
         encoder="hashing-256",
         api_keys=f"{ANALYST}:analytics,{WRITER}:write+registry",
         log_retention_days=3650,
     )  # the constructed log is from 2025
-    with serving(tiny_app, settings, recommender, headers={"Authorization": f"Bearer {ANALYST}"}) as client:
+    with app_pool.serve(settings, recommender, headers={"Authorization": f"Bearer {ANALYST}"}) as client:
         yield client
 
 

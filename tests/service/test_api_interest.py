@@ -9,20 +9,19 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from recommender.engine import Recommender
 from service.ratelimit import TokenBuckets
 from service.settings import Settings
-from tests.conftest import serving
+from tests.conftest import AppPool
 
 KEY = "kunci-analis"
 URL = "/v1/innovations/stunting-iota/interest"
 
 
 @pytest.fixture
-def api(tmp_path: Path, recommender: Recommender, tiny_app: FastAPI) -> Iterator[TestClient]:
+def api(tmp_path: Path, recommender: Recommender, app_pool: AppPool) -> Iterator[TestClient]:
     settings = Settings(
         data_dir=tmp_path / "data",
         encoder="hashing-256",
@@ -30,7 +29,7 @@ def api(tmp_path: Path, recommender: Recommender, tiny_app: FastAPI) -> Iterator
         interest_burst=3,
         interest_refill_seconds=600,
     )
-    with serving(tiny_app, settings, recommender) as client:
+    with app_pool.serve(settings, recommender) as client:
         yield client
 
 

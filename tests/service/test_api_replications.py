@@ -6,12 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from recommender.engine import Recommender
 from service.settings import Settings
-from tests.conftest import API_KEY, serving
+from tests.conftest import API_KEY, AppPool
 from tests.service.test_api_errors import assert_error
 
 AMBULANCE = "Ambulans lambat datang saat keadaan darurat medis"
@@ -21,13 +20,13 @@ WRITE_ONLY = {"Authorization": "Bearer tulis"}
 
 
 @pytest.fixture
-def api(tmp_path: Path, recommender: Recommender, tiny_app: FastAPI) -> Iterator[TestClient]:
+def api(tmp_path: Path, recommender: Recommender, app_pool: AppPool) -> Iterator[TestClient]:
     settings = Settings(
         data_dir=tmp_path / "data",
         encoder="hashing-256",
         api_keys=f"{API_KEY},daftar:registry,baca:analytics,tulis:write",
     )
-    with serving(tiny_app, settings, recommender) as client:
+    with app_pool.serve(settings, recommender) as client:
         yield client
 
 

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from recommender.engine import Recommender
@@ -16,7 +15,7 @@ from recommender.registry import RegistryFilters
 from recommender.replication import Replication
 from service import session
 from service.settings import Settings, hash_key
-from tests.conftest import serving
+from tests.conftest import AppPool
 from tests.recommender.demand import GAP, STUNTING
 
 ANALYST, WRITER = "kunci-analis", "kunci-penulis"
@@ -30,7 +29,7 @@ def recommender(logged_recommender: Recommender) -> Recommender:
 
 
 @pytest.fixture
-def web(tmp_path: Path, recommender: Recommender, tiny_app: FastAPI) -> Iterator[TestClient]:
+def web(tmp_path: Path, recommender: Recommender, app_pool: AppPool) -> Iterator[TestClient]:
     recommender.registry.create(
         Replication(
             id="stunting-iota-di-sleman",
@@ -48,7 +47,7 @@ def web(tmp_path: Path, recommender: Recommender, tiny_app: FastAPI) -> Iterator
         api_keys=f"{ANALYST}:analytics,{WRITER}:write+registry",
         log_retention_days=3650,
     )
-    with serving(tiny_app, settings, recommender) as client:
+    with app_pool.serve(settings, recommender) as client:
         yield client
 
 
