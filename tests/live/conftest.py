@@ -10,11 +10,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Route, sync_playwright
-from playwright.sync_api import Request as BrowserRequest
+
+if TYPE_CHECKING:  # every run collects these modules; playwright loads only for a browser test
+    from playwright.sync_api import Browser, BrowserContext, Route
+    from playwright.sync_api import Request as BrowserRequest
+
 
 ROOT = Path(__file__).resolve().parents[2]
 LIVE_KEY = "live-test-key"
@@ -118,6 +122,8 @@ def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: run `make browser` (apt-get install chromium)")
     ARTIFACTS.mkdir(exist_ok=True)
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield launched

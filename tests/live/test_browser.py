@@ -6,11 +6,15 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import Browser, Page
 
 from tests.live.conftest import ARTIFACTS, cut_network
+
+if TYPE_CHECKING:  # every run collects these modules; playwright loads only for a browser test
+    from playwright.sync_api import Browser, Page
+
 
 PROBLEM = "Ambulans sering terlambat datang saat ada warga gawat darurat di desa"
 CATALOGUE = Path(__file__).resolve().parents[2] / "data" / "innovations.jsonl"

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import Browser
 
 from recommender.workspace import open_catalogue
 from tests.conftest import TINY
 from tests.live.conftest import ARTIFACTS, cut_network, serve
 from tests.recommender.demand import build_log
+
+if TYPE_CHECKING:  # every run collects these modules; playwright loads only for a browser test
+    from playwright.sync_api import Browser
+
 
 KEY = "kunci-tim-nasional"
 MARCH = "from=2025-03-01&to=2025-03-31"
