@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import recommender.engine as engine
 import recommender.indexing as indexing
 from index.encoders import HashingEncoder
 from index.snapshot import SnapshotStore
@@ -128,6 +129,19 @@ def test_the_change_is_served_before_the_snapshot_is_written(
     assert served.persisted and served.path.is_dir()
 
 
+class _Later:
+    """The time module as the engine sees it, its monotonic clock ``ahead`` seconds later."""
+
+    def __init__(self, ahead: float) -> None:
+        self.ahead = ahead
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(time, name)
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.ahead
+
+
 def test_a_failed_write_keeps_serving_says_so_and_is_retried(
     recommender: Recommender, appending, monkeypatch
 ) -> None:
@@ -147,7 +161,7 @@ def test_a_failed_write_keeps_serving_says_so_and_is_retried(
     monkeypatch.setattr(SnapshotStore, "persist", persist)
     updater.step(force=True)  # within the first wait (1 s): not tried again yet
     assert recommender.snapshots.current_name() == written and not recommender.persisted
-    time.sleep(1.1)
+    monkeypatch.setattr(engine, "time", _Later(1.1))  # the wait is over
     updater.step(force=True)
     assert not recommender.problems and recommender.persisted
     assert recommender.snapshots.current_name() == recommender.index_version != written
@@ -193,6 +207,7 @@ KILLED_APPEND = """
 import dataclasses, sys, time
 from pathlib import Path
 import index.dense
+import recommender.engine as engine
 import recommender.indexing as indexing
 from index.encoders import HashingEncoder
 from recommender.workspace import open_recommender
