@@ -39,8 +39,11 @@ MEMORY_TEMP = Path("/dev/shm")
 
 def pytest_configure(config: pytest.Config) -> None:
     """Temporary directories in memory where the machine has it and no TMPDIR was chosen; the
-    imports done so far (this file's) frozen out of garbage collection, as collection's are."""
+    imports done so far (this file's) frozen out of garbage collection, as collection's are,
+    and young objects collected every 20,000 allocations instead of 700 (the tests allocate
+    millions of short-lived ones: about a third of the collector's time)."""
     gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
     if "TMPDIR" not in os.environ and MEMORY_TEMP.is_dir() and os.access(MEMORY_TEMP, os.W_OK):
         tempfile.tempdir = str(MEMORY_TEMP)
 
