@@ -41,6 +41,8 @@ def looks_english(text: str) -> bool:
 
 
 LEXICON_FILE = Path(__file__).with_name("english_lexicon.json")
+# Words an Analyzer keeps the term of (a catalogue's vocabulary and its queries' fit well under).
+TERM_CACHE_SIZE = 500_000
 
 
 @lru_cache(maxsize=1)
@@ -311,7 +313,7 @@ class Analyzer:
         if cached is None:
             terms = self.terms(word)
             cached = terms[0] if terms else ""
-            if len(self._term_cache) < 500_000:
+            if len(self._term_cache) < TERM_CACHE_SIZE:
                 self._term_cache[word] = cached
         return cached
 

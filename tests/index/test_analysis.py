@@ -1,5 +1,6 @@
 import pytest
 
+from index import analysis
 from index.analysis import Analyzer, raw_tokens
 
 
@@ -66,7 +67,9 @@ def test_terms_of_maps_each_word_as_term_of_does() -> None:
     assert Analyzer().terms_of(words) == [Analyzer().term_of(w) for w in words]
 
 
-def test_terms_of_still_answers_once_its_cache_is_full() -> None:
+def test_terms_of_still_answers_once_its_cache_is_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(analysis, "TERM_CACHE_SIZE", 3)
     analyzer = Analyzer()
-    analyzer._term_cache.update({f"filler{i}": "" for i in range(500_000)})
+    analyzer._term_cache.update({f"filler{i}": "" for i in range(3)})
     assert analyzer.terms_of(["kelahiran", "yang"]) == [Analyzer().term_of("kelahiran"), ""]
+    assert len(analyzer._term_cache) == 3  # full: the two words were analysed, not kept
