@@ -75,7 +75,8 @@ def tiny_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-def _open_copy(template: Path, tmp_path: Path, encoder: HashingEncoder) -> Recommender:
+def open_copy(template: Path, tmp_path: Path, encoder: HashingEncoder) -> Recommender:
+    """A recommender over a copy of a template data directory, in ``tmp_path``."""
     shutil.copytree(template, tmp_path / "data")
     rec = open_recommender(tmp_path / "data", [encoder], seed=TINY)
     rec.ensure_index()
@@ -85,7 +86,7 @@ def _open_copy(template: Path, tmp_path: Path, encoder: HashingEncoder) -> Recom
 @pytest.fixture
 def recommender(tmp_path: Path, encoder: HashingEncoder, tiny_data_dir: Path) -> Recommender:
     """The tiny catalogue, indexed, in this test's own copy of the session's data directory."""
-    return _open_copy(tiny_data_dir, tmp_path, encoder)
+    return open_copy(tiny_data_dir, tmp_path, encoder)
 
 
 @pytest.fixture(scope="session")
@@ -103,7 +104,7 @@ def logged_data_dir(tiny_data_dir: Path, tmp_path_factory: pytest.TempPathFactor
 @pytest.fixture
 def logged_recommender(tmp_path: Path, encoder: HashingEncoder, logged_data_dir: Path) -> Recommender:
     """``recommender`` whose catalogue holds the constructed query log, in this test's own copy."""
-    return _open_copy(logged_data_dir, tmp_path, encoder)
+    return open_copy(logged_data_dir, tmp_path, encoder)
 
 
 @functools.cache

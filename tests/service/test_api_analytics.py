@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from recommender.engine import Recommender
+from index.encoders import HashingEncoder
 from service.settings import Settings
-from tests.conftest import AppPool
+from tests.conftest import AppPool, open_copy
 from tests.recommender.demand import GAP
 
 ANALYST, WRITER = "kunci-analis", "kunci-penulis"
@@ -18,16 +18,15 @@ MARCH = {"from": "2025-03-01", "to": "2025-03-31"}
 ROUTES = ("themes", "innovations", "gaps", "duplicates")
 
 
-@pytest.fixture
-def recommender(logged_recommender: Recommender) -> Recommender:
-    """Every test here reads the constructed query log: a copy of it, not written anew."""
-    return logged_recommender
-
-
-@pytest.fixture
-def api(tmp_path: Path, recommender: Recommender, app_pool: AppPool) -> Iterator[TestClient]:
+@pytest.fixture(scope="module")
+def api(
+    tmp_path_factory: pytest.TempPathFactory, logged_data_dir: Path, app_pool: AppPool
+) -> Iterator[TestClient]:
+    """One client for the module: every test here only reads the constructed query log."""
+    folder = tmp_path_factory.mktemp("analytics")
+    recommender = open_copy(logged_data_dir, folder, HashingEncoder(256))
     settings = Settings(
-        data_dir=tmp_path / "data",
+        data_dir=folder / "data",
         encoder="hashing-256",
         api_keys=f"{ANALYST}:analytics,{WRITER}:write+registry",
         log_retention_days=3650,

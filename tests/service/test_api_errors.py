@@ -11,9 +11,8 @@ from fastapi.testclient import TestClient
 
 from index.encoders import HashingEncoder
 from recommender.engine import Recommender
-from recommender.workspace import open_recommender
 from service.settings import Settings
-from tests.conftest import API_KEY, TINY, AppPool
+from tests.conftest import API_KEY, AppPool, open_copy
 
 JSON = {"content-type": "application/json"}
 
@@ -36,12 +35,13 @@ def assert_error(response, status: int, field: str | None = None) -> dict:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory, app_pool: AppPool) -> Iterator[TestClient]:
+def api(
+    tmp_path_factory: pytest.TempPathFactory, tiny_data_dir: Path, app_pool: AppPool
+) -> Iterator[TestClient]:
     """One client shared by the many validation cases below; none of them writes."""
-    data = tmp_path_factory.mktemp("api-errors")
-    recommender = open_recommender(data, [HashingEncoder(256)], seed=TINY)
-    recommender.ensure_index()
-    settings = Settings(data_dir=data, encoder="hashing-256", api_keys=API_KEY)
+    folder = tmp_path_factory.mktemp("api-errors")
+    recommender = open_copy(tiny_data_dir, folder, HashingEncoder(256))
+    settings = Settings(data_dir=folder / "data", encoder="hashing-256", api_keys=API_KEY)
     with app_pool.serve(settings, recommender) as client:
         yield client
 
