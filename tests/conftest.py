@@ -186,7 +186,10 @@ class AppPool:
         _LIMITS[app] = limits_of(settings)
         if self._openapi is None:
             self._openapi = app.openapi()
-        app.openapi_schema = self._openapi
+        document = self._openapi
+        # FastAPI's documented override; setting openapi_schema alone no longer holds (FastAPI
+        # 0.165 rebuilds a document its router did not stamp, 0.2 s on an app's first write).
+        app.openapi = lambda: document  # type: ignore[method-assign]
         self._apps.append(app)
         return app
 
