@@ -19,7 +19,7 @@ from recommender.explain import Passage
 from recommender.workspace import open_recommender
 from service.formatting import contact_html, highlight, points, shorten, web_link
 from service.labels import PROVINCES
-from tests.conftest import API_KEY, FIXTURES, AppPool
+from tests.conftest import API_KEY, FIXTURES, AppPool, open_copy
 
 BIRTH = "bayi lahir belum punya akta kelahiran"
 CONTROLS = {
@@ -95,14 +95,24 @@ def cards_of(html: str) -> list[str]:
     return html.split('<article class="card"')[1:]
 
 
+@pytest.fixture(scope="module")
+def kits_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The kit catalogue seeded and indexed once for the module; read-only, as tiny_data_dir."""
+    data = tmp_path_factory.mktemp("kits-template") / "data"
+    built = open_recommender(data, [HashingEncoder(256)], seed=KITS)
+    built.ensure_index()
+    built.catalogue.close()  # checkpoints the WAL, so the copy is the whole database
+    return data
+
+
 @pytest.fixture
-def kit_client(tmp_path: Path, app_pool: AppPool) -> Iterator[TestClient]:
-    """The tiny catalogue where three innovations carry a kit, an odd contact or both."""
+def kit_client(tmp_path: Path, kits_data_dir: Path, app_pool: AppPool) -> Iterator[TestClient]:
+    """The tiny catalogue where three innovations carry a kit, an odd contact or both (this
+    test's own copy)."""
     from service.settings import Settings
 
-    rec = open_recommender(tmp_path / "kits", [HashingEncoder(256)], seed=KITS)
-    rec.ensure_index()
-    settings = Settings(data_dir=tmp_path / "kits", encoder="hashing-256", api_keys=API_KEY)
+    rec = open_copy(kits_data_dir, tmp_path, HashingEncoder(256))
+    settings = Settings(data_dir=tmp_path / "data", encoder="hashing-256", api_keys=API_KEY)
     with app_pool.serve(settings, rec) as test_client:
         yield test_client
 
