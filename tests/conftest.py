@@ -35,6 +35,8 @@ MIDDLEWARE_SETTINGS = ("max_body_bytes", "max_query_body_bytes", "body_timeout_s
 # Memory-backed: the tests' data directories commit to SQLite and seal snapshots, each an fsync
 # that a disk makes the run wait for (a third of the fast layer's wall time on a busy disk).
 MEMORY_TEMP = Path("/dev/shm")
+# A container's /dev/shm may be 64 MB; the slow layer's data directories need more than this.
+MEMORY_TEMP_MIN_FREE = 2 * 1024**3
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,7 +46,12 @@ def pytest_configure(config: pytest.Config) -> None:
     millions of short-lived ones: about a third of the collector's time)."""
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
-    if "TMPDIR" not in os.environ and MEMORY_TEMP.is_dir() and os.access(MEMORY_TEMP, os.W_OK):
+    if (
+        "TMPDIR" not in os.environ
+        and MEMORY_TEMP.is_dir()
+        and os.access(MEMORY_TEMP, os.W_OK)
+        and shutil.disk_usage(MEMORY_TEMP).free >= MEMORY_TEMP_MIN_FREE
+    ):
         tempfile.tempdir = str(MEMORY_TEMP)
 
 
