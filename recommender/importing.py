@@ -25,9 +25,11 @@ __all__ = [
     "Rejection",
     "TextIndex",
     "check_near_duplicate",
+    "check_rows",
     "detect_format",
     "export_csv",
     "export_jsonl",
+    "file_line",
     "import_rows",
     "read_rows",
     "validate_rows",
@@ -330,10 +332,16 @@ def check_rows(
     return good
 
 
+def file_line(fmt: str, row: int) -> int:
+    """Where a person finds row ``row`` of a ``fmt`` file: its JSONL line, or its spreadsheet
+    row (a spreadsheet's row numbers count the CSV header as row 1)."""
+    return row + 1 if fmt == "csv" else row
+
+
 def _line_of(fmt: str, options: ImportOptions, row: int) -> int:
     if options.adapter is not None:
         return options.adapter.line_of(row)
-    return row + 1 if fmt == "csv" else row  # a spreadsheet's row number counts the header
+    return file_line(fmt, row)
 
 
 def _check_rows(
