@@ -344,9 +344,12 @@ def _line_of(fmt: str, options: ImportOptions, row: int) -> int:
     return file_line(fmt, row)
 
 
-def _check_rows(
+def _check_innovations(
     data: bytes, fmt: str, texts: TextIndex, stored: set[str], options: ImportOptions
 ) -> _Checked:
+    """Read the file (through the adapter, if any) and check its rows as innovations: valid,
+    each id once, no text repeating another's (a new row repeating a stored innovation's text
+    is reported as its duplicate instead, where the import compares)."""
     adapter = options.adapter
     rows = adapter.rows(data) if adapter is not None else read_rows(data, fmt)
     checked = _Checked(ImportReport(), [], {})
@@ -403,7 +406,7 @@ def validate_rows(
     options = options or ImportOptions()
     stored = catalogue.all()
     by_id = {item.id: item for item in stored}
-    checked = _check_rows(data, fmt, texts or TextIndex(stored), set(by_id), options)
+    checked = _check_innovations(data, fmt, texts or TextIndex(stored), set(by_id), options)
     report = checked.report
     lines = {number: _line_of(fmt, options, number) for number, _ in checked.good}
     found = {
