@@ -13,6 +13,8 @@ T = TypeVar("T")
 
 
 def whole_text(item: Innovation) -> str:
+    """Name, problem, solution and outcomes as one text (the character n-grams' and
+    ``similar``'s)."""
     return f"{item.name}. " + " ".join(t for t in (item.problem, item.solution, item.outcomes) if t)
 
 

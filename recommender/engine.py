@@ -387,11 +387,8 @@ class Recommender:
             self.forget(gone)
         return len(gone)
 
-    @staticmethod
-    def whole_text(item: Innovation) -> str:
-        return whole_text(item)
-
     def passages(self, item: Innovation) -> list[tuple[str, str]]:
+        """The texts ``item`` is indexed by under this recommender's config (documents.passages)."""
         return passages(item, self.config)
 
     @property

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from recommender.errors import InvalidRecord
-from recommender.record import AWARD_TIERS, LEVELS, SECTORS, STATUSES, Innovation
+from recommender.record import AWARD_TIERS, LEVELS, SECTORS, Innovation, Status
 
 UNKNOWN_STATUS = "tidak-diketahui"
-STATUS_FILTER_VALUES = (*STATUSES, UNKNOWN_STATUS)
+# A status filter: a record's status, or "not recorded" (the API's schemas use the Literal).
+StatusFilter = Literal[Status, "tidak-diketahui"]
+STATUS_FILTER_VALUES: tuple[str, ...] = get_args(StatusFilter)
 
 
 def _values(name: str, value: Any, allowed: tuple[str, ...] | None) -> tuple[str, ...]:

@@ -25,9 +25,11 @@ __all__ = [
     "Rejection",
     "TextIndex",
     "check_near_duplicate",
+    "check_rows",
     "detect_format",
     "export_csv",
     "export_jsonl",
+    "file_line",
     "import_rows",
     "read_rows",
     "validate_rows",
@@ -330,15 +332,24 @@ def check_rows(
     return good
 
 
+def file_line(fmt: str, row: int) -> int:
+    """Where a person finds row ``row`` of a ``fmt`` file: its JSONL line, or its spreadsheet
+    row (a spreadsheet's row numbers count the CSV header as row 1)."""
+    return row + 1 if fmt == "csv" else row
+
+
 def _line_of(fmt: str, options: ImportOptions, row: int) -> int:
     if options.adapter is not None:
         return options.adapter.line_of(row)
-    return row + 1 if fmt == "csv" else row  # a spreadsheet's row number counts the header
+    return file_line(fmt, row)
 
 
-def _check_rows(
+def _check_innovations(
     data: bytes, fmt: str, texts: TextIndex, stored: set[str], options: ImportOptions
 ) -> _Checked:
+    """Read the file (through the adapter, if any) and check its rows as innovations: valid,
+    each id once, no text repeating another's (a new row repeating a stored innovation's text
+    is reported as its duplicate instead, where the import compares)."""
     adapter = options.adapter
     rows = adapter.rows(data) if adapter is not None else read_rows(data, fmt)
     checked = _Checked(ImportReport(), [], {})
@@ -395,7 +406,7 @@ def validate_rows(
     options = options or ImportOptions()
     stored = catalogue.all()
     by_id = {item.id: item for item in stored}
-    checked = _check_rows(data, fmt, texts or TextIndex(stored), set(by_id), options)
+    checked = _check_innovations(data, fmt, texts or TextIndex(stored), set(by_id), options)
     report = checked.report
     lines = {number: _line_of(fmt, options, number) for number, _ in checked.good}
     found = {

@@ -12,7 +12,7 @@ from typing import Any
 from recommender.catalogue import Catalogue, read_page, utc_now
 from recommender.csvtext import csv_lines
 from recommender.errors import DuplicateReplication, InvalidRecord, UnknownReplication
-from recommender.importing import ImportReport, check_rows, read_rows
+from recommender.importing import ImportReport, check_rows, file_line, read_rows
 from recommender.replication import (
     FIELDS,
     Ledger,
@@ -240,7 +240,9 @@ class Registry:
                 raise InvalidRecord("innovation_id", f"no innovation with id {item.innovation_id!r}")
             return item
 
-        rows = check_rows(read_rows(data, fmt, FIELDS, "replication"), report, validate)
+        rows = check_rows(
+            read_rows(data, fmt, FIELDS, "replication"), report, validate, line_of=lambda n: file_line(fmt, n)
+        )
         good = [item for _, item in rows]
         self._upsert(good, "import")
         report.accepted = [i.id for i in good]

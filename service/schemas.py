@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from recommender.filters import StatusFilter
 from recommender.record import (
     ID_PATTERN,
     LIST_FIELDS,
@@ -19,7 +20,6 @@ from recommender.record import (
 from recommender.replication import TEXT_LIMITS as REPLICATION_TEXT
 from recommender.replication import ReplicationStatus
 
-StatusFilter = Literal["berjalan", "berhenti", "tidak-diketahui"]
 Province = Annotated[str, Field(min_length=1, max_length=100)]
 
 # Texts may not hold control characters (tab and line breaks aside) or U+FFFD.

@@ -277,6 +277,18 @@ def test_bad_rows_are_rejected_with_their_field(registry: Registry) -> None:
     assert [(r.id, r.field) for r in padded.rejected] == [("ganda", "id")]
 
 
+def test_a_rejected_row_names_the_line_a_person_finds_it_on(registry: Registry) -> None:
+    """As the innovation import does: the spreadsheet row (the header is row 1), the JSONL line."""
+    csv_rows = (
+        b"innovation_id,government,status\npsc-119-alpha,Kota Rho,berjalan\ntidak-ada,Kota Rho,berjalan\n"
+    )
+    [bad] = registry.import_rows(csv_rows, "csv").rejected
+    assert (bad.row, bad.line, bad.to_dict()["line"]) == (2, 3, 3)
+    jsonl = b'{"innovation_id": "psc-119-alpha", "government": "Kota Pi", "status": "berjalan"}\n[1]\n'
+    [bad] = registry.import_rows(jsonl, "jsonl").rejected
+    assert (bad.row, bad.to_dict()["line"]) == (2, 2)
+
+
 # --- adopters -----------------------------------------------------------------------------------
 
 

@@ -571,3 +571,17 @@ def test_every_schema_field_is_described_and_the_main_requests_have_examples(cli
     assert missing == []
     for name in ("InnovationIn", "RecommendationRequest", "ReplicationIn"):
         assert spec["components"]["schemas"][name].get("examples"), name
+
+
+def test_the_apis_vocabularies_are_the_domains() -> None:
+    """Every value list the schemas accept is the one recommender/ spells, never a copy."""
+    from typing import get_args
+
+    from recommender import filters, record, replication
+    from service import schemas
+
+    assert get_args(schemas.Level) == record.LEVELS and get_args(schemas.Sector) == record.SECTORS
+    assert get_args(schemas.Status) == record.STATUSES
+    assert get_args(schemas.AwardTier) == record.AWARD_TIERS
+    assert get_args(schemas.ReplicationStatus) == replication.STATUSES
+    assert get_args(schemas.StatusFilter) == filters.STATUS_FILTER_VALUES
