@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 
 from recommender.explain import Passage
 from recommender.filters import STATUS_FILTER_VALUES
-from recommender.record import AWARD_TIERS, LEVELS, SECTORS, Innovation
+from recommender.record import AWARD_TIERS, LEVELS, LONG_TEXT, SECTORS, Innovation
 from recommender.replication import active_governments
 from recommender.results import Match
 from service.labels import (
@@ -31,7 +31,7 @@ from service.labels import (
 
 TEMPLATES = Path(__file__).parent / "templates"
 LIMITS = (5, 10, 20, 50)
-MAX_PROBLEM = 5000
+MAX_PROBLEM = LONG_TEXT  # the domain's limit on a problem text (recommender/query.py)
 
 
 def highlight(passage: Passage | None, width: int = 600) -> Markup:

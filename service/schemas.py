@@ -10,6 +10,7 @@ from recommender.filters import StatusFilter
 from recommender.record import (
     ID_PATTERN,
     LIST_FIELDS,
+    LONG_TEXT,
     MAX_LIST,
     TEXT_FIELDS,
     AwardTier,
@@ -95,7 +96,10 @@ class RecommendationRequest(Strict):
     )
 
     problem: str = Field(
-        ..., min_length=1, max_length=5000, description="the public-service problem, in Indonesian or English"
+        ...,
+        min_length=1,
+        max_length=LONG_TEXT,
+        description="the public-service problem, in Indonesian or English",
     )
     filters: FiltersIn | None = Field(None, description="exact filters; none: the whole catalogue")
     asker: AskerIn | None = Field(None, description="who asks: same level and province rank a little higher")
