@@ -78,6 +78,18 @@ def test_top_is_the_brute_force_best(k: int) -> None:
         np.testing.assert_allclose(scores, vectors[rows] @ query, rtol=1e-6)
 
 
+@pytest.mark.parametrize("k", [1, 2, 3, 5, 9, 17, 199])
+def test_rows_tied_at_the_kth_score_are_taken_by_row(k: int) -> None:
+    # Every vector four times, so k cuts through a tie; the lowest rows of it must be taken
+    # (duplicate passages, such as a replica's copied solution, tie exactly).
+    vectors = np.repeat(_unit(50, 8, 3), 4, axis=0)
+    index = DenseIndex(vectors)
+    for query in _unit(5, 8, 4):
+        rows, _ = index.top(query, k)
+        scores = index.scores(query)
+        assert rows.tolist() == np.lexsort((np.arange(200), -scores))[:k].tolist()
+
+
 @pytest.mark.parametrize("share", [1.0, 0.9, 0.3, 0.1])
 def test_an_exact_index_filters_exactly_whatever_the_share_allowed(share: float) -> None:
     # Above a quarter of the rows allowed, top scans everything and masks; below, it gathers.
