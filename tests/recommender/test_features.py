@@ -70,6 +70,16 @@ def test_a_single_known_term_covers_every_document_holding_it(recommender: Recom
     assert _by_id(f["name_match"], rows) == {"bank-sampah-delta": 1.0}
 
 
+def test_a_common_term_with_an_idf_below_one_still_covers_fully(recommender: Recommender) -> None:
+    # The division guards only an empty sum: an idf under 1 is divided by itself.
+    state, c, f, _ = _features(recommender, "rumah")
+    lexical = state.snapshot.lexical
+    assert lexical.idf[lexical.vocabulary["rumah"]] < 1
+    holds = (lexical.tf[c.docs][:, lexical.vocabulary["rumah"]] > 0).toarray().ravel()
+    assert holds.sum() >= 4
+    np.testing.assert_allclose(f["coverage"], holds.astype(float), atol=1e-6)
+
+
 def test_name_match_is_the_share_of_the_query_terms_in_the_name(recommender: Recommender) -> None:
     # Terms akta, lahir, rumah, sakit: all four in "Akta Lahir di Rumah Sakit Gamma"; "rumah" in
     # "Gerakan Satu Rumah ..." and in KDRT's expansion (kekerasan dalam rumah tangga).
