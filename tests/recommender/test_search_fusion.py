@@ -95,23 +95,27 @@ def test_dense_feedback_moves_the_query_to_the_first_fusions_best_documents(reco
     np.testing.assert_allclose(c.dense[0][1], state.whole_vectors(0, c.docs) @ query, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("filters", [Filters(), Filters(level=("kota", "kabupaten"))])
+@pytest.mark.parametrize(
+    ("filters", "deleted"),
+    [(Filters(), False), (Filters(level=("kota", "kabupaten")), False), (Filters(), True)],
+)
 def test_lexical_feedback_adds_the_best_documents_terms_to_bm25(
-    recommender: Recommender, filters: Filters
+    recommender: Recommender, filters: Filters, deleted: bool
 ) -> None:
     # An English query reads the lexicon and its feedback; without dense feedback the expanded
-    # BM25 is fused at once.
-    state = _state(recommender, feedback_docs=0)
+    # BM25 is fused at once. A deleted row stays out of its statistics.
+    gone = ["psc-119-alpha"] if deleted else []
+    state = _state(recommender, feedback_docs=0).without(gone)
     text = "birth certificate at the hospital"
-    first = _candidates(_state(recommender, **NO_FEEDBACK), recommender, text, filters)
+    first = _candidates(_state(recommender, **NO_FEEDBACK).without(gone), recommender, text, filters)
     ranked = first.docs[np.lexsort((first.docs, -first.fused))]
     expansion = state._lexical_feedback(first.lexical_text, ranked)
     assert expansion is not None and expansion.any()
     c = _candidates(state, recommender, text, filters)
     assert c.expanded
     np.testing.assert_allclose(c.bm25_all, first.bm25_all + expansion, rtol=1e-6)
-    bm25 = c.bm25_all
-    np.testing.assert_allclose(c.z[1], _z(bm25[c.docs], bm25), rtol=1e-4, atol=1e-5)
+    live = c.bm25_all[state.columns.alive]
+    np.testing.assert_allclose(c.z[1], _z(c.bm25_all[c.docs], live), rtol=1e-4, atol=1e-5)
     assert c.allowed[c.docs].all() and set(first.docs) <= set(c.docs)
 
 

@@ -149,3 +149,9 @@ def test_the_bm25_leg_proposes_its_k_best_positive_rows_among_the_allowed() -> N
     small = np.array([0.0, 0.5, 0.25], dtype=np.float32)  # positive below one still counts
     assert sorted(_top_allowed(small, None, 5).tolist()) == [1, 2]
     assert sorted(_top_allowed(small, np.ones(3, bool), 5).tolist()) == [1, 2]
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 17, 100])
+def test_the_bm25_leg_keeps_the_k_best_of_many_rows(k: int) -> None:
+    scores = np.random.default_rng(0).random(1000).astype(np.float32)
+    assert set(_top_allowed(scores, None, k).tolist()) == set(np.argsort(-scores)[:k].tolist())

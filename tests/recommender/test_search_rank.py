@@ -4,6 +4,7 @@ best cosine, and the character n-gram scores carried from one fusion to the next
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 
 import numpy as np
@@ -11,7 +12,9 @@ import pytest
 
 from recommender.engine import Recommender
 from recommender.filters import UNKNOWN_STATUS, Asker, Filters
-from recommender.search import Candidates, Ranked, SearchState
+from recommender.record import Innovation
+from recommender.search import Candidates, Columns, Ranked, SearchState
+from recommender.signals import query_signals
 
 FILTERS = [
     Filters(sector=("kesehatan",)),
@@ -24,6 +27,9 @@ FILTERS = [
     Filters(sector=("kependudukan",), status=("berjalan", UNKNOWN_STATUS)),
     Filters(award_tier="top-40", year_from=2019),
     Filters(year_to=2019),
+    Filters(year_from=2019),
+    Filters(award_tier="top-99"),
+    Filters(sector=("kesehatan", "kependudukan"), award_tier="top-99"),
 ]
 
 
@@ -35,6 +41,60 @@ def test_the_mask_is_filters_matches_over_the_live_rows(recommender: Recommender
     for s in (state, deleted):
         expected = [item is not None and filters.matches(item) for item in s.items]
         assert s.columns.mask(filters).tolist() == expected
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(province=("Papua",)),
+        Filters(award_tier="top-99"),
+        Filters(award_tier="penghargaan-lain"),
+        Filters(year_to=2030),
+        Filters(year_from=1),
+    ],
+)
+def test_the_mask_of_records_without_province_year_or_award(filters: Filters) -> None:
+    known = Innovation(
+        id="b",
+        name="B",
+        level="kota",
+        sector="kesehatan",
+        province="Bali",
+        year=2020,
+        awards=["Top 99 KIPP 2020"],
+    )
+    items: list[Innovation | None] = [
+        Innovation(id="a", name="A", level="kota", sector="kesehatan"),  # no province, year or award
+        known,
+        None,  # deleted
+        dataclasses.replace(known, id="c", province="Papua"),  # the second province: code 1
+    ]
+    expected = [item is not None and filters.matches(item) for item in items]
+    assert Columns.of(items).mask(filters).tolist() == expected
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(level=("kota",))])
+def test_the_no_match_signals_read_the_querys_own_words_and_vectors(
+    recommender: Recommender, filters: Filters
+) -> None:
+    # Without feedback an English query's lexical legs read its translation and nothing else:
+    # the signals must read the query's own words again, and its dense mix and whole cosines.
+    config = replace(recommender.config, feedback_docs=0, lexical_feedback_terms=0)
+    state = recommender.with_config(config)._require_state()
+    text = "birth certificate at the hospital"
+    query = recommender.encoders[0].encode_queries([text])[0]
+    ranked = state.rank(text, [query], filters, Asker(), 5)
+    c = state.candidates(text, [query], filters)
+    assert c is not None and c.lexical_text != text and not c.expanded
+    lexical, chars = state.snapshot.lexical, state.snapshot.chars
+    bm25 = lexical.scores(text)
+    legs = [state.dense_scores(0, query, c.docs), bm25[c.docs], chars.scores(text, c.docs)]
+    whole = state.whole_vectors(0, c.docs) @ query
+    expected = query_signals(lexical, text, True, bm25, c.allowed, c.fused, legs, whole)
+    assert ranked.signals == {
+        "dense_cosine": pytest.approx(float(whole.max()), abs=1e-6),
+        **{key: pytest.approx(value, abs=1e-6) for key, value in expected.items()},
+    }
 
 
 def test_a_query_no_document_passes_ranks_nothing(recommender: Recommender) -> None:
