@@ -38,6 +38,15 @@ def test_an_incremental_fit_carries_rows_and_keeps_every_old_column() -> None:
     np.testing.assert_array_equal(inc.tf[:2].toarray(), first.tf[:2].toarray())
 
 
+def test_an_incremental_fit_whose_last_new_document_has_no_term() -> None:
+    first = _fit(OLD)
+    inc = _fit([DECOY, NEW, [("name", "")]], reuse=first, reuse_rows=[0, None, None])
+    assert inc.tf.shape == (3, len(first.vocabulary)) and inc.tf[2].nnz == 0
+    np.testing.assert_allclose(
+        inc.scores("pasar"), _fit([OLD[0], NEW, [("name", "")]]).scores("pasar"), rtol=1e-5
+    )
+
+
 def test_a_fit_with_nothing_to_carry_is_a_full_fit() -> None:
     first = _fit(OLD)
     docs = [OLD[2], NEW]
