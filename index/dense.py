@@ -182,7 +182,10 @@ class DenseIndex:
 def _best(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The k highest scores (ties by row), best first."""
     if len(rows) > k:
-        part = np.argpartition(-scores, k - 1)[:k]
-        rows, scores = rows[part], scores[part]
-    order = np.lexsort((rows, -scores))
+        # argpartition splits rows tied with the k-th score arbitrarily: keep all of them, and
+        # the sort takes the lowest rows among them.
+        cut = scores[np.argpartition(-scores, k - 1)[k - 1]]
+        keep = np.flatnonzero(scores >= cut)
+        rows, scores = rows[keep], scores[keep]
+    order = np.lexsort((rows, -scores))[:k]
     return rows[order].astype(np.int64), scores[order].astype(np.float32)
