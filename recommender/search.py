@@ -271,12 +271,22 @@ class SearchState:
     def dense_scores(self, position: int, query: np.ndarray, docs: np.ndarray) -> np.ndarray:
         return self._dense(position, query, docs)[0]
 
-    def _retrieve(self, query: np.ndarray, position: int, passage_allowed: np.ndarray | None) -> np.ndarray:
+    def _retrieve(
+        self,
+        query: np.ndarray,
+        position: int,
+        passage_allowed: np.ndarray | None,
+        within: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """Documents of the dense leg's top passages among the allowed passages (bool, (p,);
-        None: all of them)."""
+        None: all of them), and the IVF shortlist they were chosen from (None: an exact scan).
+        ``within``: an earlier query's shortlist, scored exactly instead of searching again."""
         k = self.config.candidates_per_leg * 2
-        rows, _ = self.snapshot.dense[position].top(query, k, passage_allowed)
-        return np.unique(self.snapshot.passage_doc[rows]).astype(np.int64)
+        index = self.snapshot.dense[position]
+        if within is None:
+            within = index.shortlist(query, k, passage_allowed)
+        rows, _ = index.top(query, k, passage_allowed, within)
+        return np.unique(self.snapshot.passage_doc[rows]).astype(np.int64), within
 
     def rank(
         self,
@@ -362,7 +372,8 @@ class SearchState:
         # Over the live rows: deleted and retired rows (which score 0) must not shift the z-scores.
         alive = self.columns.alive
         bm25_stats = _stats(bm25_all if alive.all() else bm25_all[alive])
-        pool = [self._retrieve(q, i, passage_allowed) for i, q in enumerate(queries)]
+        retrieved = [self._retrieve(q, i, passage_allowed) for i, q in enumerate(queries)]
+        pool = [found for found, _ in retrieved]
         if lexical_on:
             pool.append(_top_allowed(bm25_all, None if everyone else allowed, cfg.candidates_per_leg))
         docs = np.unique(np.concatenate(pool)).astype(np.int64)
@@ -407,7 +418,12 @@ class SearchState:
             for position, query in enumerate(queries):
                 shifted = query + cfg.feedback_weight * self.whole_vectors(position, top).mean(axis=0)
                 moved.append((shifted / max(float(np.linalg.norm(shifted)), 1e-9)).astype(np.float32))
-            extra = [self._retrieve(q, i, passage_allowed) for i, q in enumerate(moved)]
+            # The feedback query is near the first: its best passages are read from the first
+            # search's IVF shortlist (docs/benchmarks.md, 4 December), not searched for again.
+            extra = [
+                self._retrieve(q, i, passage_allowed, shortlist)[0]
+                for i, (q, (_, shortlist)) in enumerate(zip(moved, retrieved, strict=True))
+            ]
             docs = np.unique(np.concatenate([docs, *extra])).astype(np.int64)
             whole_first = [self.whole_vectors(i, docs) @ q for i, q in enumerate(queries)]
             expanded = c.expanded

@@ -2,7 +2,7 @@ import faiss
 import numpy as np
 import pytest
 
-from index.dense import DenseIndex
+from index.dense import SHORTLIST, DenseIndex
 from index.encoders import HashingEncoder
 
 
@@ -86,3 +86,32 @@ def test_hashing_encoder_is_deterministic_and_normalised() -> None:
     a, b = enc.encode_queries(["ambulans lambat", "ambulans lambat"])
     np.testing.assert_array_equal(a, b)
     assert np.linalg.norm(a) == pytest.approx(1.0)
+
+
+def test_within_scores_only_the_given_rows_exactly() -> None:
+    index = DenseIndex(_unit([[1, 0], [0, 1], [1, 1], [1, 0.1]]))
+    query = np.array([1, 0], dtype=np.float32)
+    rows, scores = index.top(query, 2, within=np.array([1, 2], dtype=np.int64))
+    assert rows.tolist() == [2, 1]  # row 0 and 3 score higher but are not offered
+    assert scores == pytest.approx([np.sqrt(0.5), 0.0], abs=1e-6)
+
+
+def test_the_ivf_shortlist_is_what_top_reranks_and_exact_scans_have_none() -> None:
+    faiss.omp_set_num_threads(1)
+    vectors = _clustered(3000)
+    index = DenseIndex.build(vectors, ann_min_rows=1000)
+    query = vectors[11]
+    shortlist = index.shortlist(query, 10)
+    assert shortlist is not None and 10 < len(shortlist) <= SHORTLIST * 10
+    assert len(np.unique(shortlist)) == len(shortlist)
+    rows, scores = index.top(query, 10)
+    oracle = shortlist[np.lexsort((shortlist, -(vectors[shortlist] @ query)))][:10]
+    assert rows.tolist() == oracle.tolist() == index.top(query, 10, within=shortlist)[0].tolist()
+    np.testing.assert_allclose(scores, vectors[rows] @ query, atol=1e-5)
+    selective = np.zeros(3000, dtype=bool)
+    selective[::100] = True
+    assert index.shortlist(query, 10, selective) is None  # the exact masked scan serves it
+    broad = np.arange(3000) % 3 != 0
+    found = index.shortlist(query, 10, broad)
+    assert found is not None and broad[found].all()
+    assert DenseIndex(vectors).shortlist(query, 10) is None
