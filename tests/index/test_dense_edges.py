@@ -154,7 +154,7 @@ def test_an_ivf_index_probes_a_quarter_of_its_lists_and_at_least_32() -> None:
     small = DenseIndex.build(_unit(400, 8, 15), ann_min_rows=100)  # 80 lists: 20 -> 32
     large = DenseIndex.build(_unit(3000, 8, 15), ann_min_rows=1000)  # 219 lists: 54
     assert (small.nprobe, large.nprobe) == (32, 54)
-    assert small.describe() == {"kind": "ivf-sq8", "rows": 400, "nlist": 80, "nprobe": 32}
+    assert small.describe() == {"kind": "ivf-sq8", "rows": 400, "nlist": 80, "nprobe": 32, "shortlist": 5}
     assert DenseIndex(_unit(5, 8, 15)).describe() == {"kind": "exact", "rows": 5}
     assert small.ann is not None and small.ann.metric_type == faiss.METRIC_INNER_PRODUCT
 

@@ -58,7 +58,8 @@ def test_the_dense_leg_proposes_the_documents_of_twice_candidates_per_leg_passag
     docs = state.snapshot.passage_doc[order]
     expected = sorted(set(docs[:4].tolist()))
     assert expected != sorted(set(docs[:6].tolist()))  # three per leg would be seen
-    assert state._retrieve(query, 0, None).tolist() == expected
+    docs_found, shortlist = state._retrieve(query, 0, None)
+    assert docs_found.tolist() == expected and shortlist is None  # the tiny index is exact
 
 
 def test_lexical_feedback_weighs_its_terms_as_a_share_of_the_querys_own_terms(
