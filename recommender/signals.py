@@ -40,8 +40,9 @@ def query_signals(
     legs: list[np.ndarray],
     whole: np.ndarray,
 ) -> dict[str, float]:
-    """The signals of one query; ``fused``, ``legs`` and ``whole`` (the best passage cosines)
-    are aligned with the fused candidates, ``bm25`` and ``allowed`` with the catalogue."""
+    """The signals of one query; ``fused``, ``legs`` and ``whole`` (the first encoder's
+    whole-text cosines) are aligned with the fused candidates, ``bm25`` and ``allowed`` with
+    the catalogue."""
     terms = list(dict.fromkeys(lexical.analyzer.terms(text)))
     known = [t for t in terms if t in lexical.vocabulary]
     # The most a document could score: every known term at saturated term frequency.
