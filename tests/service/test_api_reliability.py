@@ -255,7 +255,7 @@ def test_a_write_with_the_key_and_a_query_without_one_still_work(client: TestCli
 
 @pytest.mark.parametrize("length", [True, False])
 def test_a_client_that_stalls_mid_body_gets_408(make_app, length: bool) -> None:
-    client = make_app(body_timeout_seconds=0.2)
+    client = make_app(body_timeout_seconds=0.05)
     headers = {"content-type": "application/json"}
     headers |= {"content-length": "100"} if length else {"transfer-encoding": "chunked"}
     code, out, content, _ = _call(
@@ -266,7 +266,7 @@ def test_a_client_that_stalls_mid_body_gets_408(make_app, length: bool) -> None:
 
 
 def test_a_client_that_sends_only_headers_gets_408(make_app) -> None:
-    client = make_app(body_timeout_seconds=0.2)
+    client = make_app(body_timeout_seconds=0.05)
     headers = {"content-type": "application/json", "content-length": "50"}
     code, *_ = _call(client.app, "POST", "/v1/recommendations", headers, [], stall=True)
     assert code == 408
