@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 from index.encoders import Encoder
@@ -20,6 +23,9 @@ BUNDLED_CATALOGUE = Path(__file__).resolve().parents[1] / "data" / "innovations.
 DATABASE = "replikasi.sqlite3"
 SNAPSHOTS = "snapshots"
 MODELS = "models"
+# Held while a data directory is opened: the second of two server workers started on a new
+# directory waits for the first to seed it instead of finding a half-seeded (empty) catalogue.
+OPEN_LOCK = ".open.lock"
 
 
 def open_catalogue(data_dir: Path, *, seed: Path | None = BUNDLED_CATALOGUE) -> Catalogue:
@@ -30,6 +36,29 @@ def open_catalogue(data_dir: Path, *, seed: Path | None = BUNDLED_CATALOGUE) -> 
     (``catalogue.warnings``), not a first start.
     """
     data_dir = Path(data_dir)
+    with _opening(data_dir):
+        return _open_catalogue(data_dir, seed)
+
+
+@contextlib.contextmanager
+def _opening(data_dir: Path) -> Iterator[None]:
+    """One process at a time opens (and, if new, seeds) a data directory; a directory that
+    cannot hold the lock file (read-only) is opened without it, as nothing can seed it."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(data_dir / OPEN_LOCK, "a+b")  # noqa: SIM115 - closed below
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _open_catalogue(data_dir: Path, seed: Path | None) -> Catalogue:
     fresh = not (data_dir / DATABASE).exists() and not (data_dir / SNAPSHOTS).exists()
     catalogue = Catalogue(data_dir / DATABASE)
     catalogue.warnings = []

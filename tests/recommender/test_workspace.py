@@ -82,3 +82,36 @@ def test_an_unreadable_row_the_snapshot_never_held_is_reported_at_restart(tmp_pa
     rec = open_recommender(tmp_path, [HashingEncoder(256)], seed=TINY)
     rec.ensure_index()
     assert list(rec.catalogue.row_errors) == ["rusak-baru"] and len(rec.items) == 10
+
+
+def test_two_processes_opening_a_new_data_directory_seed_it_once_and_both_see_it(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Two server workers start on a new directory: the second waits for the first's seeding
+    instead of finding its database already there and empty (and indexing nothing)."""
+    import threading
+    import time
+
+    import recommender.workspace as workspace
+
+    seeding, seeded = threading.Event(), []
+    real_import = workspace.import_rows
+
+    def slow_import(*args, **kwargs):  # the first opener is mid-seed when the second arrives
+        seeding.set()
+        time.sleep(0.3)
+        seeded.append(1)
+        return real_import(*args, **kwargs)
+
+    monkeypatch.setattr(workspace, "import_rows", slow_import)
+    counts: dict[str, int] = {}
+
+    def open_as(name: str) -> None:
+        counts[name] = open_catalogue(tmp_path / "data", seed=TINY).count()
+
+    first = threading.Thread(target=open_as, args=("first",))
+    first.start()
+    assert seeding.wait(10)
+    open_as("second")
+    first.join()
+    assert counts == {"first": 10, "second": 10} and seeded == [1]
