@@ -307,11 +307,13 @@ def check_rows(
     report: ImportReport,
     validate: Callable[[Any], R],
     accept: Callable[[int, R], None] = lambda number, item: None,
-    line_of: Callable[[int], int | None] = lambda number: None,
+    *,
+    line_of: Callable[[int], int | None],
 ) -> list[tuple[int, R]]:
     """The rows ``read_rows`` read that ``validate`` takes, each id in its first row only;
     every other row is a rejection in ``report``. ``accept`` may still refuse a valid row
-    (InvalidRecord) before its id counts as taken."""
+    (InvalidRecord) before its id counts as taken; ``line_of`` gives a row's line in the file
+    for its rejection (required: a caller that left it out reported no lines)."""
     good: list[tuple[int, R]] = []
     seen: dict[str, int] = {}
     for number, raw, error in rows:
@@ -371,7 +373,9 @@ def _check_innovations(
         else:
             texts.add(item)
 
-    checked.good = check_rows(rows, checked.report, validate, accept, lambda n: _line_of(fmt, options, n))
+    checked.good = check_rows(
+        rows, checked.report, validate, accept, line_of=lambda n: _line_of(fmt, options, n)
+    )
     return checked
 
 

@@ -89,7 +89,7 @@ def reset_state(app: FastAPI, settings: Settings, recommender: Recommender | Non
 
     create_app calls it once. Tests call it again to serve a recommender of their own through
     one app, since FastAPI prepares each route on the app's first request to it (about 0.25 s
-    an app). The middleware keeps the limits of the settings the app was created with.
+    an app). The middleware keeps its limits until ``set_middleware`` gives it others.
     """
     templates = getattr(app.state, "templates", None)  # the app's, built once by create_app
     app.state = State()
