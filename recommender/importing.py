@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from recommender.adapters import Adapter, get_adapter
-from recommender.catalogue import Catalogue, content_hash
+from recommender.catalogue import Catalogue
 from recommender.csvtext import csv_lines, restore, unterminated_quote_line
 from recommender.errors import InvalidRecord
 from recommender.merging import Duplicate, duplicates_of, merge_into
 from recommender.record import FIELDS, LIST_FIELDS, Innovation, validate_record
+from recommender.rows import content_hash
 from recommender.twins import TextIndex, check_near_duplicate, twin_error
 
 __all__ = [

@@ -12,10 +12,11 @@ from typing import Any
 
 from index.analysis import normalise
 from recommender.adapters.regions import PROVINCE_ALIASES, PROVINCES
-from recommender.catalogue import Catalogue, utc_now
+from recommender.catalogue import Catalogue
 from recommender.errors import InvalidRecord, UnknownInnovation
 from recommender.privacy import scrub
 from recommender.record import LEVELS
+from recommender.rows import utc_now
 
 MAX_NOTE = 500
 FIELDS = ("asker_level", "asker_province", "note")

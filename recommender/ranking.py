@@ -9,7 +9,7 @@ import numpy as np
 
 from recommender.filters import Asker, this_year
 from recommender.record import LEVELS, Innovation
-from recommender.replication import Ledger, active_governments, adopters_of
+from recommender.replication import Adopter, Ledger, active_governments, adopters_of
 
 
 @dataclass(frozen=True)
@@ -111,9 +111,12 @@ _NUMBER = re.compile(r"\d")
 def replication_count(item: Innovation, ledger: Ledger | None = None) -> int:
     """Distinct governments whose replication has not stopped (the registry's and the legacy
     replicated_by entries it does not hold), plus each award for replication."""
-    return len(active_governments(adopters_of(item, ledger))) + sum(
-        "replikasi" in a.lower() for a in item.awards
-    )
+    return count_replications(item, adopters_of(item, ledger))
+
+
+def count_replications(item: Innovation, adopters: list[Adopter]) -> int:
+    """`replication_count` from adopters already gathered (a result's, shown beside its score)."""
+    return len(active_governments(adopters)) + sum("replikasi" in a.lower() for a in item.awards)
 
 
 def adopter_levels(item: Innovation, ledger: Ledger | None = None) -> int:

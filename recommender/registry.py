@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from recommender.catalogue import Catalogue, read_page, utc_now
+from recommender.catalogue import Catalogue
 from recommender.csvtext import csv_lines
 from recommender.errors import DuplicateReplication, InvalidRecord, UnknownReplication
 from recommender.importing import ImportReport, check_rows, file_line, read_rows
@@ -21,6 +21,7 @@ from recommender.replication import (
     proposed_id,
     validate_replication,
 )
+from recommender.rows import read_page, utc_now
 
 # Set once the innovations' replicated_by entries were copied into the registry.
 LEGACY_IMPORTED = "registry_imported_replicated_by"

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.snapshot import SnapshotError
-from recommender.catalogue import Catalogue, content_hash
+from recommender.catalogue import Catalogue
 from recommender.engine import Recommender
 from recommender.errors import DuplicateInnovation, RecommenderError
 from recommender.importing import ImportOptions, ImportReport, Rejection, TextIndex, validate_rows
 from recommender.record import Innovation
 from recommender.reviews import ReviewQueue
+from recommender.rows import content_hash
 
 logger = logging.getLogger(__name__)
 

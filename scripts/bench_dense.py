@@ -25,7 +25,7 @@ import faiss
 import numpy as np
 
 from index.dense import DenseIndex
-from scripts import markdown
+from recommender import markdown
 
 CHUNK = 20_000
 SUBCLUSTERS = 16

@@ -29,8 +29,8 @@ import numpy as np
 
 from index.encoders import Encoder, load_encoders
 from index.threads import one_blas_thread
+from recommender import markdown
 from recommender.workspace import open_recommender
-from scripts import markdown
 from scripts.make_catalogue import make_catalogue
 
 DEV_QUERIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval" / "queries.jsonl"

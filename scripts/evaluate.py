@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from index.threads import one_blas_thread
+from recommender import markdown
 from recommender.evaluation import METRICS, SYSTEMS, load_qrels, load_queries, run_systems, summarise
 from recommender.workspace import BUNDLED_CATALOGUE, open_recommender
-from scripts import fit_fusion, markdown
+from scripts import fit_fusion
 from scripts.fit_no_match import NEGATIVES, cross_validated, labelled_rows
 from scripts.fit_no_match import report as no_match_report
 from scripts.lan_known_item import LAN, load_known_items

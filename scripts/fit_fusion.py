@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from recommender import markdown
 from recommender.evaluation import Query, load_qrels, load_queries, mean_metrics, metrics
 from recommender.filters import Filters
 from recommender.fusion import FEATURES, MODEL_FILE, FusionModel, from_linear
 from recommender.workspace import BUNDLED_CATALOGUE, open_recommender
-from scripts import markdown
 from scripts.query_set import add_query_set, missing_file
 from service.settings import Settings
 

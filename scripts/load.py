@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import numpy as np
 
-from scripts import markdown
+from recommender import markdown
 
 DEV_QUERIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval" / "queries.jsonl"
 FALLBACK = (

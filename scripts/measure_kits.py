@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from index.encoders import Encoder
+from recommender import markdown
 from recommender.evaluation import load_qrels, load_queries, run_systems, summarise
 from recommender.ranking import RankingConfig
 from recommender.record import Innovation
 from recommender.workspace import BUNDLED_CATALOGUE, open_recommender
-from scripts import markdown
 from scripts.evaluate import known_item
 from scripts.lan_known_item import LAN
 from scripts.query_set import add_query_set, missing_file

@@ -13,8 +13,8 @@ from markupsafe import Markup, escape
 
 from recommender.explain import Passage
 from recommender.filters import STATUS_FILTER_VALUES
+from recommender.ranking import count_replications
 from recommender.record import AWARD_TIERS, LEVELS, LONG_TEXT, SECTORS, Innovation
-from recommender.replication import active_governments
 from recommender.results import Match
 from service.labels import (
     ADOPTER_STATUS,
@@ -159,9 +159,7 @@ def angka(value: float, signed: bool = False) -> str:
 
 
 def replication_count(match: Match) -> int:
-    # Counted as the ranking counts it (recommender/ranking.py replication_count).
-    item = match.innovation
-    return len(active_governments(match.adopter_list())) + sum("replikasi" in a.lower() for a in item.awards)
+    return count_replications(match.innovation, match.adopter_list())
 
 
 def score_rows(match: Match) -> list[dict[str, Any]]:

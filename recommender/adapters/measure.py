@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from recommender import markdown
 from recommender.adapters.duplicates import similarity_matrix
 from recommender.adapters.lan import LanAdapter
 from recommender.adapters.sector import SectorClassifier, SectorInference, record_text
@@ -119,12 +120,15 @@ def markdown_report(data: bytes, catalogue: Sequence[Mapping[str, Any]]) -> str:
         f"(excluded, too rare to stratify: {', '.join(cv.excluded_sectors) or 'none'}): "
         f"accuracy **{cv.accuracy:.3f}**.",
         "",
-        "| confidence band | guesses | right | precision |",
-        "|---|---|---|---|",
     ]
     edges = [low for low, _, _ in cv.bands] + [1.0]
-    for (low, n, right), high in zip(cv.bands, edges[1:], strict=True):
-        lines.append(f"| {low:.2f}-{high:.2f} | {n} | {right} | {right / n if n else 0:.2f} |")
+    lines += markdown.table(
+        ["confidence band", "guesses", "right", "precision"],
+        (
+            [f"{low:.2f}-{high:.2f}", n, right, f"{right / n if n else 0:.2f}"]
+            for (low, n, right), high in zip(cv.bands, edges[1:], strict=True)
+        ),
+    )
     precision, coverage = cv.precision_above(REVIEW_THRESHOLD)
     lines += [
         "",
@@ -137,11 +141,17 @@ def markdown_report(data: bytes, catalogue: Sequence[Mapping[str, Any]]) -> str:
         f"LAN records our catalogue cites: {agreement.cited}. Agreement with our sector: "
         f"full model **{agreement.full_model:.3f}**, held out **{agreement.held_out:.3f}**.",
         "",
-        "| threshold | share at or above | agreement there |",
-        "|---|---|---|",
     ]
-    lines += [f"| {t} | {share:.3f} | {agree:.3f} |" for t, share, agree in agreement.by_threshold]
-    lines += ["", "| duplicate threshold | flagged | precision | recall |", "|---|---|---|---|"]
-    for check in duplicate_check(data, catalogue, sorted({0.2, DUPLICATE_THRESHOLD, 0.3, 0.35})):
-        lines.append(f"| {check.threshold} | {check.flagged} | {check.precision:.3f} | {check.recall:.3f} |")
+    lines += markdown.table(
+        ["threshold", "share at or above", "agreement there"],
+        ([t, f"{share:.3f}", f"{agree:.3f}"] for t, share, agree in agreement.by_threshold),
+    )
+    checks = duplicate_check(data, catalogue, sorted({0.2, DUPLICATE_THRESHOLD, 0.3, 0.35}))
+    lines += [
+        "",
+        *markdown.table(
+            ["duplicate threshold", "flagged", "precision", "recall"],
+            ([c.threshold, c.flagged, f"{c.precision:.3f}", f"{c.recall:.3f}"] for c in checks),
+        ),
+    ]
     return "\n".join(lines) + "\n"

@@ -248,8 +248,8 @@ def test_an_incremental_build_carries_unchanged_vocabularies_with_their_checksum
     store = SnapshotStore(tmp_path)
     first = _build(store, HashingEncoder(32))
     hashed: list[str] = []
-    real_sha256 = module._sha256
-    monkeypatch.setattr(module, "_sha256", lambda path: hashed.append(path.name) or real_sha256(path))
+    real_sha256 = module.file_checksum
+    monkeypatch.setattr(module, "file_checksum", lambda path: hashed.append(path.name) or real_sha256(path))
     docs = [DOCS[0], [("text", "akta kelahiran bayi ambulans")]]  # no new term
     lexical = LexicalIndex(Analyzer(), {"text": 1.0}).fit(docs, reuse=first.lexical, reuse_rows=[0, None])
     chars = CharNgramIndex().fit([t for d in docs for _, t in d], reuse=first.chars, reuse_rows=[0, None])

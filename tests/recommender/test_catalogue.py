@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from recommender.catalogue import Catalogue, utc_now
+from recommender.catalogue import Catalogue
 from recommender.errors import DuplicateInnovation, InvalidRecord, UnknownInnovation
 from recommender.filters import Filters
 from recommender.importing import import_rows
+from recommender.rows import utc_now
 from tests.conftest import TINY
 
 

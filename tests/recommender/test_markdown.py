@@ -1,4 +1,4 @@
-from scripts import markdown
+from recommender import markdown
 
 
 def test_a_table_has_a_header_a_rule_and_a_line_per_row() -> None:

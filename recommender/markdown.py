@@ -1,4 +1,4 @@
-"""Markdown tables for the scripts' printed reports."""
+"""Markdown tables for printed reports (the scripts' and the import measurements')."""
 
 from __future__ import annotations
 
