@@ -18,8 +18,12 @@ ANN_MIN_ROWS = 20_000
 # A filtered search scans the eligible rows exactly when there are at most this many and they
 # are under half the rows (above that, IVF with the filter as a selector finds k as easily).
 EXACT_FILTER_ROWS = 40_000
-# The share of IVF lists probed per query.
+# The share of IVF lists probed per query, up to ~1,600 lists (~160,000 vectors)...
 PROBE_SHARE = 4
+# ...and above that PROBE_ROOT x sqrt(lists): the lists a query needs grow more slowly than the
+# lists there are (at 4,000 lists a quarter took 14.5-19.5 ms, recall@100 1.000 at half that;
+# docs/benchmarks.md, 8 December). The two meet at 1,600 lists, so smaller indexes are unchanged.
+PROBE_ROOT = 10
 # The IVF index proposes this many times the rows asked for, all re-scored exactly: the 8-bit
 # codes then only choose a shortlist, not the order, and a nearby query (the feedback query)
 # can be answered from the same shortlist without a second search (docs/benchmarks.md,
@@ -29,6 +33,11 @@ SHORTLIST = 5
 
 def _nlist(n: int) -> int:
     return max(16, int(4 * math.sqrt(n)))
+
+
+def probes(nlist: int) -> int:
+    """IVF lists probed per query for an index of ``nlist`` lists (at least 32)."""
+    return max(32, min(nlist // PROBE_SHARE, round(PROBE_ROOT * math.sqrt(nlist))))
 
 
 class DenseIndex:
@@ -46,9 +55,7 @@ class DenseIndex:
         self.dim = int(vectors.shape[1])
         self.ann = ann
         # From the lists the index was trained with, so a loaded copy probes as the built one.
-        self.nprobe = nprobe or (
-            max(32, faiss.extract_index_ivf(ann).nlist // PROBE_SHARE) if ann is not None else 0
-        )
+        self.nprobe = nprobe or (probes(faiss.extract_index_ivf(ann).nlist) if ann is not None else 0)
         if ann is not None:
             if ann.ntotal != len(vectors) or ann.d != self.dim:
                 raise ValueError(

@@ -14,7 +14,7 @@ import faiss
 import numpy as np
 import pytest
 
-from index.dense import DenseIndex
+from index.dense import DenseIndex, probes
 
 EMPTY = (np.zeros(0, np.int64), np.zeros(0, np.float32))
 
@@ -148,6 +148,14 @@ def test_the_constructor_casts_to_float32_and_names_what_is_wrong() -> None:
     built = DenseIndex.build(_unit(400, 8, 14), ann_min_rows=100)
     with pytest.raises(ValueError, match=r"^ANN index holds 400 x 8, vectors are 399 x 8$"):
         DenseIndex(built.vectors[:399], built.ann)
+
+
+def test_the_probed_share_is_a_quarter_up_to_1600_lists_then_falls_with_their_root() -> None:
+    # 731 lists: 10,000 innovations; 1,634: 50,000 (a quarter would be 408); 4,000: a million.
+    assert [probes(n) for n in (80, 731, 1600, 1634, 4000, 16000)] == [32, 182, 400, 404, 632, 1265]
+    shares = [probes(n) / n for n in range(1600, 20000, 100)]
+    assert all(a > b for a, b in zip(shares, shares[1:], strict=False))  # falls, never jumps
+    assert all(probes(n) <= probes(n + 1) for n in range(16, 20000))  # more lists never fewer probes
 
 
 def test_an_ivf_index_probes_a_quarter_of_its_lists_and_at_least_32() -> None:
