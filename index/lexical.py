@@ -265,6 +265,36 @@ def _load_matrix(folder: Path, columns: int) -> sparse.csr_matrix:
     return sparse.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, columns), copy=False)
 
 
+class _WordCachedVectorizer(TfidfVectorizer):
+    """``char_wb`` TF-IDF whose fit splits each distinct word into n-grams once.
+
+    A word's n-grams do not depend on its neighbours, and a catalogue repeats its words: a fit
+    spent most of its time re-slicing the same words (docs/benchmarks.md, 8 December). Same
+    n-grams in the same order, so the same vocabulary and matrix; the cache lives for one fit.
+    """
+
+    _word_grams: dict[str, tuple[str, ...]] | None = None
+
+    def _char_wb_ngrams(self, text_document: str) -> list[str]:
+        cache = self._word_grams
+        if cache is None:
+            return super()._char_wb_ngrams(text_document)  # type: ignore[no-any-return]
+        grams: list[str] = []
+        for word in text_document.split():
+            known = cache.get(word)
+            if known is None:
+                known = cache[word] = tuple(super()._char_wb_ngrams(word))
+            grams.extend(known)
+        return grams
+
+    def fit_transform(self, raw_documents: Sequence[str], y: object = None) -> sparse.csr_matrix:
+        self._word_grams = {}
+        try:
+            return super().fit_transform(raw_documents, y)
+        finally:
+            self._word_grams = None
+
+
 class CharNgramIndex:
     """TF-IDF over character 3-5-grams inside word boundaries: robust to affixes and typos."""
 
@@ -275,7 +305,7 @@ class CharNgramIndex:
         self.matrix = sparse.csr_matrix((0, 0), dtype=np.float32)
 
     def _make(self, vocabulary: dict[str, int] | None) -> TfidfVectorizer:
-        return TfidfVectorizer(
+        return _WordCachedVectorizer(
             analyzer="char_wb",
             ngram_range=self.ngram_range,
             sublinear_tf=True,
