@@ -16,7 +16,10 @@ from index.analysis import raw_tokens
 logger = logging.getLogger(__name__)
 
 
-ENCODE_CHUNK = 64
+# Passages per encoder call while a build holds the encoder: a query waits for at most one
+# chunk. USE3 encodes as many passages a second in chunks of 8 as of 64 (39-42 vs 21-41 /s,
+# measured side by side, docs/benchmarks.md), and a chunk of 64 kept a query waiting ~0.45 s.
+ENCODE_CHUNK = 8
 
 
 class EncoderError(ValueError):
